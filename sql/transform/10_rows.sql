@@ -1,0 +1,24 @@
+-- Decides the fate of every staged raw_metrics row: a row whose natural key an earlier import already
+-- wrote, or that repeats an earlier row of this import, is a duplicate (of that row); the first
+-- occurrence of a new key gets the id of the production row it will become. Rows are ordered by
+-- file precedence (file_no) then line, so the highest-fidelity copy is the one kept.
+CREATE TEMP TABLE t_rows ON COMMIT DROP AS
+WITH ranked AS (
+    SELECT s.*,
+           row_number()  OVER w AS occurrence,
+           first_value(s.file_no) OVER w AS first_file_no,
+           first_value(s.line)    OVER w AS first_line
+    FROM bellatrix_migrate.stage_raw_metrics s
+    WINDOW w AS (PARTITION BY s.source_key ORDER BY s.file_no, s.line)
+)
+SELECT r.*,
+       f.path AS file_path,
+       l.import_id AS prior_import,
+       l.file      AS prior_file,
+       l.line      AS prior_line,
+       CASE WHEN l.source_key IS NULL AND r.occurrence = 1 THEN uuid_generate_v4() END AS new_id
+FROM ranked r
+JOIN bellatrix_migrate.stage_files f ON f.file_no = r.file_no
+LEFT JOIN bellatrix_migrate.row_sources l ON l.source_key = r.source_key;
+
+ANALYZE t_rows;

@@ -1,0 +1,76 @@
+-- Resolves every model the new rows name: by Bedrock/OpenAI id first (also through an id the model
+-- had before, kept in metadata.bedrock_model_id_history), then by (name, provider); creates the rest.
+-- Models created from data alone are inactive (only models.yaml says what is current) and record
+-- where they were first seen.
+CREATE TEMP TABLE t_new_providers (id uuid) ON COMMIT DROP;
+
+WITH inserted AS (
+    INSERT INTO model_providers (name, display_name)
+    SELECT DISTINCT provider, initcap(provider)
+    FROM t_rows
+    WHERE new_id IS NOT NULL
+    ON CONFLICT (name) DO NOTHING
+    RETURNING id
+)
+INSERT INTO t_new_providers SELECT id FROM inserted;
+
+CREATE TEMP TABLE t_model_keys ON COMMIT DROP AS
+SELECT DISTINCT ON (model_key)
+       model_key, model_name, provider, bedrock_model_id, is_master,
+       file_path, line,
+       NULL::uuid AS model_uuid
+FROM t_rows
+WHERE new_id IS NOT NULL
+ORDER BY model_key, model_name_derived, evaluated_at DESC, file_no, line;
+
+UPDATE t_model_keys k
+SET model_uuid = (
+    SELECT m.id FROM models m
+    WHERE m.bedrock_model_id = k.bedrock_model_id
+       OR COALESCE(m.metadata -> 'bedrock_model_id_history', '[]'::jsonb) ? k.bedrock_model_id
+    ORDER BY m.bedrock_model_id = k.bedrock_model_id DESC, m.created_at, m.id
+    LIMIT 1)
+WHERE k.bedrock_model_id IS NOT NULL;
+
+UPDATE t_model_keys k
+SET model_uuid = (
+    SELECT m.id FROM models m JOIN model_providers p ON p.id = m.provider_id
+    WHERE m.name = k.model_name AND p.name = k.provider
+    LIMIT 1)
+WHERE k.model_uuid IS NULL;
+
+CREATE TEMP TABLE t_new_models (id uuid, name text) ON COMMIT DROP;
+
+WITH candidates AS (
+    SELECT k.model_name, k.provider,
+           (array_agg(k.bedrock_model_id ORDER BY k.bedrock_model_id) FILTER (WHERE k.bedrock_model_id IS NOT NULL)) AS ids,
+           bool_or(k.is_master) AS is_master,
+           min(k.file_path) AS file_path,
+           min(k.line) AS line
+    FROM t_model_keys k
+    WHERE k.model_uuid IS NULL
+    GROUP BY k.model_name, k.provider
+), inserted AS (
+    INSERT INTO models (id, name, provider_id, bedrock_model_id, tokenizer_type, is_active,
+                        is_master_model, use_inference_profile, created_at, updated_at, metadata)
+    SELECT uuid_generate_v4(), c.model_name, p.id, c.ids[array_length(c.ids, 1)],
+           CASE WHEN c.is_master THEN 'gpt2' ELSE 'heuristic' END,
+           FALSE, c.is_master,
+           COALESCE(c.ids[array_length(c.ids, 1)] ~ '^(us|eu|apac|us-gov|global)\.', FALSE),
+           CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,
+           jsonb_build_object(
+               'created_from', 'data',
+               'source', jsonb_build_object('file', c.file_path, 'line', c.line),
+               'bedrock_model_id_history', COALESCE(to_jsonb(c.ids), '[]'::jsonb))
+    FROM candidates c
+    JOIN model_providers p ON p.name = c.provider
+    RETURNING id, name
+)
+INSERT INTO t_new_models SELECT id, name FROM inserted;
+
+UPDATE t_model_keys k
+SET model_uuid = (
+    SELECT m.id FROM models m JOIN model_providers p ON p.id = m.provider_id
+    WHERE m.name = k.model_name AND p.name = k.provider
+    LIMIT 1)
+WHERE k.model_uuid IS NULL;

@@ -1,0 +1,9 @@
+-- Records the files of this import in the ledger by content hash.
+INSERT INTO bellatrix_migrate.files (sha256, size, kind, variant, records, last_path, first_import, last_import)
+SELECT DISTINCT ON (sha256) sha256, size, kind, variant, records, path,
+       current_setting('bellatrix_migrate.import_id')::bigint,
+       current_setting('bellatrix_migrate.import_id')::bigint
+FROM bellatrix_migrate.stage_files
+ORDER BY sha256, file_no
+ON CONFLICT (sha256) DO UPDATE
+SET last_path = EXCLUDED.last_path, last_import = EXCLUDED.last_import;

@@ -1,0 +1,78 @@
+//! The command line (clap derive). Doc comments here are the `--help` text.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Migrates the BellaTrix LLM evaluation framework's legacy files (raw_metrics.csv and its backups
+/// and downloads) into its PostgreSQL schema: read, stage with COPY, transform with set-based SQL,
+/// verify, report. Every source record ends as inserted, duplicate or rejected (with file, line,
+/// column and reason); one import is one transaction.
+///
+/// Exit status: 0 success; 1 a check failed or rejects exceeded --max-rejects (nothing committed);
+/// 2 bad usage, configuration, input or connection error.
+#[derive(Debug, Parser)]
+#[command(name = "bellatrix-migrate", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// PostgreSQL URL, e.g. postgresql://user@host:5432/db (the password is never printed). Without
+    /// it (and without DATABASE_URL) the tool starts or reuses a local throwaway cluster under
+    /// ./.bellatrix/ and says how to connect to it.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// No progress bars or status lines; the report is still printed.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or upgrade the target schema and the migrator's own schema (idempotent). Also adopts a
+    /// database the legacy app created itself, adding only what is missing and repairing its
+    /// prompt-hash trigger, without touching data.
+    Init,
+    /// Import legacy files and folders (folders are walked; each file is classified by content).
+    Import(ImportArgs),
+}
+
+/// Options of `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files or folders to import.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Do everything except change production tables (the transaction is rolled back), and print the
+    /// same report: what would be inserted, deduplicated and rejected.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Also write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Write every rejected record to FILE as CSV (file, line, column, field, reason; never the
+    /// record's text).
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+
+    /// Parallelism: reader threads (and up to 2 COPY connections). Default: the number of CPUs.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Fail (exit 1, nothing committed) when more than N records are rejected. Default: unlimited.
+    #[arg(long, value_name = "N")]
+    pub max_rejects: Option<u64>,
+
+    /// IANA time zone in which naive legacy timestamps (no Z or offset) are read, e.g. Asia/Kolkata.
+    #[arg(long, value_name = "TZ", default_value = "UTC")]
+    pub legacy_timezone: String,
+}

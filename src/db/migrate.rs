@@ -1,0 +1,109 @@
+//! The schema migration runner behind `init`: applies `sql/schema/*.sql` in order, each recorded with
+//! a checksum in `bellatrix_migrate.schema_migrations`, all in one transaction under an advisory lock
+//! so two `init`s never interleave. A small runner rather than a crate because it must also adopt a
+//! database the legacy app built itself, where every migration is written to be idempotent.
+
+use crate::error::{Error, Result};
+use crate::sql::{Migration, BOOTSTRAP, MIGRATIONS};
+use sha2::{Digest, Sha256};
+use tokio_postgres::Client;
+
+/// Advisory lock key shared by `init` and `import` ("bellatrx" in ASCII).
+pub const LOCK_KEY: i64 = 0x6265_6c6c_6174_7278;
+
+fn checksum(m: &Migration) -> String {
+    hex::encode(Sha256::digest(m.sql.as_bytes()))
+}
+
+/// Applies every pending migration; returns the versions applied now (empty when up to date).
+pub async fn apply(client: &mut Client) -> Result<Vec<i32>> {
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
+        .await
+        .map_err(Error::db("taking the migration lock"))?;
+    let result = apply_locked(client).await;
+    let unlock = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+        .await
+        .map_err(Error::db("releasing the migration lock"));
+    let applied = result?;
+    unlock?;
+    Ok(applied)
+}
+
+async fn apply_locked(client: &mut Client) -> Result<Vec<i32>> {
+    client
+        .batch_execute("SET client_min_messages = warning")
+        .await
+        .map_err(Error::db("setting client_min_messages"))?;
+    client
+        .batch_execute(BOOTSTRAP)
+        .await
+        .map_err(Error::db("creating the migration table"))?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db("starting the migration transaction"))?;
+    let applied = applied_checksums(&tx).await?;
+    let mut now = Vec::new();
+    for m in MIGRATIONS {
+        let current = checksum(m);
+        match applied.iter().find(|(v, _)| *v == m.version) {
+            Some((_, sum)) if *sum == current => {}
+            Some((_, sum)) => {
+                return Err(Error::MigrationChanged {
+                    version: m.version,
+                    applied: sum.clone(),
+                    current,
+                })
+            }
+            None => {
+                tx.batch_execute(m.sql)
+                    .await
+                    .map_err(Error::db(format!("applying migration {:04}_{}", m.version, m.name)))?;
+                tx.execute(
+                    "INSERT INTO bellatrix_migrate.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                    &[&m.version, &m.name, &current],
+                )
+                .await
+                .map_err(Error::db("recording a migration"))?;
+                now.push(m.version);
+            }
+        }
+    }
+    tx.commit()
+        .await
+        .map_err(Error::db("committing the migrations"))?;
+    Ok(now)
+}
+
+async fn applied_checksums(client: &impl tokio_postgres::GenericClient) -> Result<Vec<(i32, String)>> {
+    let rows = client
+        .query("SELECT version, checksum FROM bellatrix_migrate.schema_migrations", &[])
+        .await
+        .map_err(Error::db("reading applied migrations"))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Fails with `NotInitialised` unless every migration is applied with its current checksum.
+pub async fn ensure_current(client: &Client) -> Result<()> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('bellatrix_migrate.schema_migrations') IS NOT NULL", &[])
+        .await
+        .map_err(Error::db("looking for the migration table"))?
+        .get(0);
+    let applied = if exists { applied_checksums(client).await? } else { Vec::new() };
+    for m in MIGRATIONS {
+        let current = checksum(m);
+        match applied.iter().find(|(v, _)| *v == m.version) {
+            Some((_, sum)) if *sum == current => {}
+            Some((_, sum)) => {
+                return Err(Error::MigrationChanged { version: m.version, applied: sum.clone(), current })
+            }
+            None => {
+                return Err(Error::NotInitialised { missing: format!("{:04}_{}", m.version, m.name) })
+            }
+        }
+    }
+    Ok(())
+}

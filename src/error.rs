@@ -1,0 +1,87 @@
+//! Typed errors of the library. Each names a location (file, statement, setting), never legacy text;
+//! `Error::exit_code` carries the meaning DECISIONS.md gives exit statuses.
+
+use std::path::PathBuf;
+
+/// A problem with the input files as a whole (not a single bad row, which is a `Reject`).
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("input path {0} does not exist")]
+    Missing(PathBuf),
+    #[error("cannot read {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot walk {path}: {message}")]
+    Walk { path: PathBuf, message: String },
+    #[error("cannot read the header of {path}: {message}")]
+    Csv { path: PathBuf, message: String },
+    #[error("more input files than the stage can number")]
+    TooManyFiles,
+    #[error("the stage stopped before reading finished")]
+    StageClosed,
+}
+
+impl InputError {
+    /// An I/O error on `path`.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        InputError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+/// Everything a command can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("database error while {context}")]
+    Db {
+        context: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error("cannot get a database connection")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("invalid database configuration: {0}")]
+    Config(String),
+    #[error("local PostgreSQL cluster: {0}")]
+    Cluster(String),
+    #[error("the database schema is not initialised (migration {missing} is missing): run `bellatrix-migrate init`")]
+    NotInitialised { missing: String },
+    #[error("migration {version} was changed after it was applied (checksum {applied} in the database, {current} now)")]
+    MigrationChanged { version: i32, applied: String, current: String },
+    #[error("{failed} integrity check(s) failed; nothing was committed")]
+    ChecksFailed { failed: usize },
+    #[error("{rejected} rejected records exceed --max-rejects {max}; nothing was committed")]
+    TooManyRejects { rejected: u64, max: u64 },
+    #[error("cannot write {path}")]
+    Output {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("a background task failed: {0}")]
+    Task(String),
+}
+
+impl Error {
+    /// 1 when the data failed a check or the reject limit, 2 for usage, configuration, input and
+    /// connection errors.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::ChecksFailed { .. } | Error::TooManyRejects { .. } => 1,
+            _ => 2,
+        }
+    }
+
+    /// Wraps a database error with what was being done.
+    pub fn db(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Db { context, source }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,245 @@
+//! bellatrix-migrate: moves the BellaTrix app's legacy files into its PostgreSQL schema.
+//!
+//! The pipeline is the architecture:
+//! ① [`read`] discovers and classifies files and parses them in parallel (rayon), sending rows through
+//!   a bounded channel; ② [`stage`] copies them with binary `COPY` into UNLOGGED staging tables on
+//!   several connections; ③ [`transform`] moves them into production with set-based SQL in one
+//!   transaction; ④ [`verify`] checks inside that transaction that nothing was lost or invented;
+//! ⑤ [`report`] says what happened. [`db`] holds the pool, the migrations and the local cluster.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod identity;
+pub mod prompt;
+pub mod read;
+pub mod report;
+pub mod sql;
+pub mod stage;
+pub mod transform;
+pub mod verify;
+
+use chrono::Utc;
+use config::{Config, Database, ImportConfig, Task};
+use deadpool_postgres::Pool;
+use error::{Error, Result};
+use read::FileSummary;
+use report::{progress, Mode, Report};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use transform::{Commit, Outcome};
+
+/// What a command produced, for `main` to render.
+#[derive(Debug)]
+pub enum Output {
+    Initialised { applied: Vec<i32>, database: String },
+    Imported { report: Box<Report>, outcome: Outcome },
+}
+
+/// Runs the configured command.
+pub async fn run(config: Config) -> Result<Output> {
+    let url = database_url(&config).await?;
+    match &config.task {
+        Task::Init => {
+            let applied = init(&url).await?;
+            Ok(Output::Initialised { applied, database: db::redacted(&url) })
+        }
+        Task::Import(import_config) => {
+            if matches!(config.database, Database::Local(_)) {
+                init(&url).await?;
+            }
+            import(&url, import_config, config.quiet).await
+        }
+    }
+}
+
+/// Applies pending migrations.
+async fn init(url: &str) -> Result<Vec<i32>> {
+    let pool = db::pool(url, 1)?;
+    let mut client = pool.get().await?;
+    db::migrate::apply(&mut client).await
+}
+
+/// The import pipeline: read → stage → transform → verify → report.
+async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output> {
+    let started = Instant::now();
+    let started_at = Utc::now();
+    let mode = if config.dry_run { Mode::DryRun } else { Mode::Import };
+    let mut report = Report::new(mode, db::redacted(url), config.legacy_tz.name().to_owned());
+    let copy_streams = config.jobs.clamp(1, 2);
+    let pool = db::pool(url, copy_streams + 1)?;
+    let mut control = pool.get().await?;
+    db::migrate::ensure_current(&control).await?;
+    lock_imports(&control, quiet).await?;
+
+    stage::clear(&pool).await?;
+    let summaries = read_and_stage(&pool, config, copy_streams, quiet).await?;
+    stage_files(&control, &summaries).await?;
+    report.add_files(&summaries);
+    report.timings.read_and_stage = started.elapsed().as_secs_f64();
+
+    let transform_started = Instant::now();
+    let bar = progress::steps(sql::TRANSFORM.len() as u64, progress::visible(quiet));
+    let commit = Commit { dry_run: config.dry_run, max_rejects: config.max_rejects };
+    let outcome = transform::run(&mut control, &mut report, started_at, commit, &bar).await?;
+    report.timings.transform = transform_started.elapsed().as_secs_f64();
+
+    stage::clear(&pool).await?;
+    unlock_imports(&control).await?;
+    if let Some(path) = &config.rejects_csv {
+        report::write_rejects_csv(path, &summaries).map_err(|e| Error::Output {
+            path: path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+    }
+    report.timings.total = started.elapsed().as_secs_f64();
+    if let Some(path) = &config.report_json {
+        report.write_json(path).map_err(|source| Error::Output { path: path.clone(), source })?;
+    }
+    Ok(Output::Imported { report: Box::new(report), outcome })
+}
+
+/// Serialises imports: a second import waits for the first, saying so.
+async fn lock_imports(client: &tokio_postgres::Client, quiet: bool) -> Result<()> {
+    let got: bool = client
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&db::migrate::LOCK_KEY])
+        .await
+        .map_err(Error::db("taking the import lock"))?
+        .get(0);
+    if !got {
+        progress::note(quiet, "another import or init is running on this database; waiting for it to finish");
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&db::migrate::LOCK_KEY])
+            .await
+            .map_err(Error::db("waiting for the import lock"))?;
+    }
+    Ok(())
+}
+
+async fn unlock_imports(client: &tokio_postgres::Client) -> Result<()> {
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&db::migrate::LOCK_KEY])
+        .await
+        .map(drop)
+        .map_err(Error::db("releasing the import lock"))
+}
+
+/// Reads every file on rayon and copies the rows into staging on `copy_streams` connections.
+async fn read_and_stage(pool: &Pool, config: &ImportConfig, copy_streams: usize, quiet: bool) -> Result<Vec<FileSummary>> {
+    let files = read::discover(&config.paths)?;
+    let total_bytes = files.iter().filter_map(|f| std::fs::metadata(&f.path).ok()).map(|m| m.len()).sum();
+    let bar = progress::bytes(total_bytes, progress::visible(quiet));
+    let (sender, receiver) = flume::bounded(8);
+    let copiers: Vec<_> = (0..copy_streams)
+        .map(|_| tokio::spawn(stage::copy_metrics(pool.clone(), receiver.clone())))
+        .collect();
+    drop(receiver);
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let ticker = {
+        let (bar, bytes_read) = (bar.clone(), bytes_read.clone());
+        tokio::spawn(async move {
+            loop {
+                bar.set_position(bytes_read.load(Ordering::Relaxed));
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let options = read::ReadOptions { legacy_tz: config.legacy_tz, batch_rows: 1000 };
+    let jobs = config.jobs;
+    let reading = tokio::task::spawn_blocking(move || {
+        let threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .map_err(|e| Error::Task(e.to_string()))?;
+        let result = threads.install(|| read::read_all(&files, &options, &sender, &bytes_read));
+        drop(sender);
+        result.map_err(Error::from)
+    });
+    let read_result = reading.await.map_err(|e| Error::Task(e.to_string()));
+    let mut copy_result = Ok(0u64);
+    for copier in copiers {
+        let done = copier.await.map_err(|e| Error::Task(e.to_string())).and_then(|r| r);
+        if let (Ok(total), Ok(n)) = (&copy_result, &done) {
+            copy_result = Ok(total + n);
+        } else if copy_result.is_ok() {
+            copy_result = done;
+        }
+    }
+    ticker.abort();
+    bar.finish_and_clear();
+    // A COPY failure closes the channel, which the readers then report as "stage closed"; the COPY
+    // error is the cause worth showing.
+    copy_result?;
+    read_result?
+}
+
+/// Records the files of this run in `stage_files` for the transform.
+async fn stage_files(client: &tokio_postgres::Client, summaries: &[FileSummary]) -> Result<()> {
+    let statement = client
+        .prepare(
+            "INSERT INTO bellatrix_migrate.stage_files (file_no, path, kind, variant, sha256, size, records, rejected) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .await
+        .map_err(Error::db("preparing stage_files"))?;
+    for s in summaries {
+        let kind = serde_json::to_value(s.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        client
+            .execute(
+                &statement,
+                &[
+                    &s.file_no,
+                    &s.path,
+                    &kind,
+                    &s.variant,
+                    &s.sha256,
+                    &as_i64(s.size),
+                    &as_i64(s.records),
+                    &as_i64(s.rejects.len() as u64),
+                ],
+            )
+            .await
+            .map_err(Error::db("recording stage_files"))?;
+    }
+    Ok(())
+}
+
+/// Resolves the database URL, starting the local cluster when none was given.
+async fn database_url(config: &Config) -> Result<String> {
+    match &config.database {
+        Database::Url(url) => Ok(url.clone()),
+        Database::Local(dir) => {
+            let dir = dir.clone();
+            let cluster = tokio::task::spawn_blocking(move || db::cluster::local(&dir))
+                .await
+                .map_err(|e| Error::Task(e.to_string()))??;
+            let admin = db::pool(&cluster.url("postgres"), 1)?;
+            let client = admin.get().await?;
+            let exists = client
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = 'bellatrix'", &[])
+                .await
+                .map_err(Error::db("looking for the local database"))?
+                .is_some();
+            if !exists {
+                client
+                    .batch_execute("CREATE DATABASE bellatrix")
+                    .await
+                    .map_err(Error::db("creating the local database"))?;
+            }
+            let url = cluster.url("bellatrix");
+            progress::note(
+                config.quiet,
+                &format!(
+                    "no --database-url or DATABASE_URL: using the local throwaway PostgreSQL in {} \
+                     (connect with: psql {url}; stop with: pg_ctl stop -D {}/data)",
+                    cluster.dir.display(),
+                    cluster.dir.display()
+                ),
+            );
+            Ok(url)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The byte stream under every reader: counts bytes, hashes them (the file's SHA-256 for the report and
+//! the ledger) and remembers which newlines were CRLF, so a reader can ask how a record ended without
+//! buffering the file.
+
+use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
+use std::io::{self, Read};
+
+/// Wraps a reader; everything read through it is hashed and counted.
+pub struct TrackingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+    previous_was_cr: bool,
+    /// Offsets of `\n` bytes preceded by `\r`, not yet older than the caller's last query.
+    crlf_newlines: VecDeque<u64>,
+    /// Whether any CRLF was seen so far in the file.
+    saw_crlf: bool,
+}
+
+impl<R: Read> TrackingReader<R> {
+    /// Starts tracking at offset zero.
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+            previous_was_cr: false,
+            crlf_newlines: VecDeque::new(),
+            saw_crlf: false,
+        }
+    }
+
+    /// Bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Whether a record whose terminator ends just before `end` (the parser's position after the
+    /// record) ended with CRLF. The parser may have stopped after the `\r` or after the `\n`.
+    /// Forgets newlines before `end`, so memory stays bounded by the parser's read-ahead.
+    pub fn ended_with_crlf(&mut self, end: u64) -> bool {
+        let hit = self
+            .crlf_newlines
+            .iter()
+            .any(|&nl| nl + 1 == end || nl == end);
+        while self.crlf_newlines.front().is_some_and(|&nl| nl + 1 < end) {
+            self.crlf_newlines.pop_front();
+        }
+        hit
+    }
+
+    /// Whether the file had at least one CRLF in the bytes read so far.
+    pub fn saw_crlf(&self) -> bool {
+        self.saw_crlf
+    }
+
+    /// Consumes the tracker, returning the SHA-256 (hex) of every byte read and the byte count.
+    pub fn finish(self) -> (String, u64) {
+        (hex::encode(self.hasher.finalize()), self.bytes)
+    }
+}
+
+impl<R: Read> Read for TrackingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let chunk = &buf[..n];
+        self.hasher.update(chunk);
+        for nl in memchr::memchr_iter(b'\n', chunk) {
+            let after_cr = if nl == 0 {
+                self.previous_was_cr
+            } else {
+                chunk[nl - 1] == b'\r'
+            };
+            if after_cr {
+                self.crlf_newlines.push_back(self.bytes + nl as u64);
+                self.saw_crlf = true;
+            }
+        }
+        if let Some(&last) = chunk.last() {
+            self.previous_was_cr = last == b'\r';
+        }
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_and_counts_every_byte() {
+        let mut t = TrackingReader::new(&b"abc"[..]);
+        let mut sink = Vec::new();
+        t.read_to_end(&mut sink).unwrap();
+        let (sha, n) = t.finish();
+        assert_eq!(n, 3);
+        assert_eq!(
+            sha,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn remembers_crlf_across_chunk_boundaries() {
+        // One byte at a time, so the \r and \n arrive in different reads.
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() || buf.is_empty() {
+                    return Ok(0);
+                }
+                buf[0] = self.0[0];
+                self.0 = &self.0[1..];
+                Ok(1)
+            }
+        }
+        let mut t = TrackingReader::new(OneByte(b"a\r\nb\nc"));
+        let mut sink = Vec::new();
+        t.read_to_end(&mut sink).unwrap();
+        assert!(t.saw_crlf());
+        assert!(t.ended_with_crlf(3));
+        assert!(!t.ended_with_crlf(5));
+    }
+}

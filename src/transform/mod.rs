@@ -1,0 +1,154 @@
+//! ③ Transform: moves the staged rows into the production tables with the set-based statements of
+//! `sql/transform/`, all in one transaction, together with the ledger. The integrity checks run inside
+//! that transaction, so a failed check, the reject limit or a dry run rolls everything back and
+//! production stays as it was.
+
+use crate::error::{Error, Result};
+use crate::report::{Duplicate, FileStatus, Report, TableCounts, LISTED_LIMIT};
+use crate::{sql, verify};
+use chrono::{DateTime, Utc};
+use indicatif::ProgressBar;
+use tokio_postgres::{Client, Transaction};
+
+/// What to do once the transform and checks have run.
+#[derive(Debug, Clone, Copy)]
+pub struct Commit {
+    pub dry_run: bool,
+    pub max_rejects: Option<u64>,
+}
+
+/// How the transaction ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
+pub enum Outcome {
+    Committed,
+    DryRun,
+    RolledBack(String),
+}
+
+/// Runs the transform and checks in one transaction, fills `report`, and commits unless told not to.
+pub async fn run(
+    client: &mut Client,
+    report: &mut Report,
+    started_at: DateTime<Utc>,
+    commit: Commit,
+    bar: &ProgressBar,
+) -> Result<Outcome> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db("starting the import transaction"))?;
+    let import_id: i64 = tx
+        .query_one(
+            "INSERT INTO bellatrix_migrate.imports (started_at, tool_version, report) VALUES ($1, $2, '{}') RETURNING id",
+            &[&started_at, &env!("CARGO_PKG_VERSION")],
+        )
+        .await
+        .map_err(Error::db("registering the import"))?
+        .get(0);
+    tx.execute("SELECT set_config('bellatrix_migrate.import_id', $1, true)", &[&import_id.to_string()])
+        .await
+        .map_err(Error::db("setting the import id"))?;
+    report.import_id = Some(import_id);
+    mark_known_files(&tx, report).await?;
+    for (name, statements) in sql::TRANSFORM {
+        bar.set_message(*name);
+        tx.batch_execute(statements)
+            .await
+            .map_err(Error::db(format!("transform step: {name}")))?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    collect_counts(&tx, report).await?;
+    report.checks.extend(verify::import_checks(&tx, report).await?);
+
+    let outcome = if !report.checks_ok() {
+        Outcome::RolledBack("an integrity check failed".to_owned())
+    } else if let Some(max) = commit.max_rejects.filter(|max| report.rejects_total > *max) {
+        Outcome::RolledBack(format!("{} rejected records exceed --max-rejects {max}", report.rejects_total))
+    } else if commit.dry_run {
+        Outcome::DryRun
+    } else {
+        Outcome::Committed
+    };
+    if outcome == Outcome::Committed {
+        let json = serde_json::to_value(&*report).map_err(|e| Error::Task(e.to_string()))?;
+        tx.execute(
+            "UPDATE bellatrix_migrate.imports SET report = $1, finished_at = CURRENT_TIMESTAMP WHERE id = $2",
+            &[&json, &import_id],
+        )
+        .await
+        .map_err(Error::db("recording the import report"))?;
+        tx.commit().await.map_err(Error::db("committing the import"))?;
+    } else {
+        tx.rollback().await.map_err(Error::db("rolling back the import"))?;
+        report.import_id = None;
+    }
+    Ok(outcome)
+}
+
+/// Marks files whose exact bytes an earlier import already recorded.
+async fn mark_known_files(tx: &Transaction<'_>, report: &mut Report) -> Result<()> {
+    let hashes: Vec<String> = report.files.iter().map(|f| f.sha256.clone()).collect();
+    let known: Vec<String> = tx
+        .query("SELECT sha256 FROM bellatrix_migrate.files WHERE sha256 = ANY($1)", &[&hashes])
+        .await
+        .map_err(Error::db("looking up known files"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for f in &mut report.files {
+        if known.contains(&f.sha256) {
+            f.status = FileStatus::AlreadyImported;
+        }
+    }
+    Ok(())
+}
+
+fn count(row: &tokio_postgres::Row, i: usize) -> u64 {
+    u64::try_from(row.get::<_, i64>(i)).unwrap_or(0)
+}
+
+async fn collect_counts(tx: &Transaction<'_>, report: &mut Report) -> Result<()> {
+    for row in tx.query(sql::SUMMARY, &[]).await.map_err(Error::db("counting the transform"))? {
+        let table: String = row.get(0);
+        let entry = report.tables.entry(table).or_insert_with(TableCounts::default);
+        entry.inserted = count(&row, 1);
+        entry.duplicate = count(&row, 2);
+        entry.updated = count(&row, 3);
+    }
+    for row in tx.query(sql::PER_FILE, &[]).await.map_err(Error::db("counting rows per file"))? {
+        let file_no: i32 = row.get(0);
+        if let Some(f) = usize::try_from(file_no).ok().and_then(|i| report.files.get_mut(i)) {
+            f.inserted = count(&row, 1);
+            f.duplicate = count(&row, 2);
+        }
+    }
+    report.accounted.inserted = report.files.iter().map(|f| f.inserted).sum();
+    report.accounted.duplicate = report.files.iter().map(|f| f.duplicate).sum();
+    report.duplicates_total = report.accounted.duplicate;
+    let limit = i64::try_from(LISTED_LIMIT).unwrap_or(i64::MAX);
+    report.duplicates = tx
+        .query(sql::DUPLICATES, &[&limit])
+        .await
+        .map_err(Error::db("listing duplicates"))?
+        .iter()
+        .map(|r| Duplicate {
+            file: r.get(0),
+            line: u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
+            of_file: r.get(2),
+            of_line: u64::try_from(r.get::<_, i64>(3)).unwrap_or(0),
+            of_import: r.get(4),
+        })
+        .collect();
+    let ambiguous: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM t_rows WHERE new_id IS NOT NULL AND metadata ? 'shape_ambiguous'",
+            &[],
+        )
+        .await
+        .map_err(Error::db("counting ambiguous rows"))?
+        .get(0);
+    report.ambiguous_rows = u64::try_from(ambiguous).unwrap_or(0);
+    Ok(())
+}
