@@ -104,6 +104,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 fn csv_reader<R: Read>(inner: R) -> csv::Reader<TrackingReader<R>> {
     csv::ReaderBuilder::new()
         .has_headers(false)
+        .buffer_capacity(256 * 1024)
         .flexible(true)
         .from_reader(TrackingReader::new(inner))
 }
@@ -193,7 +194,7 @@ fn read_raw_metrics(
 ) -> Result<FileSummary, InputError> {
     let path = &file.path;
     let handle = File::open(path).map_err(|e| InputError::io(path, e))?;
-    let mut csv = csv_reader(BufReader::with_capacity(256 * 1024, handle));
+    let mut csv = csv_reader(handle);
     let mut header_record = csv::ByteRecord::new();
     csv.read_byte_record(&mut header_record)
         .map_err(|e| InputError::Csv { path: path.clone(), message: raw_metrics::csv_error_kind(&e) })?;

@@ -409,9 +409,10 @@ impl<R: Read> RawMetricsReader<R> {
         match self.csv.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
-                let line = self.record.position().map_or(0, |p| p.line());
+                let start = self.record.position().map_or(0, |p| p.byte());
                 let end = self.csv.position().byte();
                 let tracker = self.csv.get_mut();
+                let line = tracker.line_at(start);
                 let ended_crlf = tracker.ended_with_crlf(end);
                 let file_has_crlf = tracker.saw_crlf();
                 Some(match self.parse(line, ended_crlf, file_has_crlf) {
@@ -518,7 +519,8 @@ impl<R: Read> RawMetricsReader<R> {
         let model_name = text(Column::ModelName).to_owned();
         let model_id = text(Column::ModelId).to_owned();
         if model_name.is_empty() && model_id.is_empty() {
-            return Err(self.reject(line, None, "record names no model (model_name and model_id are empty)".to_owned()));
+            let (i, _) = get(Column::ModelName).unwrap_or((2, ""));
+            return Err(self.reject_field(line, i, Column::ModelName, "record names no model (model_name and model_id are empty)".to_owned()));
         }
         let json_valid = match get(Column::JsonValid) {
             Some((i, v)) => values::parse_bool(v).map_err(|e| self.reject_field(line, i, Column::JsonValid, e.to_string()))?,
@@ -547,7 +549,7 @@ impl<R: Read> RawMetricsReader<R> {
             input_prompt: optional_text(Column::InputPrompt),
             response: optional_text(Column::Response),
             era: era.label(),
-            shape_ambiguous: layout.ambiguous || backslashes == BackslashDecision::HalveAmbiguous,
+            shape_ambiguous: layout.ambiguous,
             backslashes,
             ended_crlf,
         })

@@ -16,6 +16,10 @@ pub struct TrackingReader<R> {
     crlf_newlines: VecDeque<u64>,
     /// Whether any CRLF was seen so far in the file.
     saw_crlf: bool,
+    /// Offsets of every `\n` not yet older than the caller's last line query.
+    newlines: VecDeque<u64>,
+    /// How many `\n` were forgotten from `newlines` (all before the last queried offset).
+    newlines_forgotten: u64,
 }
 
 impl<R: Read> TrackingReader<R> {
@@ -28,6 +32,8 @@ impl<R: Read> TrackingReader<R> {
             previous_was_cr: false,
             crlf_newlines: VecDeque::new(),
             saw_crlf: false,
+            newlines: VecDeque::new(),
+            newlines_forgotten: 0,
         }
     }
 
@@ -50,6 +56,19 @@ impl<R: Read> TrackingReader<R> {
         hit
     }
 
+    /// The 1-based physical line of the record starting at byte `start`. The CSV parser counts lines
+    /// itself, but after a CRLF it reports a record as starting at the pending `\n`, one line early;
+    /// counting every `\n` at or before `start` gives the line a text editor shows. Calls must come
+    /// with non-decreasing offsets.
+    pub fn line_at(&mut self, start: u64) -> u64 {
+        while self.newlines.front().is_some_and(|&nl| nl < start) {
+            self.newlines.pop_front();
+            self.newlines_forgotten += 1;
+        }
+        let at_start = u64::from(self.newlines.front() == Some(&start));
+        1 + self.newlines_forgotten + at_start
+    }
+
     /// Whether the file had at least one CRLF in the bytes read so far.
     pub fn saw_crlf(&self) -> bool {
         self.saw_crlf
@@ -67,6 +86,7 @@ impl<R: Read> Read for TrackingReader<R> {
         let chunk = &buf[..n];
         self.hasher.update(chunk);
         for nl in memchr::memchr_iter(b'\n', chunk) {
+            self.newlines.push_back(self.bytes + nl as u64);
             let after_cr = if nl == 0 {
                 self.previous_was_cr
             } else {
@@ -122,5 +142,27 @@ mod tests {
         assert!(t.saw_crlf());
         assert!(t.ended_with_crlf(3));
         assert!(!t.ended_with_crlf(5));
+    }
+
+    fn record_lines(data: &[u8]) -> Vec<u64> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(TrackingReader::new(data));
+        let mut record = csv::ByteRecord::new();
+        let mut lines = Vec::new();
+        while rdr.read_byte_record(&mut record).unwrap() {
+            let start = record.position().unwrap().byte();
+            lines.push(rdr.get_mut().line_at(start));
+        }
+        lines
+    }
+
+    #[test]
+    fn record_lines_are_physical_lines_whatever_the_line_ending() {
+        assert_eq!(record_lines(b"h\na\nb\n"), vec![1, 2, 3]);
+        assert_eq!(record_lines(b"h\r\na\r\nb\r\n"), vec![1, 2, 3]);
+        assert_eq!(record_lines(b"h\r\n\"x\r\ny\"\r\nb\nc"), vec![1, 2, 4, 5]);
+        assert_eq!(record_lines(b"h\n\"x\ny\nz\"\r\nb\r\n"), vec![1, 2, 5]);
     }
 }

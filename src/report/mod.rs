@@ -263,7 +263,7 @@ impl Report {
             if a.total() == self.source_records { "" } else { "  (DOES NOT RECONCILE)" }
         );
         if self.ambiguous_rows > 0 {
-            let _ = writeln!(s, "rows imported with a tie-break (metadata.shape_ambiguous): {}", self.ambiguous_rows);
+            let _ = writeln!(s, "rows imported with a tie-break (metadata.shape_ambiguous or backslash_ambiguous): {}", self.ambiguous_rows);
         }
         if self.rejects_total > 0 {
             let _ = writeln!(s, "\nrejected records ({})", self.rejects_total);

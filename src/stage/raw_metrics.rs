@@ -232,6 +232,9 @@ fn row_metadata(file: &str, row: &RawRow, origin: &str) -> Value {
     if row.backslashes != BackslashDecision::Keep {
         m.insert("backslashes_halved".into(), json!(true));
     }
+    if row.backslashes == BackslashDecision::HalveAmbiguous {
+        m.insert("backslash_ambiguous".into(), json!(true));
+    }
     if row.timestamp_zone == TimestampZone::AssumedLocal {
         m.insert("timestamp_zone_assumed".into(), json!(true));
     }

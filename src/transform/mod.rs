@@ -143,7 +143,7 @@ async fn collect_counts(tx: &Transaction<'_>, report: &mut Report) -> Result<()>
         .collect();
     let ambiguous: i64 = tx
         .query_one(
-            "SELECT count(*) FROM t_rows WHERE new_id IS NOT NULL AND metadata ? 'shape_ambiguous'",
+            "SELECT count(*) FROM t_rows WHERE new_id IS NOT NULL AND (metadata ? 'shape_ambiguous' OR metadata ? 'backslash_ambiguous')",
             &[],
         )
         .await
