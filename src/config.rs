@@ -55,15 +55,21 @@ impl Config {
             Command::Init => Task::Init,
             Command::Import(args) => Task::Import(import_config(args)?),
         };
-        Ok(Self { database, quiet: cli.global.quiet, task })
+        Ok(Self {
+            database,
+            quiet: cli.global.quiet,
+            task,
+        })
     }
 }
 
 fn import_config(args: ImportArgs) -> Result<ImportConfig> {
-    let legacy_tz: Tz = args
-        .legacy_timezone
-        .parse()
-        .map_err(|_| Error::Config(format!("--legacy-timezone {:?} is not an IANA time zone", args.legacy_timezone)))?;
+    let legacy_tz: Tz = args.legacy_timezone.parse().map_err(|_| {
+        Error::Config(format!(
+            "--legacy-timezone {:?} is not an IANA time zone",
+            args.legacy_timezone
+        ))
+    })?;
     let jobs = match args.jobs {
         Some(0) => return Err(Error::Config("--jobs must be at least 1".to_owned())),
         Some(n) => n,

@@ -27,7 +27,10 @@ pub enum InputError {
 impl InputError {
     /// An I/O error on `path`.
     pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
-        InputError::Io { path: path.to_path_buf(), source }
+        InputError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -51,7 +54,11 @@ pub enum Error {
     #[error("the database schema is not initialised (migration {missing} is missing): run `bellatrix-migrate init`")]
     NotInitialised { missing: String },
     #[error("migration {version} was changed after it was applied (checksum {applied} in the database, {current} now)")]
-    MigrationChanged { version: i32, applied: String, current: String },
+    MigrationChanged {
+        version: i32,
+        applied: String,
+        current: String,
+    },
     #[error("{failed} integrity check(s) failed; nothing was committed")]
     ChecksFailed { failed: usize },
     #[error("{rejected} rejected records exceed --max-rejects {max}; nothing was committed")]

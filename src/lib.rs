@@ -34,8 +34,14 @@ use transform::{Commit, Outcome};
 /// What a command produced, for `main` to render.
 #[derive(Debug)]
 pub enum Output {
-    Initialised { applied: Vec<i32>, database: String },
-    Imported { report: Box<Report>, outcome: Outcome },
+    Initialised {
+        applied: Vec<i32>,
+        database: String,
+    },
+    Imported {
+        report: Box<Report>,
+        outcome: Outcome,
+    },
 }
 
 /// Runs the configured command.
@@ -44,7 +50,10 @@ pub async fn run(config: Config) -> Result<Output> {
     match &config.task {
         Task::Init => {
             let applied = init(&url).await?;
-            Ok(Output::Initialised { applied, database: db::redacted(&url) })
+            Ok(Output::Initialised {
+                applied,
+                database: db::redacted(&url),
+            })
         }
         Task::Import(import_config) => {
             if matches!(config.database, Database::Local(_)) {
@@ -66,7 +75,11 @@ async fn init(url: &str) -> Result<Vec<i32>> {
 async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output> {
     let started = Instant::now();
     let started_at = Utc::now();
-    let mode = if config.dry_run { Mode::DryRun } else { Mode::Import };
+    let mode = if config.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Import
+    };
     let mut report = Report::new(mode, db::redacted(url), config.legacy_tz.name().to_owned());
     let copy_streams = config.jobs.clamp(1, 2);
     let pool = db::pool(url, copy_streams + 1)?;
@@ -82,12 +95,20 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
 
     let transform_started = Instant::now();
     let bar = progress::steps(sql::TRANSFORM.len() as u64, progress::visible(quiet));
-    let commit = Commit { dry_run: config.dry_run, max_rejects: config.max_rejects };
-    let outcome = transform::run(&mut control, &mut report, started_at, commit, &bar).await?;
+    let commit = Commit {
+        dry_run: config.dry_run,
+        max_rejects: config.max_rejects,
+    };
+    let outcome = transform::run(&mut control, &mut report, started_at, commit, &bar).await;
     report.timings.transform = transform_started.elapsed().as_secs_f64();
 
-    stage::clear(&pool).await?;
-    unlock_imports(&control).await?;
+    // Staging is emptied and the lock released whether or not the transform succeeded; a killed run
+    // leaves both to the next run (the lock dies with the connection, staging is cleared at start).
+    let cleared = stage::clear(&pool).await;
+    let unlocked = unlock_imports(&control).await;
+    let outcome = outcome?;
+    cleared?;
+    unlocked?;
     if let Some(path) = &config.rejects_csv {
         report::write_rejects_csv(path, &summaries).map_err(|e| Error::Output {
             path: path.clone(),
@@ -96,9 +117,15 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
     }
     report.timings.total = started.elapsed().as_secs_f64();
     if let Some(path) = &config.report_json {
-        report.write_json(path).map_err(|source| Error::Output { path: path.clone(), source })?;
+        report.write_json(path).map_err(|source| Error::Output {
+            path: path.clone(),
+            source,
+        })?;
     }
-    Ok(Output::Imported { report: Box::new(report), outcome })
+    Ok(Output::Imported {
+        report: Box::new(report),
+        outcome,
+    })
 }
 
 /// Serialises imports: a second import waits for the first, saying so.
@@ -109,7 +136,10 @@ async fn lock_imports(client: &tokio_postgres::Client, quiet: bool) -> Result<()
         .map_err(Error::db("taking the import lock"))?
         .get(0);
     if !got {
-        progress::note(quiet, "another import or init is running on this database; waiting for it to finish");
+        progress::note(
+            quiet,
+            "another import or init is running on this database; waiting for it to finish",
+        );
         client
             .execute("SELECT pg_advisory_lock($1)", &[&db::migrate::LOCK_KEY])
             .await
@@ -127,9 +157,18 @@ async fn unlock_imports(client: &tokio_postgres::Client) -> Result<()> {
 }
 
 /// Reads every file on rayon and copies the rows into staging on `copy_streams` connections.
-async fn read_and_stage(pool: &Pool, config: &ImportConfig, copy_streams: usize, quiet: bool) -> Result<Vec<FileSummary>> {
+async fn read_and_stage(
+    pool: &Pool,
+    config: &ImportConfig,
+    copy_streams: usize,
+    quiet: bool,
+) -> Result<Vec<FileSummary>> {
     let files = read::discover(&config.paths)?;
-    let total_bytes = files.iter().filter_map(|f| std::fs::metadata(&f.path).ok()).map(|m| m.len()).sum();
+    let total_bytes = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(&f.path).ok())
+        .map(|m| m.len())
+        .sum();
     let bar = progress::bytes(total_bytes, progress::visible(quiet));
     let (sender, receiver) = flume::bounded(8);
     let copiers: Vec<_> = (0..copy_streams)
@@ -146,7 +185,10 @@ async fn read_and_stage(pool: &Pool, config: &ImportConfig, copy_streams: usize,
             }
         })
     };
-    let options = read::ReadOptions { legacy_tz: config.legacy_tz, batch_rows: 1000 };
+    let options = read::ReadOptions {
+        legacy_tz: config.legacy_tz,
+        batch_rows: 1000,
+    };
     let jobs = config.jobs;
     let reading = tokio::task::spawn_blocking(move || {
         let threads = rayon::ThreadPoolBuilder::new()
@@ -160,7 +202,10 @@ async fn read_and_stage(pool: &Pool, config: &ImportConfig, copy_streams: usize,
     let read_result = reading.await.map_err(|e| Error::Task(e.to_string()));
     let mut copy_result = Ok(0u64);
     for copier in copiers {
-        let done = copier.await.map_err(|e| Error::Task(e.to_string())).and_then(|r| r);
+        let done = copier
+            .await
+            .map_err(|e| Error::Task(e.to_string()))
+            .and_then(|r| r);
         if let (Ok(total), Ok(n)) = (&copy_result, &done) {
             copy_result = Ok(total + n);
         } else if copy_result.is_ok() {
@@ -185,7 +230,10 @@ async fn stage_files(client: &tokio_postgres::Client, summaries: &[FileSummary])
         .await
         .map_err(Error::db("preparing stage_files"))?;
     for s in summaries {
-        let kind = serde_json::to_value(s.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let kind = serde_json::to_value(s.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
         let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         client
             .execute(

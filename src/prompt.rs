@@ -67,7 +67,10 @@ mod tests {
         let lf = "line one\nline two";
         let crlf = "line one\r\nline two";
         assert_ne!(PromptHash::of(lf), PromptHash::of(crlf));
-        assert_eq!(PromptHash::normalized_of(lf), PromptHash::normalized_of(crlf));
+        assert_eq!(
+            PromptHash::normalized_of(lf),
+            PromptHash::normalized_of(crlf)
+        );
     }
 
     #[test]

@@ -30,15 +30,42 @@ pub const STAGE_CLEAR: &str = include_str!("../sql/stage_clear.sql");
 
 /// The transform, in order: each a name (for progress and errors) and a batch of statements.
 pub const TRANSFORM: &[(&str, &str)] = &[
-    ("deciding each row", include_str!("../sql/transform/10_rows.sql")),
-    ("resolving models", include_str!("../sql/transform/20_models.sql")),
-    ("creating runs", include_str!("../sql/transform/30_runs.sql")),
-    ("deduplicating prompts", include_str!("../sql/transform/40_prompts.sql")),
-    ("inserting metrics", include_str!("../sql/transform/50_metrics.sql")),
-    ("recording the ledger", include_str!("../sql/transform/60_ledger.sql")),
-    ("recounting runs", include_str!("../sql/transform/70_run_counters.sql")),
-    ("recomputing aggregates", include_str!("../sql/transform/80_aggregates.sql")),
-    ("recording files", include_str!("../sql/transform/files.sql")),
+    (
+        "deciding each row",
+        include_str!("../sql/transform/10_rows.sql"),
+    ),
+    (
+        "resolving models",
+        include_str!("../sql/transform/20_models.sql"),
+    ),
+    (
+        "creating runs",
+        include_str!("../sql/transform/30_runs.sql"),
+    ),
+    (
+        "deduplicating prompts",
+        include_str!("../sql/transform/40_prompts.sql"),
+    ),
+    (
+        "inserting metrics",
+        include_str!("../sql/transform/50_metrics.sql"),
+    ),
+    (
+        "recording the ledger",
+        include_str!("../sql/transform/60_ledger.sql"),
+    ),
+    (
+        "recounting runs",
+        include_str!("../sql/transform/70_run_counters.sql"),
+    ),
+    (
+        "recomputing aggregates",
+        include_str!("../sql/transform/80_aggregates.sql"),
+    ),
+    (
+        "recording files",
+        include_str!("../sql/transform/files.sql"),
+    ),
 ];
 
 /// Per-table counts of the transform.
@@ -51,7 +78,16 @@ pub const DUPLICATES: &str = include_str!("../sql/transform/duplicates.sql");
 /// Integrity checks run inside the import transaction, before it commits: (name, query returning
 /// `ok boolean, detail text`).
 pub const IMPORT_CHECKS: &[(&str, &str)] = &[
-    ("new_rows_landed", include_str!("../sql/verify/new_rows_landed.sql")),
-    ("prompt_hash_matches_postgres", include_str!("../sql/verify/prompt_hashes.sql")),
-    ("prompt_hash_unique", include_str!("../sql/verify/prompt_hash_unique.sql")),
+    (
+        "new_rows_landed",
+        include_str!("../sql/verify/new_rows_landed.sql"),
+    ),
+    (
+        "prompt_hash_matches_postgres",
+        include_str!("../sql/verify/prompt_hashes.sql"),
+    ),
+    (
+        "prompt_hash_unique",
+        include_str!("../sql/verify/prompt_hash_unique.sql"),
+    ),
 ];

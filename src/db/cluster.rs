@@ -67,14 +67,17 @@ fn unprivileged_user() -> Result<Option<(u32, u32)>> {
     let user = nix::unistd::User::from_name(SUPERUSER)
         .map_err(|e| Error::Cluster(format!("looking up the postgres user: {e}")))?
         .ok_or_else(|| {
-            Error::Cluster("running as root, and there is no `postgres` user to run the server as".to_owned())
+            Error::Cluster(
+                "running as root, and there is no `postgres` user to run the server as".to_owned(),
+            )
         })?;
     Ok(Some((user.uid.as_raw(), user.gid.as_raw())))
 }
 
 /// A port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| Error::Cluster(format!("finding a free port: {e}")))?;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| Error::Cluster(format!("finding a free port: {e}")))?;
     listener
         .local_addr()
         .map(|a| a.port())
@@ -127,16 +130,25 @@ impl Cluster {
 
     /// Runs `initdb` and writes the connection settings into `postgresql.conf`.
     pub fn init(&self, durability: Durability) -> Result<()> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| Error::Cluster(format!("creating {}: {e}", self.dir.display())))?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| Error::Cluster(format!("creating {}: {e}", self.dir.display())))?;
         if let Some((uid, gid)) = self.run_as {
-            std::os::unix::fs::chown(&self.dir, Some(uid), Some(gid))
-                .map_err(|e| Error::Cluster(format!("handing {} to the postgres user: {e}", self.dir.display())))?;
+            std::os::unix::fs::chown(&self.dir, Some(uid), Some(gid)).map_err(|e| {
+                Error::Cluster(format!(
+                    "handing {} to the postgres user: {e}",
+                    self.dir.display()
+                ))
+            })?;
         }
         let mut initdb = self.command("initdb");
-        initdb
-            .arg("-D")
-            .arg(self.data())
-            .args(["-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
+        initdb.arg("-D").arg(self.data()).args([
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ]);
         self.run(initdb, "initdb")?;
         let mut settings = format!(
             "\n# written by bellatrix-migrate\nport = {}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n",
@@ -146,15 +158,22 @@ impl Cluster {
             settings.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
         let conf = self.data().join("postgresql.conf");
-        let mut text = std::fs::read_to_string(&conf).map_err(|e| Error::Cluster(format!("reading postgresql.conf: {e}")))?;
+        let mut text = std::fs::read_to_string(&conf)
+            .map_err(|e| Error::Cluster(format!("reading postgresql.conf: {e}")))?;
         text.push_str(&settings);
-        std::fs::write(&conf, text).map_err(|e| Error::Cluster(format!("writing postgresql.conf: {e}")))
+        std::fs::write(&conf, text)
+            .map_err(|e| Error::Cluster(format!("writing postgresql.conf: {e}")))
     }
 
     /// Whether the server is running (`pg_ctl status`).
     pub fn is_running(&self) -> bool {
         let mut status = self.command("pg_ctl");
-        status.arg("status").arg("-D").arg(self.data()).stdout(Stdio::null()).stderr(Stdio::null());
+        status
+            .arg("status")
+            .arg("-D")
+            .arg(self.data())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         status.status().is_ok_and(|s| s.success())
     }
 
@@ -176,13 +195,20 @@ impl Cluster {
     /// Stops the server (fast shutdown).
     pub fn stop(&self) -> Result<()> {
         let mut stop = self.command("pg_ctl");
-        stop.arg("stop").args(["-m", "fast", "-w"]).arg("-D").arg(self.data()).stdout(Stdio::null());
+        stop.arg("stop")
+            .args(["-m", "fast", "-w"])
+            .arg("-D")
+            .arg(self.data())
+            .stdout(Stdio::null());
         self.run(stop, "pg_ctl stop")
     }
 
     /// A URL for `database` as the superuser.
     pub fn url(&self, database: &str) -> String {
-        format!("postgresql://{SUPERUSER}@127.0.0.1:{}/{database}", self.port)
+        format!(
+            "postgresql://{SUPERUSER}@127.0.0.1:{}/{database}",
+            self.port
+        )
     }
 
     /// Spawns a watcher that stops the server and deletes the directory once process `pid` is gone, so
@@ -214,9 +240,12 @@ impl Cluster {
 /// The tool's local cluster under `base` (normally `./.bellatrix`): created on first use, started if
 /// stopped, reused otherwise. Its port is remembered in `base/port`.
 pub fn local(base: &Path) -> Result<Cluster> {
-    let base = std::path::absolute(base).map_err(|e| Error::Cluster(format!("resolving {}: {e}", base.display())))?;
+    let base = std::path::absolute(base)
+        .map_err(|e| Error::Cluster(format!("resolving {}: {e}", base.display())))?;
     let port_file = base.join("port");
-    let remembered = std::fs::read_to_string(&port_file).ok().and_then(|p| p.trim().parse::<u16>().ok());
+    let remembered = std::fs::read_to_string(&port_file)
+        .ok()
+        .and_then(|p| p.trim().parse::<u16>().ok());
     let port = match remembered {
         Some(p) => p,
         None => free_port()?,
@@ -224,7 +253,8 @@ pub fn local(base: &Path) -> Result<Cluster> {
     let cluster = Cluster::at(&base, port)?;
     if !cluster.exists() {
         cluster.init(Durability::Normal)?;
-        std::fs::write(&port_file, port.to_string()).map_err(|e| Error::Cluster(format!("writing {}: {e}", port_file.display())))?;
+        std::fs::write(&port_file, port.to_string())
+            .map_err(|e| Error::Cluster(format!("writing {}: {e}", port_file.display())))?;
     }
     if !cluster.is_running() {
         cluster.start()?;

@@ -58,9 +58,10 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<i32>> {
                 })
             }
             None => {
-                tx.batch_execute(m.sql)
-                    .await
-                    .map_err(Error::db(format!("applying migration {:04}_{}", m.version, m.name)))?;
+                tx.batch_execute(m.sql).await.map_err(Error::db(format!(
+                    "applying migration {:04}_{}",
+                    m.version, m.name
+                )))?;
                 tx.execute(
                     "INSERT INTO bellatrix_migrate.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                     &[&m.version, &m.name, &current],
@@ -77,9 +78,14 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<i32>> {
     Ok(now)
 }
 
-async fn applied_checksums(client: &impl tokio_postgres::GenericClient) -> Result<Vec<(i32, String)>> {
+async fn applied_checksums(
+    client: &impl tokio_postgres::GenericClient,
+) -> Result<Vec<(i32, String)>> {
     let rows = client
-        .query("SELECT version, checksum FROM bellatrix_migrate.schema_migrations", &[])
+        .query(
+            "SELECT version, checksum FROM bellatrix_migrate.schema_migrations",
+            &[],
+        )
         .await
         .map_err(Error::db("reading applied migrations"))?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
@@ -88,20 +94,33 @@ async fn applied_checksums(client: &impl tokio_postgres::GenericClient) -> Resul
 /// Fails with `NotInitialised` unless every migration is applied with its current checksum.
 pub async fn ensure_current(client: &Client) -> Result<()> {
     let exists: bool = client
-        .query_one("SELECT to_regclass('bellatrix_migrate.schema_migrations') IS NOT NULL", &[])
+        .query_one(
+            "SELECT to_regclass('bellatrix_migrate.schema_migrations') IS NOT NULL",
+            &[],
+        )
         .await
         .map_err(Error::db("looking for the migration table"))?
         .get(0);
-    let applied = if exists { applied_checksums(client).await? } else { Vec::new() };
+    let applied = if exists {
+        applied_checksums(client).await?
+    } else {
+        Vec::new()
+    };
     for m in MIGRATIONS {
         let current = checksum(m);
         match applied.iter().find(|(v, _)| *v == m.version) {
             Some((_, sum)) if *sum == current => {}
             Some((_, sum)) => {
-                return Err(Error::MigrationChanged { version: m.version, applied: sum.clone(), current })
+                return Err(Error::MigrationChanged {
+                    version: m.version,
+                    applied: sum.clone(),
+                    current,
+                })
             }
             None => {
-                return Err(Error::NotInitialised { missing: format!("{:04}_{}", m.version, m.name) })
+                return Err(Error::NotInitialised {
+                    missing: format!("{:04}_{}", m.version, m.name),
+                })
             }
         }
     }

@@ -68,7 +68,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>, InputError> {
         if !root.exists() {
             return Err(InputError::Missing(root.clone()));
         }
-        for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(|e| InputError::Walk {
                 path: e.path().map_or_else(|| root.clone(), Path::to_path_buf),
                 message: e.to_string(),
@@ -123,7 +126,11 @@ fn sniff_raw_metrics(path: &Path) -> Result<Option<raw_metrics::Header>, InputEr
     if !matches!(rdr.read_byte_record(&mut record), Ok(true)) {
         return Ok(None);
     }
-    let Ok(fields) = record.iter().map(std::str::from_utf8).collect::<Result<Vec<_>, _>>() else {
+    let Ok(fields) = record
+        .iter()
+        .map(std::str::from_utf8)
+        .collect::<Result<Vec<_>, _>>()
+    else {
         return Ok(None);
     };
     Ok(raw_metrics::detect_header(&fields, quoted))
@@ -166,8 +173,11 @@ fn read_file(
     match sniff_raw_metrics(path)? {
         Some(header) => read_raw_metrics(file_no, file, header, options, sink, progress),
         None => {
-            let mut tracker = TrackingReader::new(BufReader::new(File::open(path).map_err(|e| InputError::io(path, e))?));
-            std::io::copy(&mut tracker, &mut std::io::sink()).map_err(|e| InputError::io(path, e))?;
+            let mut tracker = TrackingReader::new(BufReader::new(
+                File::open(path).map_err(|e| InputError::io(path, e))?,
+            ));
+            std::io::copy(&mut tracker, &mut std::io::sink())
+                .map_err(|e| InputError::io(path, e))?;
             let (sha256, size) = tracker.finish();
             progress.fetch_add(size, Ordering::Relaxed);
             Ok(FileSummary {
@@ -197,9 +207,13 @@ fn read_raw_metrics(
     let mut csv = csv_reader(handle);
     let mut header_record = csv::ByteRecord::new();
     csv.read_byte_record(&mut header_record)
-        .map_err(|e| InputError::Csv { path: path.clone(), message: raw_metrics::csv_error_kind(&e) })?;
+        .map_err(|e| InputError::Csv {
+            path: path.clone(),
+            message: raw_metrics::csv_error_kind(&e),
+        })?;
     let variant = header.variant.clone();
-    let mut reader = raw_metrics::RawMetricsReader::new(csv, header, file.display.clone(), options.legacy_tz);
+    let mut reader =
+        raw_metrics::RawMetricsReader::new(csv, header, file.display.clone(), options.legacy_tz);
     let mut rejects = Vec::new();
     let mut records = 0u64;
     let mut batch = Vec::with_capacity(options.batch_rows);
@@ -207,7 +221,9 @@ fn read_raw_metrics(
     while let Some(item) = reader.next_item() {
         records += 1;
         match item {
-            raw_metrics::Item::Row(row) => batch.push(MetricRecord::from_raw(file_no, &file.display, &row)),
+            raw_metrics::Item::Row(row) => {
+                batch.push(MetricRecord::from_raw(file_no, &file.display, &row))
+            }
             raw_metrics::Item::Reject(reject) => rejects.push(reject),
         }
         if batch.len() >= options.batch_rows {
@@ -241,13 +257,16 @@ mod tests {
 
     #[test]
     fn originals_come_before_backups_and_downloads() {
-        let mut names = vec![
+        let mut names = [
             PathBuf::from("Downloads/raw_metrics_20251112_093000.csv"),
             PathBuf::from("data/runs/raw_metrics.csv.backup"),
             PathBuf::from("data/runs/raw_metrics.csv"),
         ];
         names.sort_by_key(|p| (precedence(p), p.display().to_string()));
         assert_eq!(names[0], PathBuf::from("data/runs/raw_metrics.csv"));
-        assert_eq!(names[2], PathBuf::from("Downloads/raw_metrics_20251112_093000.csv"));
+        assert_eq!(
+            names[2],
+            PathBuf::from("Downloads/raw_metrics_20251112_093000.csv")
+        );
     }
 }

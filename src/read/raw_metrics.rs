@@ -104,7 +104,10 @@ impl Header {
     /// Whether `fields` are this header repeated (a mid-file header line).
     fn is_repeated_by(&self, fields: &[&str]) -> bool {
         fields.len() == self.columns.len()
-            && fields.iter().zip(&self.columns).all(|(f, c)| *f == c.name())
+            && fields
+                .iter()
+                .zip(&self.columns)
+                .all(|(f, c)| *f == c.name())
     }
 }
 
@@ -218,12 +221,20 @@ pub enum ShapeError {
 
 /// The decision rule of 2.1.3 that reproduces every writer: which column each of `n` fields is.
 pub fn layout(header: &Header, n: usize, era: Era, tie: TieBreak) -> Result<Layout, ShapeError> {
-    let exact = |columns: Vec<Column>| Ok(Layout { columns, ambiguous: false });
+    let exact = |columns: Vec<Column>| {
+        Ok(Layout {
+            columns,
+            ambiguous: false,
+        })
+    };
     if !header.is_canonical_prefixed() {
         return if n == header.columns.len() {
             exact(header.columns.clone())
         } else {
-            Err(ShapeError::Mismatch { fields: n, header: header.columns.len() })
+            Err(ShapeError::Mismatch {
+                fields: n,
+                header: header.columns.len(),
+            })
         };
     }
     if n < CANONICAL.len() {
@@ -247,7 +258,10 @@ pub fn layout(header: &Header, n: usize, era: Era, tie: TieBreak) -> Result<Layo
             1 if era == Era::V01V02 => with(&[Column::Response], false),
             1 => with(&[tie.pick()], true),
             2 => with(&[Column::InputPrompt, Column::Response], era == Era::V01V02),
-            _ => Err(ShapeError::TooMany { fields: n, max: CANONICAL.len() + 2 }),
+            _ => Err(ShapeError::TooMany {
+                fields: n,
+                max: CANONICAL.len() + 2,
+            }),
         },
         Era::V04Plus => {
             let mut union = header_extras.clone();
@@ -266,7 +280,10 @@ pub fn layout(header: &Header, n: usize, era: Era, tie: TieBreak) -> Result<Layo
                 extras.push(tie.pick());
                 with(&extras, true)
             } else {
-                Err(ShapeError::TooMany { fields: n, max: CANONICAL.len() + union.len() })
+                Err(ShapeError::TooMany {
+                    fields: n,
+                    max: CANONICAL.len() + union.len(),
+                })
             }
         }
     }
@@ -390,8 +407,19 @@ pub enum Item {
 
 impl<R: Read> RawMetricsReader<R> {
     /// `csv` must be positioned after the header record.
-    pub fn new(csv: csv::Reader<TrackingReader<R>>, header: Header, file: String, legacy_tz: Tz) -> Self {
-        Self { csv, header, file, legacy_tz, record: csv::ByteRecord::new() }
+    pub fn new(
+        csv: csv::Reader<TrackingReader<R>>,
+        header: Header,
+        file: String,
+        legacy_tz: Tz,
+    ) -> Self {
+        Self {
+            csv,
+            header,
+            file,
+            legacy_tz,
+            record: csv::ByteRecord::new(),
+        }
     }
 
     /// The underlying byte tracker (bytes read, SHA-256).
@@ -422,13 +450,23 @@ impl<R: Read> RawMetricsReader<R> {
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                Some(Item::Reject(self.reject(line, None, format!("unreadable CSV: {}", csv_error_kind(&e)))))
+                Some(Item::Reject(self.reject(
+                    line,
+                    None,
+                    format!("unreadable CSV: {}", csv_error_kind(&e)),
+                )))
             }
         }
     }
 
     fn reject(&self, line: u64, column: Option<usize>, reason: String) -> Reject {
-        Reject { file: self.file.clone(), line, column, field: None, reason }
+        Reject {
+            file: self.file.clone(),
+            line,
+            column,
+            field: None,
+            reason,
+        }
     }
 
     fn reject_field(&self, line: u64, index: usize, column: Column, reason: String) -> Reject {
@@ -444,21 +482,34 @@ impl<R: Read> RawMetricsReader<R> {
     fn parse(&self, line: u64, ended_crlf: bool, file_has_crlf: bool) -> Result<RawRow, Reject> {
         let mut fields = Vec::with_capacity(self.record.len());
         for (i, raw) in self.record.iter().enumerate() {
-            let text = std::str::from_utf8(raw)
-                .map_err(|_| self.reject(line, Some(i + 1), "field is not valid UTF-8".to_owned()))?;
+            let text = std::str::from_utf8(raw).map_err(|_| {
+                self.reject(line, Some(i + 1), "field is not valid UTF-8".to_owned())
+            })?;
             fields.push(text);
         }
         if self.header.is_repeated_by(&fields) {
             return Err(self.reject(line, None, "repeated header line".to_owned()));
         }
-        let ts_index = self.header.columns.iter().position(|c| *c == Column::Timestamp).unwrap_or(0);
+        let ts_index = self
+            .header
+            .columns
+            .iter()
+            .position(|c| *c == Column::Timestamp)
+            .unwrap_or(0);
         let ts_field = fields.get(ts_index).copied().unwrap_or("");
         let (evaluated_at, timestamp_zone) = values::parse_timestamp(ts_field, &self.legacy_tz)
             .map_err(|e| self.reject_field(line, ts_index, Column::Timestamp, e.to_string()))?;
         let era = Era::of(evaluated_at);
-        let status_index = self.header.columns.iter().position(|c| *c == Column::Status).unwrap_or(10);
+        let status_index = self
+            .header
+            .columns
+            .iter()
+            .position(|c| *c == Column::Status)
+            .unwrap_or(10);
         let tie = TieBreak {
-            is_error: fields.get(status_index).is_some_and(|s| s.eq_ignore_ascii_case("error")),
+            is_error: fields
+                .get(status_index)
+                .is_some_and(|s| s.eq_ignore_ascii_case("error")),
             extra_is_empty: fields.get(CANONICAL.len()).is_none_or(|s| s.is_empty()),
         };
         let layout = layout(&self.header, fields.len(), era, tie)
@@ -466,14 +517,24 @@ impl<R: Read> RawMetricsReader<R> {
 
         let has_backslash = fields.iter().any(|f| f.contains('\\'));
         let all_even = fields.iter().all(|f| backslash_runs_all_even(f));
-        let backslashes = backslash_decision(evaluated_at, all_even, has_backslash, ended_crlf, file_has_crlf);
+        let backslashes = backslash_decision(
+            evaluated_at,
+            all_even,
+            has_backslash,
+            ended_crlf,
+            file_has_crlf,
+        );
         let owned: Vec<String> = if backslashes == BackslashDecision::Keep {
             fields.iter().map(|f| (*f).to_owned()).collect()
         } else {
             fields.iter().map(|f| halve_backslashes(f)).collect()
         };
         let get = |c: Column| -> Option<(usize, &str)> {
-            layout.columns.iter().position(|x| *x == c).map(|i| (i, owned[i].as_str()))
+            layout
+                .columns
+                .iter()
+                .position(|x| *x == c)
+                .map(|i| (i, owned[i].as_str()))
         };
         let text = |c: Column| get(c).map(|(_, v)| v).unwrap_or("");
         let check = |c: Column, f: &dyn Fn(&str) -> Result<(), ValueError>| -> Result<(), Reject> {
@@ -501,7 +562,10 @@ impl<R: Read> RawMetricsReader<R> {
         let max_len = |c: Column, max: usize| {
             check(c, &|v| {
                 if v.chars().count() > max {
-                    Err(ValueError::OutOfRange { value: format!("{} characters", v.chars().count()), target: too_long_target(c) })
+                    Err(ValueError::OutOfRange {
+                        value: format!("{} characters", v.chars().count()),
+                        target: too_long_target(c),
+                    })
                 } else {
                     Ok(())
                 }
@@ -514,19 +578,34 @@ impl<R: Read> RawMetricsReader<R> {
         let status = text(Column::Status).to_ascii_lowercase();
         if status != "success" && status != "error" {
             let (i, _) = get(Column::Status).unwrap_or((status_index, ""));
-            return Err(self.reject_field(line, i, Column::Status, "status is neither success nor error".to_owned()));
+            return Err(self.reject_field(
+                line,
+                i,
+                Column::Status,
+                "status is neither success nor error".to_owned(),
+            ));
         }
         let model_name = text(Column::ModelName).to_owned();
         let model_id = text(Column::ModelId).to_owned();
         if model_name.is_empty() && model_id.is_empty() {
             let (i, _) = get(Column::ModelName).unwrap_or((2, ""));
-            return Err(self.reject_field(line, i, Column::ModelName, "record names no model (model_name and model_id are empty)".to_owned()));
+            return Err(self.reject_field(
+                line,
+                i,
+                Column::ModelName,
+                "record names no model (model_name and model_id are empty)".to_owned(),
+            ));
         }
         let json_valid = match get(Column::JsonValid) {
-            Some((i, v)) => values::parse_bool(v).map_err(|e| self.reject_field(line, i, Column::JsonValid, e.to_string()))?,
+            Some((i, v)) => values::parse_bool(v)
+                .map_err(|e| self.reject_field(line, i, Column::JsonValid, e.to_string()))?,
             None => None,
         };
-        let optional = |c: Column| Some(text(c)).filter(|v| !values::is_null(v)).map(str::to_owned);
+        let optional = |c: Column| {
+            Some(text(c))
+                .filter(|v| !values::is_null(v))
+                .map(str::to_owned)
+        };
         // Response and error text is kept byte-exact: only a truly empty field is NULL there.
         let optional_text = |c: Column| Some(text(c)).filter(|v| !v.is_empty()).map(str::to_owned);
         Ok(RawRow {
@@ -544,7 +623,12 @@ impl<R: Read> RawMetricsReader<R> {
             error: optional_text(Column::Error),
             status,
             cost_usd_input: fixed(Column::CostUsdInput, 10, 6, "cost_usd_input DECIMAL(10,6)")?,
-            cost_usd_output: fixed(Column::CostUsdOutput, 10, 6, "cost_usd_output DECIMAL(10,6)")?,
+            cost_usd_output: fixed(
+                Column::CostUsdOutput,
+                10,
+                6,
+                "cost_usd_output DECIMAL(10,6)",
+            )?,
             cost_usd_total: fixed(Column::CostUsdTotal, 10, 6, "cost_usd_total DECIMAL(10,6)")?,
             input_prompt: optional_text(Column::InputPrompt),
             response: optional_text(Column::Response),
@@ -595,28 +679,58 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
-    const NO_TIE: TieBreak = TieBreak { is_error: false, extra_is_empty: false };
-    const ERROR_WITH_TEXT: TieBreak = TieBreak { is_error: true, extra_is_empty: false };
+    const NO_TIE: TieBreak = TieBreak {
+        is_error: false,
+        extra_is_empty: false,
+    };
+    const ERROR_WITH_TEXT: TieBreak = TieBreak {
+        is_error: true,
+        extra_is_empty: false,
+    };
 
     #[test]
     fn the_four_headers_are_recognised_quoted_or_not() {
         assert_eq!(header(&[]).variant, "R14");
         assert_eq!(header(&["response"]).variant, "R15r");
         assert_eq!(header(&["input_prompt"]).variant, "R15p");
-        assert_eq!(detect_header(&names(&["input_prompt", "response"]), true).unwrap().variant, "R16 quoted");
-        assert!(detect_header(&["prompt_id", "prompt", "expected_json", "category"], false).is_none());
+        assert_eq!(
+            detect_header(&names(&["input_prompt", "response"]), true)
+                .unwrap()
+                .variant,
+            "R16 quoted"
+        );
+        assert!(
+            detect_header(&["prompt_id", "prompt", "expected_json", "category"], false).is_none()
+        );
     }
 
     #[test]
     fn the_cloudwatch_download_header_is_a_variant() {
         let h = [
-            "timestamp", "run_id", "model_name", "model_id", "prompt_id", "input_prompt", "input_tokens",
-            "output_tokens", "latency_ms", "json_valid", "error", "status", "cost_usd_input",
-            "cost_usd_output", "cost_usd_total", "response", "source",
+            "timestamp",
+            "run_id",
+            "model_name",
+            "model_id",
+            "prompt_id",
+            "input_prompt",
+            "input_tokens",
+            "output_tokens",
+            "latency_ms",
+            "json_valid",
+            "error",
+            "status",
+            "cost_usd_input",
+            "cost_usd_output",
+            "cost_usd_total",
+            "response",
+            "source",
         ];
         let header = detect_header(&h, false).unwrap();
         assert_eq!(header.variant, "cloudwatch_download");
-        assert_eq!(layout(&header, 17, Era::V04Plus, NO_TIE).unwrap().columns, header.columns);
+        assert_eq!(
+            layout(&header, 17, Era::V04Plus, NO_TIE).unwrap().columns,
+            header.columns
+        );
         assert!(layout(&header, 16, Era::V04Plus, NO_TIE).is_err());
     }
 
@@ -637,7 +751,11 @@ mod tests {
 
     #[test]
     fn a_fifteenth_field_before_v03_is_always_the_response() {
-        for h in [header(&[]), header(&["input_prompt"]), header(&["input_prompt", "response"])] {
+        for h in [
+            header(&[]),
+            header(&["input_prompt"]),
+            header(&["input_prompt", "response"]),
+        ] {
             let l = layout(&h, 15, Era::V01V02, ERROR_WITH_TEXT).unwrap();
             assert_eq!(&l.columns[14..], &[Column::Response]);
         }
@@ -655,10 +773,22 @@ mod tests {
 
     #[test]
     fn short_rows_leave_trailing_columns_null_and_too_short_rows_are_rejected() {
-        let l = layout(&header(&["input_prompt", "response"]), 14, Era::V04Plus, NO_TIE).unwrap();
+        let l = layout(
+            &header(&["input_prompt", "response"]),
+            14,
+            Era::V04Plus,
+            NO_TIE,
+        )
+        .unwrap();
         assert_eq!(l.columns.len(), 14);
-        assert_eq!(layout(&header(&["response"]), 10, Era::V04Plus, NO_TIE), Err(ShapeError::TooFew { fields: 10 }));
-        assert!(matches!(layout(&header(&["response"]), 17, Era::V04Plus, NO_TIE), Err(ShapeError::TooMany { .. })));
+        assert_eq!(
+            layout(&header(&["response"]), 10, Era::V04Plus, NO_TIE),
+            Err(ShapeError::TooFew { fields: 10 })
+        );
+        assert!(matches!(
+            layout(&header(&["response"]), 17, Era::V04Plus, NO_TIE),
+            Err(ShapeError::TooMany { .. })
+        ));
     }
 
     #[test]
@@ -671,18 +801,39 @@ mod tests {
     #[test]
     fn backslashes_are_halved_only_inside_the_v04_window() {
         let inside = ts("2025-11-04T10:00:00Z");
-        assert_eq!(backslash_decision(inside, true, true, false, false), BackslashDecision::Halve);
-        assert_eq!(backslash_decision(inside, false, true, false, false), BackslashDecision::Keep);
-        assert_eq!(backslash_decision(ts("2025-11-06T10:00:00Z"), true, true, true, true), BackslashDecision::Keep);
+        assert_eq!(
+            backslash_decision(inside, true, true, false, false),
+            BackslashDecision::Halve
+        );
+        assert_eq!(
+            backslash_decision(inside, false, true, false, false),
+            BackslashDecision::Keep
+        );
+        assert_eq!(
+            backslash_decision(ts("2025-11-06T10:00:00Z"), true, true, true, true),
+            BackslashDecision::Keep
+        );
         let overlap = ts("2025-11-05T18:00:00Z");
-        assert_eq!(backslash_decision(overlap, true, true, true, true), BackslashDecision::Halve);
-        assert_eq!(backslash_decision(overlap, true, true, false, true), BackslashDecision::Keep);
-        assert_eq!(backslash_decision(overlap, true, true, false, false), BackslashDecision::HalveAmbiguous);
+        assert_eq!(
+            backslash_decision(overlap, true, true, true, true),
+            BackslashDecision::Halve
+        );
+        assert_eq!(
+            backslash_decision(overlap, true, true, false, true),
+            BackslashDecision::Keep
+        );
+        assert_eq!(
+            backslash_decision(overlap, true, true, false, false),
+            BackslashDecision::HalveAmbiguous
+        );
     }
 
     #[test]
     fn halving_examples() {
-        assert_eq!(halve_backslashes(r#"{\\"a\\": \\"x\\\\ny\\"}"#), r#"{\"a\": \"x\\ny\"}"#);
+        assert_eq!(
+            halve_backslashes(r#"{\\"a\\": \\"x\\\\ny\\"}"#),
+            r#"{\"a\": \"x\\ny\"}"#
+        );
         assert!(backslash_runs_all_even(r"a\\b\\\\c"));
         assert!(!backslash_runs_all_even(r"a\b"));
     }

@@ -153,7 +153,10 @@ mod tests {
         assert_eq!(parse_bool("1"), Ok(Some(true)));
         assert_eq!(parse_bool(""), Ok(None));
         assert_eq!(parse_bool("NaN"), Ok(None));
-        assert!(matches!(parse_bool("maybe"), Err(ValueError::NotBoolean(_))));
+        assert!(matches!(
+            parse_bool("maybe"),
+            Err(ValueError::NotBoolean(_))
+        ));
     }
 
     #[test]
@@ -179,7 +182,10 @@ mod tests {
     fn float_integers_are_counts_but_fractions_are_not() {
         assert_eq!(parse_count("1650.0"), Ok(Some(1650)));
         assert_eq!(parse_count("12"), Ok(Some(12)));
-        assert!(matches!(parse_count("12.5"), Err(ValueError::NotInteger(_))));
+        assert!(matches!(
+            parse_count("12.5"),
+            Err(ValueError::NotInteger(_))
+        ));
         assert!(parse_count("-3").is_err());
         assert!(parse_count("3000000000").is_err());
     }

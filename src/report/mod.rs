@@ -169,7 +169,10 @@ impl Report {
             self.accounted.rejected += rejected;
             self.rejects_total += rejected;
             if s.kind == Kind::RawMetrics {
-                self.tables.entry("evaluation_metrics".into()).or_default().rejected += rejected;
+                self.tables
+                    .entry("evaluation_metrics".into())
+                    .or_default()
+                    .rejected += rejected;
             }
             let room = LISTED_LIMIT.saturating_sub(self.rejects.len());
             self.rejects.extend(s.rejects.iter().take(room).cloned());
@@ -217,7 +220,13 @@ impl Report {
         }
         let _ = writeln!(s, "naive timestamps read in: {}", self.legacy_timezone);
         if !self.files.is_empty() {
-            let width = self.files.iter().map(|f| f.path.len()).max().unwrap_or(4).max(4);
+            let width = self
+                .files
+                .iter()
+                .map(|f| f.path.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
             let _ = writeln!(s, "\nfiles");
             let _ = writeln!(
                 s,
@@ -225,7 +234,10 @@ impl Report {
                 "path", "kind", "variant", "records", "inserted", "duplicate", "rejected"
             );
             for f in &self.files {
-                let kind = serde_json::to_value(f.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                let kind = serde_json::to_value(f.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
                 let status = match f.status {
                     FileStatus::New => "new",
                     FileStatus::AlreadyImported => "already-imported",
@@ -244,7 +256,11 @@ impl Report {
             }
         }
         let _ = writeln!(s, "\ntables");
-        let _ = writeln!(s, "  {:<26}  {:>8}  {:>9}  {:>8}  {:>7}", "table", "inserted", "duplicate", "rejected", "updated");
+        let _ = writeln!(
+            s,
+            "  {:<26}  {:>8}  {:>9}  {:>8}  {:>7}",
+            "table", "inserted", "duplicate", "rejected", "updated"
+        );
         for (name, c) in &self.tables {
             let _ = writeln!(
                 s,
@@ -260,7 +276,11 @@ impl Report {
             a.inserted,
             a.duplicate,
             a.rejected,
-            if a.total() == self.source_records { "" } else { "  (DOES NOT RECONCILE)" }
+            if a.total() == self.source_records {
+                ""
+            } else {
+                "  (DOES NOT RECONCILE)"
+            }
         );
         if self.ambiguous_rows > 0 {
             let _ = writeln!(s, "rows imported with a tie-break (metadata.shape_ambiguous or backslash_ambiguous): {}", self.ambiguous_rows);
@@ -276,7 +296,11 @@ impl Report {
                 let _ = writeln!(s, "  {}:{}{}: {}", r.file, r.line, column, r.reason);
             }
             if self.rejects_total > 20 {
-                let _ = writeln!(s, "  … {} more (see --report or --rejects)", self.rejects_total - 20);
+                let _ = writeln!(
+                    s,
+                    "  … {} more (see --report or --rejects)",
+                    self.rejects_total - 20
+                );
             }
         }
         if self.duplicates_total > 0 {
@@ -295,7 +319,13 @@ impl Report {
         if !self.checks.is_empty() {
             let _ = writeln!(s, "\nchecks");
             for c in &self.checks {
-                let _ = writeln!(s, "  [{}] {}: {}", if c.ok { "ok" } else { "FAILED" }, c.name, c.detail);
+                let _ = writeln!(
+                    s,
+                    "  [{}] {}: {}",
+                    if c.ok { "ok" } else { "FAILED" },
+                    c.name,
+                    c.detail
+                );
             }
         }
         let t = &self.timings;

@@ -21,9 +21,11 @@ fn target(show: bool) -> ProgressDrawTarget {
 pub fn bytes(total: u64, show: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), target(show));
     bar.set_style(
-        ProgressStyle::with_template("{prefix:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{prefix:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar.set_prefix("read+stage");
     bar

@@ -104,7 +104,8 @@ pub fn source_key(row: &RawRow, input_prompt_hash: Option<&PromptHash>) -> Strin
     let mut h = Sha256::new();
     for part in [
         "raw_metrics",
-        &row.evaluated_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        &row.evaluated_at
+            .to_rfc3339_opts(SecondsFormat::Micros, true),
         row.run_id.as_deref().unwrap_or(""),
         &row.model_id,
         &row.model_name,
@@ -225,7 +226,10 @@ fn row_metadata(file: &str, row: &RawRow, origin: &str) -> Value {
         m.insert("run_id_missing".into(), json!(true));
     }
     m.insert("writer_era".into(), json!(row.era));
-    m.insert("line_ending".into(), json!(if row.ended_crlf { "crlf" } else { "lf" }));
+    m.insert(
+        "line_ending".into(),
+        json!(if row.ended_crlf { "crlf" } else { "lf" }),
+    );
     if row.shape_ambiguous {
         m.insert("shape_ambiguous".into(), json!(true));
     }
@@ -238,7 +242,12 @@ fn row_metadata(file: &str, row: &RawRow, origin: &str) -> Value {
     if row.timestamp_zone == TimestampZone::AssumedLocal {
         m.insert("timestamp_zone_assumed".into(), json!(true));
     }
-    if row.era == "v01-v02" && row.response.as_ref().is_some_and(|r| r.chars().count() == 500) {
+    if row.era == "v01-v02"
+        && row
+            .response
+            .as_ref()
+            .is_some_and(|r| r.chars().count() == 500)
+    {
         m.insert("response_truncated".into(), json!(true));
     }
     if row.json_valid == Some(false) && row.evaluated_at >= json_valid_collapse_start() {

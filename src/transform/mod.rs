@@ -4,7 +4,7 @@
 //! production stays as it was.
 
 use crate::error::{Error, Result};
-use crate::report::{Duplicate, FileStatus, Report, TableCounts, LISTED_LIMIT};
+use crate::report::{Duplicate, FileStatus, Report, LISTED_LIMIT};
 use crate::{sql, verify};
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
@@ -46,9 +46,12 @@ pub async fn run(
         .await
         .map_err(Error::db("registering the import"))?
         .get(0);
-    tx.execute("SELECT set_config('bellatrix_migrate.import_id', $1, true)", &[&import_id.to_string()])
-        .await
-        .map_err(Error::db("setting the import id"))?;
+    tx.execute(
+        "SELECT set_config('bellatrix_migrate.import_id', $1, true)",
+        &[&import_id.to_string()],
+    )
+    .await
+    .map_err(Error::db("setting the import id"))?;
     report.import_id = Some(import_id);
     mark_known_files(&tx, report).await?;
     for (name, statements) in sql::TRANSFORM {
@@ -60,12 +63,17 @@ pub async fn run(
     }
     bar.finish_and_clear();
     collect_counts(&tx, report).await?;
-    report.checks.extend(verify::import_checks(&tx, report).await?);
+    report
+        .checks
+        .extend(verify::import_checks(&tx, report).await?);
 
     let outcome = if !report.checks_ok() {
         Outcome::RolledBack("an integrity check failed".to_owned())
     } else if let Some(max) = commit.max_rejects.filter(|max| report.rejects_total > *max) {
-        Outcome::RolledBack(format!("{} rejected records exceed --max-rejects {max}", report.rejects_total))
+        Outcome::RolledBack(format!(
+            "{} rejected records exceed --max-rejects {max}",
+            report.rejects_total
+        ))
     } else if commit.dry_run {
         Outcome::DryRun
     } else {
@@ -79,9 +87,13 @@ pub async fn run(
         )
         .await
         .map_err(Error::db("recording the import report"))?;
-        tx.commit().await.map_err(Error::db("committing the import"))?;
+        tx.commit()
+            .await
+            .map_err(Error::db("committing the import"))?;
     } else {
-        tx.rollback().await.map_err(Error::db("rolling back the import"))?;
+        tx.rollback()
+            .await
+            .map_err(Error::db("rolling back the import"))?;
         report.import_id = None;
     }
     Ok(outcome)
@@ -91,7 +103,10 @@ pub async fn run(
 async fn mark_known_files(tx: &Transaction<'_>, report: &mut Report) -> Result<()> {
     let hashes: Vec<String> = report.files.iter().map(|f| f.sha256.clone()).collect();
     let known: Vec<String> = tx
-        .query("SELECT sha256 FROM bellatrix_migrate.files WHERE sha256 = ANY($1)", &[&hashes])
+        .query(
+            "SELECT sha256 FROM bellatrix_migrate.files WHERE sha256 = ANY($1)",
+            &[&hashes],
+        )
         .await
         .map_err(Error::db("looking up known files"))?
         .iter()
@@ -110,16 +125,27 @@ fn count(row: &tokio_postgres::Row, i: usize) -> u64 {
 }
 
 async fn collect_counts(tx: &Transaction<'_>, report: &mut Report) -> Result<()> {
-    for row in tx.query(sql::SUMMARY, &[]).await.map_err(Error::db("counting the transform"))? {
+    for row in tx
+        .query(sql::SUMMARY, &[])
+        .await
+        .map_err(Error::db("counting the transform"))?
+    {
         let table: String = row.get(0);
-        let entry = report.tables.entry(table).or_insert_with(TableCounts::default);
+        let entry = report.tables.entry(table).or_default();
         entry.inserted = count(&row, 1);
         entry.duplicate = count(&row, 2);
         entry.updated = count(&row, 3);
     }
-    for row in tx.query(sql::PER_FILE, &[]).await.map_err(Error::db("counting rows per file"))? {
+    for row in tx
+        .query(sql::PER_FILE, &[])
+        .await
+        .map_err(Error::db("counting rows per file"))?
+    {
         let file_no: i32 = row.get(0);
-        if let Some(f) = usize::try_from(file_no).ok().and_then(|i| report.files.get_mut(i)) {
+        if let Some(f) = usize::try_from(file_no)
+            .ok()
+            .and_then(|i| report.files.get_mut(i))
+        {
             f.inserted = count(&row, 1);
             f.duplicate = count(&row, 2);
         }

@@ -15,7 +15,11 @@ pub async fn import_checks(client: &impl GenericClient, report: &Report) -> Resu
             .query_one(*query, &[])
             .await
             .map_err(Error::db(format!("running check {name}")))?;
-        checks.push(Check { name: (*name).to_owned(), ok: row.get(0), detail: row.get(1) });
+        checks.push(Check {
+            name: (*name).to_owned(),
+            ok: row.get(0),
+            detail: row.get(1),
+        });
     }
     Ok(checks)
 }
@@ -26,14 +30,24 @@ pub fn reconciliation(report: &Report) -> Check {
         .files
         .iter()
         .filter(|f| f.records != f.inserted + f.duplicate + f.rejected)
-        .map(|f| format!("{}: {} records, {} accounted", f.path, f.records, f.inserted + f.duplicate + f.rejected))
+        .map(|f| {
+            format!(
+                "{}: {} records, {} accounted",
+                f.path,
+                f.records,
+                f.inserted + f.duplicate + f.rejected
+            )
+        })
         .collect();
     let total_ok = report.accounted.total() == report.source_records;
     let ok = unbalanced.is_empty() && total_ok;
     let detail = if ok {
         format!(
             "{} source records = {} inserted + {} duplicate + {} rejected",
-            report.source_records, report.accounted.inserted, report.accounted.duplicate, report.accounted.rejected
+            report.source_records,
+            report.accounted.inserted,
+            report.accounted.duplicate,
+            report.accounted.rejected
         )
     } else {
         format!(
@@ -43,5 +57,9 @@ pub fn reconciliation(report: &Report) -> Check {
             unbalanced.join("; ")
         )
     };
-    Check { name: "reconciliation".to_owned(), ok, detail }
+    Check {
+        name: "reconciliation".to_owned(),
+        ok,
+        detail,
+    }
 }

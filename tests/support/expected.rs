@@ -24,9 +24,15 @@ pub enum Outcome {
     Metrics,
     Master,
     /// A duplicate of `line` in `file` (None: the same file).
-    Duplicate { file: Option<String>, line: u64 },
+    Duplicate {
+        file: Option<String>,
+        line: u64,
+    },
     /// Rejected, blaming `column` (1-based) or the whole record.
-    Rejected { column: Option<usize>, field: Option<String> },
+    Rejected {
+        column: Option<usize>,
+        field: Option<String>,
+    },
 }
 
 /// The stored values of an inserted record.
@@ -66,7 +72,8 @@ pub struct FileExpectation {
 
 /// Every fixture's expectations, keyed by its path under `fixtures/`.
 pub fn load() -> BTreeMap<String, FileExpectation> {
-    let text = std::fs::read_to_string(super::fixture("fixtures/EXPECTED.md")).expect("reading fixtures/EXPECTED.md");
+    let text = std::fs::read_to_string(super::fixture("fixtures/EXPECTED.md"))
+        .expect("reading fixtures/EXPECTED.md");
     let mut files: BTreeMap<String, FileExpectation> = BTreeMap::new();
     let summary = Regex::new(r"^\| `([^`]+)` \| [^|]+((?:\| *\d+ *)+)\|").unwrap();
     let heading = Regex::new(r"^## `([^`]+)`").unwrap();
@@ -74,7 +81,10 @@ pub fn load() -> BTreeMap<String, FileExpectation> {
     let mut current: Option<String> = None;
     for line in text.lines() {
         if let Some(c) = summary.captures(line) {
-            let n: Vec<u64> = c[2].split('|').filter_map(|s| s.trim().parse().ok()).collect();
+            let n: Vec<u64> = c[2]
+                .split('|')
+                .filter_map(|s| s.trim().parse().ok())
+                .collect();
             if n.len() == 9 {
                 let counts = Counts {
                     records: n[0],
@@ -92,7 +102,11 @@ pub fn load() -> BTreeMap<String, FileExpectation> {
         } else if let Some(c) = heading.captures(line) {
             current = Some(c[1].to_owned());
         } else if let (Some(c), Some(file)) = (record.captures(line), &current) {
-            let rec = Record { line: c[1].parse().unwrap(), outcome: outcome(&c[2]), values: None };
+            let rec = Record {
+                line: c[1].parse().unwrap(),
+                outcome: outcome(&c[2]),
+                values: None,
+            };
             files.entry(file.clone()).or_default().records.push(rec);
         } else if let (Some(detail), Some(file)) = (line.strip_prefix("  - "), &current) {
             if let Some(rec) = files.get_mut(file).and_then(|f| f.records.last_mut()) {
@@ -111,11 +125,20 @@ fn outcome(text: &str) -> Outcome {
     } else if text == "master_model_evaluations" {
         Outcome::Master
     } else if let Some(c) = dup.captures(text) {
-        Outcome::Duplicate { file: c.get(1).map(|m| m.as_str().to_owned()), line: c[2].parse().unwrap() }
+        Outcome::Duplicate {
+            file: c.get(1).map(|m| m.as_str().to_owned()),
+            line: c[2].parse().unwrap(),
+        }
     } else if let Some(c) = rejected_col.captures(text) {
-        Outcome::Rejected { column: Some(c[1].parse().unwrap()), field: Some(c[2].to_owned()) }
+        Outcome::Rejected {
+            column: Some(c[1].parse().unwrap()),
+            field: Some(c[2].to_owned()),
+        }
     } else if text.starts_with("rejected (record)") {
-        Outcome::Rejected { column: None, field: None }
+        Outcome::Rejected {
+            column: None,
+            field: None,
+        }
     } else {
         panic!("EXPECTED.md: unknown outcome {text:?}")
     }
@@ -127,7 +150,11 @@ fn literal(s: &str) -> Option<String> {
         return None;
     }
     let mut de = serde_json::Deserializer::from_str(s).into_iter::<String>();
-    Some(de.next().expect("a JSON string literal").expect("a valid JSON string literal"))
+    Some(
+        de.next()
+            .expect("a JSON string literal")
+            .expect("a valid JSON string literal"),
+    )
 }
 
 fn apply_detail(v: &mut Values, detail: &str) {
@@ -146,10 +173,17 @@ fn apply_detail(v: &mut Values, detail: &str) {
     } else if detail.starts_with("evaluated_at") {
         v.evaluated_at = tick("evaluated_at").unwrap();
         v.run_id = tick("run_id");
-        let model = Regex::new(r"model `([^`]*)` / `([^`]*)`").unwrap().captures(detail).unwrap();
+        let model = Regex::new(r"model `([^`]*)` / `([^`]*)`")
+            .unwrap()
+            .captures(detail)
+            .unwrap();
         v.model_name = model[1].to_owned();
         v.model_id = model[2].to_owned();
-        v.prompt_id = Regex::new(r#"legacy prompt_id "([^"]*)""#).unwrap().captures(detail).unwrap()[1].to_owned();
+        v.prompt_id = Regex::new(r#"legacy prompt_id "([^"]*)""#)
+            .unwrap()
+            .captures(detail)
+            .unwrap()[1]
+            .to_owned();
         v.status = tick("status").unwrap();
     } else if detail.starts_with("input_tokens") {
         let c = Regex::new(

@@ -23,9 +23,14 @@ pub fn cluster() -> &'static Cluster {
             .tempdir()
             .expect("creating a temp dir for the test cluster")
             .keep();
-        let cluster = Cluster::at(&dir, free_port().expect("a free port")).unwrap_or_else(|e| panic!("{e}"));
-        cluster.init(Durability::Throwaway).unwrap_or_else(|e| panic!("{e}"));
-        cluster.remove_when_gone(std::process::id()).unwrap_or_else(|e| panic!("{e}"));
+        let cluster =
+            Cluster::at(&dir, free_port().expect("a free port")).unwrap_or_else(|e| panic!("{e}"));
+        cluster
+            .init(Durability::Throwaway)
+            .unwrap_or_else(|e| panic!("{e}"));
+        cluster
+            .remove_when_gone(std::process::id())
+            .unwrap_or_else(|e| panic!("{e}"));
         cluster.start().unwrap_or_else(|e| panic!("{e}"));
         cluster
     })
@@ -41,13 +46,20 @@ impl TestDb {
     /// Creates a fresh database.
     pub async fn new() -> TestDb {
         let cluster = cluster();
-        let name = format!("t{}_{}", std::process::id(), NEXT_DB.fetch_add(1, Ordering::SeqCst));
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            NEXT_DB.fetch_add(1, Ordering::SeqCst)
+        );
         let admin = connect(&cluster.url("postgres")).await;
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .await
             .expect("creating a test database");
-        TestDb { url: cluster.url(&name), name }
+        TestDb {
+            url: cluster.url(&name),
+            name,
+        }
     }
 
     /// A fresh database with the schema applied by `bellatrix-migrate init`.
@@ -65,8 +77,12 @@ impl TestDb {
 
     /// Runs the real binary with `--database-url` of this database.
     pub fn run(&self, args: &[&str]) -> RunOutput {
-        let mut cmd = assert_cmd::Command::cargo_bin("bellatrix-migrate").expect("the binary is built");
-        cmd.env_remove("DATABASE_URL").arg("--database-url").arg(&self.url).args(args);
+        let mut cmd =
+            assert_cmd::Command::cargo_bin("bellatrix-migrate").expect("the binary is built");
+        cmd.env_remove("DATABASE_URL")
+            .arg("--database-url")
+            .arg(&self.url)
+            .args(args);
         let out = cmd.output().expect("running bellatrix-migrate");
         RunOutput {
             code: out.status.code().unwrap_or(-1),
@@ -80,7 +96,10 @@ impl TestDb {
         let report = tempfile::NamedTempFile::new().expect("a temp report file");
         let report_path = report.path().display().to_string();
         let mut args = vec!["import", "--quiet", "--report", &report_path];
-        let full: Vec<String> = paths.iter().map(|p| fixture(p).display().to_string()).collect();
+        let full: Vec<String> = paths
+            .iter()
+            .map(|p| fixture(p).display().to_string())
+            .collect();
         args.extend(full.iter().map(String::as_str));
         args.extend_from_slice(extra);
         let out = self.run(&args);
