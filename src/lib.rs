@@ -170,11 +170,8 @@ async fn read_and_stage(
         .map(|m| m.len())
         .sum();
     let bar = progress::bytes(total_bytes, progress::visible(quiet));
-    let (sender, receiver) = flume::bounded(8);
-    let copiers: Vec<_> = (0..copy_streams)
-        .map(|_| tokio::spawn(stage::copy_metrics(pool.clone(), receiver.clone())))
-        .collect();
-    drop(receiver);
+    let (sinks, streams) = stage::channels();
+    let copiers = stage::spawn_copiers(pool, streams, copy_streams);
     let bytes_read = Arc::new(AtomicU64::new(0));
     let ticker = {
         let (bar, bytes_read) = (bar.clone(), bytes_read.clone());
@@ -195,8 +192,8 @@ async fn read_and_stage(
             .num_threads(jobs)
             .build()
             .map_err(|e| Error::Task(e.to_string()))?;
-        let result = threads.install(|| read::read_all(&files, &options, &sender, &bytes_read));
-        drop(sender);
+        let result = threads.install(|| read::read_all(&files, &options, &sinks, &bytes_read));
+        drop(sinks);
         result.map_err(Error::from)
     });
     let read_result = reading.await.map_err(|e| Error::Task(e.to_string()));

@@ -7,7 +7,7 @@ pub mod source;
 pub mod values;
 
 use crate::error::InputError;
-use crate::stage::MetricRecord;
+use crate::stage::{MetricRecord, Sinks};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -144,12 +144,12 @@ pub struct ReadOptions {
     pub batch_rows: usize,
 }
 
-/// Reads every file in parallel, sending rows in batches to `sink`; returns one summary per file in
+/// Reads every file in parallel, sending rows in batches to `sinks`; returns one summary per file in
 /// input order. `progress` counts bytes read across all files.
 pub fn read_all(
     files: &[InputFile],
     options: &ReadOptions,
-    sink: &flume::Sender<Vec<MetricRecord>>,
+    sinks: &Sinks,
     progress: &AtomicU64,
 ) -> Result<Vec<FileSummary>, InputError> {
     files
@@ -157,7 +157,7 @@ pub fn read_all(
         .enumerate()
         .map(|(i, file)| {
             let file_no = i32::try_from(i).map_err(|_| InputError::TooManyFiles)?;
-            read_file(file_no, file, options, sink, progress)
+            read_file(file_no, file, options, sinks, progress)
         })
         .collect()
 }
@@ -166,12 +166,12 @@ fn read_file(
     file_no: i32,
     file: &InputFile,
     options: &ReadOptions,
-    sink: &flume::Sender<Vec<MetricRecord>>,
+    sinks: &Sinks,
     progress: &AtomicU64,
 ) -> Result<FileSummary, InputError> {
     let path = &file.path;
     match sniff_raw_metrics(path)? {
-        Some(header) => read_raw_metrics(file_no, file, header, options, sink, progress),
+        Some(header) => read_raw_metrics(file_no, file, header, options, &sinks.metrics, progress),
         None => {
             let mut tracker = TrackingReader::new(BufReader::new(
                 File::open(path).map_err(|e| InputError::io(path, e))?,

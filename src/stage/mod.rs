@@ -9,7 +9,9 @@ pub use raw_metrics::MetricRecord;
 use crate::error::{Error, Result};
 use deadpool_postgres::Pool;
 use futures_util::pin_mut;
+use tokio::task::JoinHandle;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
 
 /// Empties the staging tables, removing whatever a killed run left behind.
 pub async fn clear(pool: &Pool) -> Result<()> {
@@ -20,15 +22,66 @@ pub async fn clear(pool: &Pool) -> Result<()> {
         .map_err(Error::db("clearing the staging tables"))
 }
 
-/// Copies batches from `rows` into `stage_raw_metrics` until the channel closes; returns the number
-/// of rows copied. Several of these run at once, each on its own connection.
-pub async fn copy_metrics(pool: Pool, rows: flume::Receiver<Vec<MetricRecord>>) -> Result<u64> {
+/// A staging record: which staging table it goes to and its values in COPY column order.
+pub trait Staged: Send + 'static {
+    /// The staging table, for error messages.
+    const TABLE: &'static str;
+    /// `COPY bellatrix_migrate.<table> (...) FROM STDIN BINARY`.
+    const COPY_STATEMENT: &'static str;
+    /// The PostgreSQL types of the COPY columns.
+    const COPY_TYPES: &'static [Type];
+    /// The values, in `COPY_STATEMENT` order.
+    fn values(&self) -> Vec<&(dyn ToSql + Sync)>;
+}
+
+/// Where readers send their batches: one bounded channel per staging table, so memory stays flat.
+#[derive(Clone)]
+pub struct Sinks {
+    pub metrics: flume::Sender<Vec<MetricRecord>>,
+}
+
+/// The receiving ends of `Sinks`, consumed by the COPY tasks.
+pub struct Streams {
+    metrics: flume::Receiver<Vec<MetricRecord>>,
+}
+
+/// Batches in flight per channel.
+const CHANNEL_BATCHES: usize = 8;
+
+/// Creates the channels between readers and COPY tasks.
+pub fn channels() -> (Sinks, Streams) {
+    let (metrics_tx, metrics_rx) = flume::bounded(CHANNEL_BATCHES);
+    (
+        Sinks {
+            metrics: metrics_tx,
+        },
+        Streams {
+            metrics: metrics_rx,
+        },
+    )
+}
+
+/// Starts the COPY tasks: `metric_streams` connections for raw metrics (the bulk of any drop).
+/// Each task ends when its channel closes, returning the rows it copied.
+pub fn spawn_copiers(
+    pool: &Pool,
+    streams: Streams,
+    metric_streams: usize,
+) -> Vec<JoinHandle<Result<u64>>> {
+    (0..metric_streams.max(1))
+        .map(|_| tokio::spawn(copy_rows(pool.clone(), streams.metrics.clone())))
+        .collect()
+}
+
+/// Copies batches from `rows` into `T`'s staging table until the channel closes; returns the
+/// number of rows copied. Several may run at once, each on its own connection.
+pub async fn copy_rows<T: Staged>(pool: Pool, rows: flume::Receiver<Vec<T>>) -> Result<u64> {
     let client = pool.get().await?;
     let sink = client
-        .copy_in(raw_metrics::COPY_STATEMENT)
+        .copy_in(T::COPY_STATEMENT)
         .await
-        .map_err(Error::db("starting COPY into stage_raw_metrics"))?;
-    let writer = BinaryCopyInWriter::new(sink, raw_metrics::COPY_TYPES);
+        .map_err(Error::db(format!("starting COPY into {}", T::TABLE)))?;
+    let writer = BinaryCopyInWriter::new(sink, T::COPY_TYPES);
     pin_mut!(writer);
     while let Ok(batch) = rows.recv_async().await {
         for record in &batch {
@@ -36,11 +89,11 @@ pub async fn copy_metrics(pool: Pool, rows: flume::Receiver<Vec<MetricRecord>>) 
                 .as_mut()
                 .write(&record.values())
                 .await
-                .map_err(Error::db("writing COPY rows into stage_raw_metrics"))?;
+                .map_err(Error::db(format!("writing COPY rows into {}", T::TABLE)))?;
         }
     }
     writer
         .finish()
         .await
-        .map_err(Error::db("finishing COPY into stage_raw_metrics"))
+        .map_err(Error::db(format!("finishing COPY into {}", T::TABLE)))
 }

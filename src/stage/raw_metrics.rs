@@ -1,6 +1,7 @@
 //! The staging record of a raw-metrics row: everything the set-based transform needs, computed on the
 //! reader threads (hashing is CPU work), in the column order of `stage_raw_metrics`.
 
+use super::Staged;
 use crate::identity::{self, ModelRef};
 use crate::prompt::{self, PromptHash};
 use crate::read::raw_metrics::{BackslashDecision, RawRow};
@@ -15,7 +16,7 @@ use tokio_postgres::types::{ToSql, Type};
 pub const MISSING_RUN_ID: &str = "legacy_missing_run_id";
 
 /// Column list of the COPY; must match `COPY_TYPES` and `MetricRecord::values` one to one.
-pub const COPY_STATEMENT: &str = "COPY bellatrix_migrate.stage_raw_metrics (\
+const COPY_STATEMENT: &str = "COPY bellatrix_migrate.stage_raw_metrics (\
     file_no, line, source_key, evaluated_at, run_id, run_origin, model_key, model_name, \
     model_name_derived, provider, bedrock_model_id, is_master, input_tokens, output_tokens, latency_ms, \
     json_valid, error_message, status, cost_usd_input, cost_usd_output, cost_usd_total, prompt_text, \
@@ -23,7 +24,7 @@ pub const COPY_STATEMENT: &str = "COPY bellatrix_migrate.stage_raw_metrics (\
     response_text, metadata) FROM STDIN BINARY";
 
 /// PostgreSQL types of the COPY columns.
-pub const COPY_TYPES: &[Type] = &[
+const COPY_TYPES: &[Type] = &[
     Type::INT4,
     Type::INT8,
     Type::TEXT,
@@ -174,10 +175,15 @@ impl MetricRecord {
             model,
         }
     }
+}
 
-    /// The COPY values, in `COPY_STATEMENT` order.
-    pub fn values(&self) -> [&(dyn ToSql + Sync); 29] {
-        [
+impl Staged for MetricRecord {
+    const TABLE: &'static str = "stage_raw_metrics";
+    const COPY_STATEMENT: &'static str = COPY_STATEMENT;
+    const COPY_TYPES: &'static [Type] = COPY_TYPES;
+
+    fn values(&self) -> Vec<&(dyn ToSql + Sync)> {
+        vec![
             &self.file_no,
             &self.line,
             &self.source_key,
