@@ -88,7 +88,10 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
     lock_imports(&control, quiet).await?;
 
     stage::clear(&pool).await?;
-    let summaries = read_and_stage(&pool, config, copy_streams, quiet).await?;
+    let files = read::discover(&config.paths)?;
+    let (to_read, mut summaries) = transform::ledger::partition(&control, files).await?;
+    summaries.extend(read_and_stage(&pool, to_read, config, copy_streams, quiet).await?);
+    summaries.sort_by_key(|s| s.file_no);
     stage_files(&control, &summaries).await?;
     report.add_files(&summaries);
     report.timings.read_and_stage = started.elapsed().as_secs_f64();
@@ -159,11 +162,11 @@ async fn unlock_imports(client: &tokio_postgres::Client) -> Result<()> {
 /// Reads every file on rayon and copies the rows into staging on `copy_streams` connections.
 async fn read_and_stage(
     pool: &Pool,
+    files: Vec<read::InputFile>,
     config: &ImportConfig,
     copy_streams: usize,
     quiet: bool,
 ) -> Result<Vec<FileSummary>> {
-    let files = read::discover(&config.paths)?;
     let total_bytes = files
         .iter()
         .filter_map(|f| std::fs::metadata(&f.path).ok())
@@ -243,7 +246,10 @@ async fn stage_files(client: &tokio_postgres::Client, summaries: &[FileSummary])
                     &s.sha256,
                     &as_i64(s.size),
                     &as_i64(s.records),
-                    &as_i64(s.rejects.len() as u64),
+                    &as_i64(
+                        s.already_imported
+                            .map_or(s.rejects.len() as u64, |k| k.rejected),
+                    ),
                 ],
             )
             .await

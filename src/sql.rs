@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[Migration] = &[
 /// Creates the migrator's schema and migration table, before any migration runs.
 pub const BOOTSTRAP: &str = include_str!("../sql/bootstrap.sql");
 
+/// Sizes of file contents in the ledger.
+pub const LEDGER_KNOWN_SIZES: &str = include_str!("../sql/ledger_known_sizes.sql");
+/// Ledger entries of file contents by SHA-256 (`$1`).
+pub const LEDGER_KNOWN_FILES: &str = include_str!("../sql/ledger_known_files.sql");
+
 /// Empties the staging tables.
 pub const STAGE_CLEAR: &str = include_str!("../sql/stage_clear.sql");
 

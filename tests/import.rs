@@ -46,7 +46,18 @@ async fn more_rejects_than_max_rejects_exits_1_and_commits_nothing() {
     assert!(out.stderr.contains("--max-rejects 5"), "{}", out.stderr);
     assert_eq!(report["rejects_total"], 12, "the report is still written");
     assert_eq!(production_counts(&db).await, before);
-    assert_eq!(db.count("bellatrix_migrate.imports").await, 0);
+    assert_eq!(db.count("bellatrix_migrate.row_sources").await, 0);
+    let outcome: String = db
+        .client()
+        .await
+        .query_one("SELECT outcome FROM bellatrix_migrate.imports", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        outcome, "rolled-back",
+        "the ledger keeps the attempt, without rows"
+    );
 }
 
 #[tokio::test]

@@ -9,21 +9,26 @@
 
 CREATE SCHEMA IF NOT EXISTS bellatrix_migrate;
 
+-- Every import that got as far as its transform: committed ones with the rows they wrote, and dry
+-- runs and rolled-back ones (failed check, reject limit) for the record. A killed import leaves no row.
 CREATE TABLE IF NOT EXISTS bellatrix_migrate.imports (
-    id          BIGSERIAL PRIMARY KEY,
-    started_at  TIMESTAMPTZ NOT NULL,
-    finished_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    id           BIGSERIAL PRIMARY KEY,
+    started_at   TIMESTAMPTZ NOT NULL,
+    finished_at  TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
     tool_version TEXT NOT NULL,
-    report      JSONB NOT NULL
+    outcome      TEXT NOT NULL,
+    report       JSONB NOT NULL
 );
 
--- One row per distinct file content (SHA-256 of its bytes).
+-- One row per distinct file content (SHA-256 of its bytes) that a committed import read completely;
+-- a later import skips a file with the same bytes (`already-imported`).
 CREATE TABLE IF NOT EXISTS bellatrix_migrate.files (
     sha256       TEXT PRIMARY KEY,
     size         BIGINT NOT NULL,
     kind         TEXT NOT NULL,
     variant      TEXT,
     records      BIGINT NOT NULL,
+    rejected     BIGINT NOT NULL,
     last_path    TEXT NOT NULL,
     first_import BIGINT NOT NULL REFERENCES bellatrix_migrate.imports (id),
     last_import  BIGINT NOT NULL REFERENCES bellatrix_migrate.imports (id)
@@ -38,6 +43,7 @@ CREATE TABLE IF NOT EXISTS bellatrix_migrate.row_sources (
     file         TEXT NOT NULL,
     line         BIGINT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS idx_files_size ON bellatrix_migrate.files (size);
 CREATE INDEX IF NOT EXISTS idx_row_sources_target ON bellatrix_migrate.row_sources (target_table, target_id);
 
 -- The files of the current run, numbered in precedence order (originals before backups before

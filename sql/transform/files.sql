@@ -1,6 +1,7 @@
--- Records the files of this import in the ledger by content hash.
-INSERT INTO bellatrix_migrate.files (sha256, size, kind, variant, records, last_path, first_import, last_import)
-SELECT DISTINCT ON (sha256) sha256, size, kind, variant, records, path,
+-- Records the files of this import in the ledger by content hash: new contents with their counts,
+-- known contents (skipped as already imported) with this import as their last.
+INSERT INTO bellatrix_migrate.files (sha256, size, kind, variant, records, rejected, last_path, first_import, last_import)
+SELECT DISTINCT ON (sha256) sha256, size, kind, variant, records, rejected, path,
        current_setting('bellatrix_migrate.import_id')::bigint,
        current_setting('bellatrix_migrate.import_id')::bigint
 FROM bellatrix_migrate.stage_files

@@ -30,7 +30,7 @@ pub struct Reject {
 }
 
 /// The kinds of DECISIONS.md; this version reads `raw_metrics` and lists the rest as `unknown`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     RawMetrics,
@@ -40,6 +40,8 @@ pub enum Kind {
 /// One discovered file, in the order its rows take precedence when they duplicate each other.
 #[derive(Debug, Clone)]
 pub struct InputFile {
+    /// Position in precedence order; orders duplicate rows in the transform.
+    pub file_no: i32,
     pub path: PathBuf,
     /// The path as the report shows it.
     pub display: String,
@@ -57,6 +59,17 @@ pub struct FileSummary {
     pub sha256: String,
     pub size: u64,
     pub rejects: Vec<Reject>,
+    /// Set when the file's exact bytes were imported before, so it was not read again.
+    pub already_imported: Option<AlreadyImported>,
+}
+
+/// What the ledger knows of a file whose bytes an earlier import read completely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AlreadyImported {
+    /// The last import that saw these bytes.
+    pub import_id: i64,
+    /// How many of its records that import rejected.
+    pub rejected: u64,
 }
 
 /// Walks files and folders, returning regular files ordered by precedence (originals before backups
@@ -78,6 +91,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>, InputError> {
             })?;
             if entry.file_type().is_file() {
                 found.push(InputFile {
+                    file_no: 0,
                     display: entry.path().display().to_string(),
                     path: entry.into_path(),
                 });
@@ -86,6 +100,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>, InputError> {
     }
     found.sort_by_key(|f| (precedence(&f.path), f.display.clone()));
     found.dedup_by(|a, b| a.path == b.path);
+    for (i, f) in found.iter_mut().enumerate() {
+        f.file_no = i32::try_from(i).map_err(|_| InputError::TooManyFiles)?;
+    }
     Ok(found)
 }
 
@@ -136,6 +153,14 @@ fn sniff_raw_metrics(path: &Path) -> Result<Option<raw_metrics::Header>, InputEr
     Ok(raw_metrics::detect_header(&fields, quoted))
 }
 
+/// The SHA-256 (hex) and size of a file's bytes.
+pub fn hash_file(path: &Path) -> Result<(String, u64), InputError> {
+    let file = File::open(path).map_err(|e| InputError::io(path, e))?;
+    let mut tracker = TrackingReader::new(BufReader::with_capacity(256 * 1024, file));
+    std::io::copy(&mut tracker, &mut std::io::sink()).map_err(|e| InputError::io(path, e))?;
+    Ok(tracker.finish())
+}
+
 /// Settings every reader needs.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
@@ -154,11 +179,7 @@ pub fn read_all(
 ) -> Result<Vec<FileSummary>, InputError> {
     files
         .par_iter()
-        .enumerate()
-        .map(|(i, file)| {
-            let file_no = i32::try_from(i).map_err(|_| InputError::TooManyFiles)?;
-            read_file(file_no, file, options, sinks, progress)
-        })
+        .map(|file| read_file(file.file_no, file, options, sinks, progress))
         .collect()
 }
 
@@ -173,12 +194,7 @@ fn read_file(
     match sniff_raw_metrics(path)? {
         Some(header) => read_raw_metrics(file_no, file, header, options, &sinks.metrics, progress),
         None => {
-            let mut tracker = TrackingReader::new(BufReader::new(
-                File::open(path).map_err(|e| InputError::io(path, e))?,
-            ));
-            std::io::copy(&mut tracker, &mut std::io::sink())
-                .map_err(|e| InputError::io(path, e))?;
-            let (sha256, size) = tracker.finish();
+            let (sha256, size) = hash_file(path)?;
             progress.fetch_add(size, Ordering::Relaxed);
             Ok(FileSummary {
                 file_no,
@@ -189,6 +205,7 @@ fn read_file(
                 sha256,
                 size,
                 rejects: Vec::new(),
+                already_imported: None,
             })
         }
     }
@@ -248,6 +265,7 @@ fn read_raw_metrics(
         sha256,
         size,
         rejects,
+        already_imported: None,
     })
 }
 

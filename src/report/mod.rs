@@ -31,12 +31,16 @@ pub enum FileStatus {
 /// One input file as the report lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
+    #[serde(skip)]
+    pub file_no: i32,
     pub path: String,
     pub kind: Kind,
     pub variant: Option<String>,
     pub records: u64,
     pub sha256: String,
     pub status: FileStatus,
+    /// For an already-imported file: the import that last read these bytes.
+    pub previous_import: Option<i64>,
     pub inserted: u64,
     pub duplicate: u64,
     pub rejected: u64,
@@ -161,14 +165,22 @@ impl Report {
         }
     }
 
-    /// Adds the files read, their records and rejects.
+    /// Adds the files of the run: those read, with their records and rejects, and those skipped as
+    /// already imported, whose records count as the duplicates (or rejects) they were last time.
     pub fn add_files(&mut self, summaries: &[FileSummary]) {
         for s in summaries {
-            let rejected = s.rejects.len() as u64;
+            let (rejected, duplicate, status) = match s.already_imported {
+                Some(known) => (
+                    known.rejected,
+                    s.records.saturating_sub(known.rejected),
+                    FileStatus::AlreadyImported,
+                ),
+                None => (s.rejects.len() as u64, 0, FileStatus::New),
+            };
             self.source_records += s.records;
             self.accounted.rejected += rejected;
             self.rejects_total += rejected;
-            if s.kind == Kind::RawMetrics {
+            if s.kind == Kind::RawMetrics && s.already_imported.is_none() {
                 self.tables
                     .entry("evaluation_metrics".into())
                     .or_default()
@@ -177,14 +189,16 @@ impl Report {
             let room = LISTED_LIMIT.saturating_sub(self.rejects.len());
             self.rejects.extend(s.rejects.iter().take(room).cloned());
             self.files.push(FileReport {
+                file_no: s.file_no,
                 path: s.path.clone(),
                 kind: s.kind,
                 variant: s.variant.clone(),
                 records: s.records,
                 sha256: s.sha256.clone(),
-                status: FileStatus::New,
+                status,
+                previous_import: s.already_imported.map(|k| k.import_id),
                 inserted: 0,
-                duplicate: 0,
+                duplicate,
                 rejected,
             });
         }

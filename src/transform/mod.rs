@@ -3,8 +3,10 @@
 //! that transaction, so a failed check, the reject limit or a dry run rolls everything back and
 //! production stays as it was.
 
+pub mod ledger;
+
 use crate::error::{Error, Result};
-use crate::report::{Duplicate, FileStatus, Report, LISTED_LIMIT};
+use crate::report::{Duplicate, Report, LISTED_LIMIT};
 use crate::{sql, verify};
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
@@ -40,7 +42,8 @@ pub async fn run(
         .map_err(Error::db("starting the import transaction"))?;
     let import_id: i64 = tx
         .query_one(
-            "INSERT INTO bellatrix_migrate.imports (started_at, tool_version, report) VALUES ($1, $2, '{}') RETURNING id",
+            "INSERT INTO bellatrix_migrate.imports (started_at, tool_version, outcome, report) \
+             VALUES ($1, $2, 'committed', '{}') RETURNING id",
             &[&started_at, &env!("CARGO_PKG_VERSION")],
         )
         .await
@@ -53,7 +56,6 @@ pub async fn run(
     .await
     .map_err(Error::db("setting the import id"))?;
     report.import_id = Some(import_id);
-    mark_known_files(&tx, report).await?;
     for (name, statements) in sql::TRANSFORM {
         bar.set_message(*name);
         tx.batch_execute(statements)
@@ -95,29 +97,32 @@ pub async fn run(
             .await
             .map_err(Error::db("rolling back the import"))?;
         report.import_id = None;
+        report.import_id = Some(record_uncommitted(client, report, started_at, &outcome).await?);
     }
     Ok(outcome)
 }
 
-/// Marks files whose exact bytes an earlier import already recorded.
-async fn mark_known_files(tx: &Transaction<'_>, report: &mut Report) -> Result<()> {
-    let hashes: Vec<String> = report.files.iter().map(|f| f.sha256.clone()).collect();
-    let known: Vec<String> = tx
-        .query(
-            "SELECT sha256 FROM bellatrix_migrate.files WHERE sha256 = ANY($1)",
-            &[&hashes],
+/// Records a dry run or a rolled-back import in the ledger, after the rollback, for the history.
+async fn record_uncommitted(
+    client: &Client,
+    report: &Report,
+    started_at: DateTime<Utc>,
+    outcome: &Outcome,
+) -> Result<i64> {
+    let label = match outcome {
+        Outcome::DryRun => "dry-run",
+        _ => "rolled-back",
+    };
+    let json = serde_json::to_value(report).map_err(|e| Error::Task(e.to_string()))?;
+    Ok(client
+        .query_one(
+            "INSERT INTO bellatrix_migrate.imports (started_at, tool_version, outcome, report) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&started_at, &env!("CARGO_PKG_VERSION"), &label, &json],
         )
         .await
-        .map_err(Error::db("looking up known files"))?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    for f in &mut report.files {
-        if known.contains(&f.sha256) {
-            f.status = FileStatus::AlreadyImported;
-        }
-    }
-    Ok(())
+        .map_err(Error::db("recording the import in the ledger"))?
+        .get(0))
 }
 
 fn count(row: &tokio_postgres::Row, i: usize) -> u64 {
@@ -142,10 +147,7 @@ async fn collect_counts(tx: &Transaction<'_>, report: &mut Report) -> Result<()>
         .map_err(Error::db("counting rows per file"))?
     {
         let file_no: i32 = row.get(0);
-        if let Some(f) = usize::try_from(file_no)
-            .ok()
-            .and_then(|i| report.files.get_mut(i))
-        {
+        if let Some(f) = report.files.iter_mut().find(|f| f.file_no == file_no) {
             f.inserted = count(&row, 1);
             f.duplicate = count(&row, 2);
         }

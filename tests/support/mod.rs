@@ -153,3 +153,116 @@ pub async fn production_counts(db: &TestDb) -> Vec<(String, i64)> {
     }
     counts
 }
+
+/// A digest of every production table's content, without generated ids and wall-clock timestamps,
+/// with foreign keys replaced by the natural keys they point at. Two databases with the same digest
+/// hold the same data.
+pub async fn fingerprint(db: &TestDb) -> Vec<(String, String)> {
+    let client = db.client().await;
+    let mut out = Vec::new();
+    for (table, projection) in FINGERPRINTS {
+        let query = format!(
+            "SELECT count(*)::text || ':' || COALESCE(md5(string_agg(x, E'\\n' ORDER BY x)), '') FROM ({projection}) p(x)"
+        );
+        let digest: String = client
+            .query_one(&query, &[])
+            .await
+            .unwrap_or_else(|e| panic!("fingerprinting {table}: {e}"))
+            .get(0);
+        out.push(((*table).to_owned(), digest));
+    }
+    out
+}
+
+const FINGERPRINTS: &[(&str, &str)] = &[
+    ("model_providers", "SELECT name || '|' || display_name FROM model_providers"),
+    (
+        "models",
+        "SELECT m.name || '|' || p.name || '|' || COALESCE(m.bedrock_model_id, '') || '|' || m.is_active || '|' \
+         || m.is_master_model || '|' || (m.metadata - 'source')::text FROM models m JOIN model_providers p ON p.id = m.provider_id",
+    ),
+    (
+        "prompts",
+        "SELECT prompt_hash || '|' || prompt_text || '|' || source_type || '|' || expected_json || '|' || created_at::text \
+         || '|' || metadata::text FROM prompts",
+    ),
+    (
+        "evaluation_runs",
+        "SELECT run_id || '|' || name || '|' || status || '|' || started_at::text || '|' || COALESCE(completed_at::text, '') \
+         || '|' || total_prompts || '|' || total_models || '|' || total_evaluations || '|' || successful_evaluations \
+         || '|' || failed_evaluations || '|' || metadata::text FROM evaluation_runs",
+    ),
+    (
+        "evaluation_metrics",
+        "SELECT r.run_id || '|' || m.name || '|' || p.prompt_hash || '|' || (to_jsonb(e) - 'id' - 'run_id' - 'model_id' \
+         - 'prompt_id' - 'created_at')::text FROM evaluation_metrics e JOIN evaluation_runs r ON r.id = e.run_id \
+         JOIN models m ON m.id = e.model_id JOIN prompts p ON p.id = e.prompt_id",
+    ),
+    (
+        "master_model_evaluations",
+        "SELECT COALESCE(r.run_id, '') || '|' || m.name || '|' || p.prompt_hash || '|' || (to_jsonb(e) - 'id' - 'run_id' \
+         - 'model_id' - 'prompt_id' - 'created_at')::text FROM master_model_evaluations e LEFT JOIN evaluation_runs r \
+         ON r.id = e.run_id JOIN models m ON m.id = e.model_id JOIN prompts p ON p.id = e.prompt_id",
+    ),
+    (
+        "model_aggregated_metrics",
+        "SELECT r.run_id || '|' || m.name || '|' || (to_jsonb(a) - 'id' - 'run_id' - 'model_id' - 'calculated_at')::text \
+         FROM model_aggregated_metrics a JOIN evaluation_runs r ON r.id = a.run_id JOIN models m ON m.id = a.model_id",
+    ),
+    ("users", "SELECT username || '|' || email FROM users"),
+    ("model_pricing", "SELECT (to_jsonb(x) - 'id' - 'model_id' - 'created_at')::text FROM model_pricing x"),
+    ("model_generation_params", "SELECT (to_jsonb(x) - 'id' - 'model_id' - 'created_at')::text FROM model_generation_params x"),
+    ("similarity_scores", "SELECT id::text FROM similarity_scores"),
+    ("cloudwatch_log_entries", "SELECT (to_jsonb(x) - 'id' - 'uploaded_at' - 'parsed_at')::text FROM cloudwatch_log_entries x"),
+    ("audit_log", "SELECT id::text FROM audit_log"),
+];
+
+/// Writes a synthetic R16 `raw_metrics.csv` of `rows` records (unique timestamps, 2 runs per 100 rows,
+/// 3 models, 2 KB responses, every 13th row an error), big enough that COPY and the transform take a
+/// moment. Text is ours and harmless.
+pub fn write_synthetic_raw_metrics(path: &Path, rows: usize) {
+    use std::io::Write;
+    let header = "\"timestamp\",\"run_id\",\"model_name\",\"model_id\",\"prompt_id\",\"input_tokens\",\"output_tokens\",\
+                  \"latency_ms\",\"json_valid\",\"error\",\"status\",\"cost_usd_input\",\"cost_usd_output\",\"cost_usd_total\",\
+                  \"input_prompt\",\"response\"\n";
+    let models = [
+        (
+            "Claude 3.7 Sonnet",
+            "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+        ),
+        (
+            "Llama 3.3 70B Instruct",
+            "us.meta.llama3-3-70b-instruct-v1:0",
+        ),
+        ("Nova Pro", "us.amazon.nova-pro-v1:0"),
+    ];
+    let filler = "pump pressure nominal, valve V-3 closed, ".repeat(50);
+    let mut out =
+        std::io::BufWriter::new(std::fs::File::create(path).expect("creating a synthetic file"));
+    out.write_all(header.as_bytes()).unwrap();
+    for i in 0..rows {
+        let (name, id) = models[i % 3];
+        let error = i % 13 == 0;
+        let seconds = i % 60;
+        let minutes = (i / 60) % 60;
+        let hours = (i / 3600) % 24;
+        writeln!(
+            out,
+            "\"2025-11-{:02}T{hours:02}:{minutes:02}:{seconds:02}.{:06}Z\",\"run_20251120_{:06}\",\"{name}\",\"{id}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"0.0003\",\"3.3e-05\",\"0.000333\",\"Summarise pump log {} as JSON.\",\"{}\"",
+            10 + i / 86400,
+            i % 1_000_000,
+            i / 100,
+            i % 40 + 1,
+            100 + i % 50,
+            if error { 0 } else { 40 + i % 30 },
+            800 + i % 700,
+            if error { "False" } else { "True" },
+            if error { "An error occurred (ThrottlingException): rate exceeded" } else { "" },
+            if error { "error" } else { "success" },
+            i % 40 + 1,
+            if error { String::new() } else { format!("{{\"\"log\"\": \"\"{filler}\"\"}}") },
+        )
+        .unwrap();
+    }
+    out.flush().unwrap();
+}

@@ -1,0 +1,70 @@
+//! The import ledger's read side: which input files an earlier import already read completely, so
+//! they are reported as `already-imported` and not read again. Only files whose size matches a
+//! ledger entry are hashed, so a new drop costs no extra pass over its bytes.
+
+use crate::error::{Error, Result};
+use crate::read::{self, AlreadyImported, FileSummary, InputFile, Kind};
+use crate::sql;
+use rayon::prelude::*;
+use std::collections::HashSet;
+use tokio_postgres::Client;
+
+/// Splits `files` into those to read and summaries of those the ledger already holds.
+pub async fn partition(
+    client: &Client,
+    files: Vec<InputFile>,
+) -> Result<(Vec<InputFile>, Vec<FileSummary>)> {
+    let sizes: HashSet<i64> = client
+        .query(sql::LEDGER_KNOWN_SIZES, &[])
+        .await
+        .map_err(Error::db("reading the file ledger"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let (candidates, mut to_read): (Vec<InputFile>, Vec<InputFile>) =
+        files.into_iter().partition(|f| {
+            std::fs::metadata(&f.path)
+                .ok()
+                .and_then(|m| i64::try_from(m.len()).ok())
+                .is_some_and(|size| sizes.contains(&size))
+        });
+    if candidates.is_empty() {
+        return Ok((to_read, Vec::new()));
+    }
+    let hashed = tokio::task::spawn_blocking(move || {
+        candidates
+            .into_par_iter()
+            .map(|f| read::hash_file(&f.path).map(|h| (f, h)))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| Error::Task(e.to_string()))??;
+    let digests: Vec<String> = hashed.iter().map(|(_, (sha, _))| sha.clone()).collect();
+    let known = client
+        .query(sql::LEDGER_KNOWN_FILES, &[&digests])
+        .await
+        .map_err(Error::db("looking up known files"))?;
+    let mut skipped = Vec::new();
+    for (file, (sha256, size)) in hashed {
+        match known.iter().find(|r| r.get::<_, String>(0) == sha256) {
+            Some(row) => skipped.push(FileSummary {
+                file_no: file.file_no,
+                path: file.display.clone(),
+                kind: serde_json::from_value(serde_json::Value::String(row.get(4)))
+                    .unwrap_or(Kind::Unknown),
+                variant: row.get(5),
+                records: u64::try_from(row.get::<_, i64>(2)).unwrap_or(0),
+                sha256,
+                size,
+                rejects: Vec::new(),
+                already_imported: Some(AlreadyImported {
+                    import_id: row.get(1),
+                    rejected: u64::try_from(row.get::<_, i64>(3)).unwrap_or(0),
+                }),
+            }),
+            None => to_read.push(file),
+        }
+    }
+    to_read.sort_by_key(|f| f.file_no);
+    Ok((to_read, skipped))
+}
