@@ -41,6 +41,26 @@ pub enum Command {
     Init,
     /// Import legacy files and folders (folders are walked; each file is classified by content).
     Import(ImportArgs),
+    /// Write a deterministic synthetic legacy drop (for benchmarks and tests): N raw-metrics rows with
+    /// the legacy quirks, a backup duplicating 5% of them, an R15r file with union rows, a prompt CSV,
+    /// a Bedrock log and models.yaml versions. No database is used.
+    Generate(GenerateArgs),
+}
+
+/// Options of `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Folder to write the drop into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Rows of the main raw_metrics.csv.
+    #[arg(long, value_name = "N")]
+    pub rows: u64,
+
+    /// Seed: the same seed and N give byte-identical files.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// Options of `import`.

@@ -31,6 +31,7 @@ pub struct ImportConfig {
 pub enum Task {
     Init,
     Import(ImportConfig),
+    Generate { out: PathBuf, rows: u64, seed: u64 },
 }
 
 /// Everything `lib::run` needs.
@@ -54,6 +55,11 @@ impl Config {
         let task = match cli.command {
             Command::Init => Task::Init,
             Command::Import(args) => Task::Import(import_config(args)?),
+            Command::Generate(args) => Task::Generate {
+                out: args.out,
+                rows: args.rows,
+                seed: args.seed,
+            },
         };
         Ok(Self {
             database,

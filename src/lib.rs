@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod generate;
 pub mod identity;
 pub mod prompt;
 pub mod read;
@@ -42,10 +43,18 @@ pub enum Output {
         report: Box<Report>,
         outcome: Outcome,
     },
+    Generated(generate::Generated),
 }
 
 /// Runs the configured command.
 pub async fn run(config: Config) -> Result<Output> {
+    if let Task::Generate { out, rows, seed } = &config.task {
+        let (out, rows, seed) = (out.clone(), *rows, *seed);
+        return tokio::task::spawn_blocking(move || generate::generate(&out, rows, seed))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+            .map(Output::Generated);
+    }
     let url = database_url(&config).await?;
     match &config.task {
         Task::Init => {
@@ -61,6 +70,7 @@ pub async fn run(config: Config) -> Result<Output> {
             }
             import(&url, import_config, config.quiet).await
         }
+        Task::Generate { .. } => unreachable!("handled above without a database"),
     }
 }
 

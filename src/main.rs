@@ -6,7 +6,16 @@ use bellatrix_migrate::config::Config;
 use bellatrix_migrate::transform::Outcome;
 use bellatrix_migrate::{run, Output};
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
+
+/// Prints to stdout; a closed pipe (`| head`) ends output quietly instead of panicking.
+fn print_out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -22,21 +31,21 @@ fn main() -> ExitCode {
     match result {
         Ok(Output::Initialised { applied, database }) => {
             if applied.is_empty() {
-                println!("schema of {database} is up to date");
+                print_out(&format!("schema of {database} is up to date\n"));
             } else {
-                println!("applied migrations {applied:?} to {database}");
+                print_out(&format!("applied migrations {applied:?} to {database}\n"));
             }
             ExitCode::SUCCESS
         }
         Ok(Output::Imported { report, outcome }) => {
-            print!("{}", report.to_text());
+            print_out(&report.to_text());
             match outcome {
                 Outcome::Committed => {
-                    println!("committed");
+                    print_out("committed\n");
                     ExitCode::SUCCESS
                 }
                 Outcome::DryRun => {
-                    println!("dry run: rolled back, production tables unchanged");
+                    print_out("dry run: rolled back, production tables unchanged\n");
                     ExitCode::SUCCESS
                 }
                 Outcome::RolledBack(reason) => {
@@ -44,6 +53,15 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
             }
+        }
+        Ok(Output::Generated(generated)) => {
+            let mut text = String::new();
+            for (path, bytes) in &generated.files {
+                text.push_str(&format!("{bytes:>14} bytes  {}\n", path.display()));
+            }
+            text.push_str(&format!("{} raw-metrics records in all\n", generated.rows));
+            print_out(&text);
+            ExitCode::SUCCESS
         }
         Err(e) => {
             let code = e.exit_code();

@@ -2,6 +2,9 @@
 -- wrote, or that repeats an earlier row of this import, is a duplicate (of that row); the first
 -- occurrence of a new key gets the id of the production row it will become. Rows are ordered by
 -- file precedence (file_no) then line, so the highest-fidelity copy is the one kept.
+-- Fresh statistics first: the staging table was just filled by COPY and autovacuum has not seen it.
+ANALYZE bellatrix_migrate.stage_raw_metrics;
+
 CREATE TEMP TABLE t_rows ON COMMIT DROP AS
 WITH ranked AS (
     SELECT s.*,
