@@ -82,7 +82,7 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
     };
     let mut report = Report::new(mode, db::redacted(url), config.legacy_tz.name().to_owned());
     let copy_streams = config.jobs.clamp(1, 2);
-    let pool = db::pool(url, copy_streams + 1)?;
+    let pool = db::pool(url, copy_streams + stage::OTHER_STREAMS + 1)?;
     let mut control = pool.get().await?;
     db::migrate::ensure_current(&control).await?;
     lock_imports(&control, quiet).await?;

@@ -20,6 +20,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "migrator_schema",
         sql: include_str!("../sql/schema/0002_migrator_schema.sql"),
     },
+    Migration {
+        version: 3,
+        name: "other_sources",
+        sql: include_str!("../sql/schema/0003_other_sources.sql"),
+    },
 ];
 
 /// Creates the migrator's schema and migration table, before any migration runs.
