@@ -110,9 +110,11 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
     cleared?;
     unlocked?;
     if let Some(path) = &config.rejects_csv {
-        report::write_rejects_csv(path, &summaries).map_err(|e| Error::Output {
-            path: path.clone(),
-            source: std::io::Error::other(e.to_string()),
+        report::write_rejects_csv(path, &summaries, &report.transform_rejects).map_err(|e| {
+            Error::Output {
+                path: path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            }
         })?;
     }
     report.timings.total = started.elapsed().as_secs_f64();

@@ -39,6 +39,8 @@ CREATE UNLOGGED TABLE IF NOT EXISTS bellatrix_migrate.stage_log_entries (
     event_name             TEXT,
     event_time             TIMESTAMPTZ,
     model_id               TEXT,
+    model_name             TEXT,
+    provider               TEXT,
     region                 TEXT,
     input_tokens           INTEGER,
     output_tokens          INTEGER,

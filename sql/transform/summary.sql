@@ -1,5 +1,7 @@
 -- Per-table outcome counts of this import, read by the report. `duplicate` counts candidates that
--- already existed (rows, prompts, models, runs); `updated` counts rows recomputed in place.
+-- already existed (rows, prompts, models, runs, log entries, users); `updated` counts rows changed
+-- in place (run counters, aggregates, price and parameter periods, models a newer configuration
+-- version describes). Transform-time rejects are added from rejects.sql.
 SELECT 'evaluation_metrics' AS table_name,
        count(*) FILTER (WHERE new_id IS NOT NULL AND NOT is_master) AS inserted,
        count(*) FILTER (WHERE new_id IS NULL AND NOT is_master) AS duplicate,
@@ -14,17 +16,36 @@ FROM t_rows
 UNION ALL
 SELECT 'prompts',
        (SELECT count(*) FROM t_new_prompts),
-       (SELECT count(DISTINCT prompt_hash) FROM t_rows WHERE new_id IS NOT NULL)
-         - (SELECT count(*) FROM t_new_prompts),
+       (SELECT count(DISTINCT prompt_hash) FROM t_prompt_candidates) - (SELECT count(*) FROM t_new_prompts),
        0
 UNION ALL
 SELECT 'models',
-       (SELECT count(*) FROM t_new_models),
-       (SELECT count(DISTINCT model_uuid) FROM t_model_keys
-         WHERE model_uuid NOT IN (SELECT id FROM t_new_models)),
-       0
+       (SELECT count(*) FROM t_new_models) + (SELECT count(*) FROM t_cfg_new_models)
+         + (SELECT count(*) FROM t_log_new_models),
+       (SELECT count(*) FROM (
+            SELECT model_uuid FROM t_model_keys UNION SELECT model_uuid FROM t_cfg
+            UNION SELECT model_uuid FROM t_log_models) seen
+        WHERE model_uuid IS NOT NULL
+          AND model_uuid NOT IN (SELECT id FROM t_new_models UNION ALL SELECT id FROM t_cfg_new_models
+                                 UNION ALL SELECT id FROM t_log_new_models)),
+       (SELECT count(*) FROM t_cfg_updated_models)
 UNION ALL
-SELECT 'model_providers', (SELECT count(*) FROM t_new_providers), 0, 0
+SELECT 'model_providers',
+       (SELECT count(*) FROM t_new_providers) + (SELECT count(*) FROM t_cfg_new_providers)
+         + (SELECT count(*) FROM t_log_new_providers),
+       0, 0
+UNION ALL
+SELECT 'model_pricing',
+       (SELECT count(DISTINCT id) FROM t_pricing_changes WHERE inserted),
+       0,
+       (SELECT count(DISTINCT id) FROM t_pricing_changes
+        WHERE NOT inserted AND id NOT IN (SELECT id FROM t_pricing_changes WHERE inserted))
+UNION ALL
+SELECT 'model_generation_params',
+       (SELECT count(DISTINCT id) FROM t_params_changes WHERE inserted),
+       0,
+       (SELECT count(DISTINCT id) FROM t_params_changes
+        WHERE NOT inserted AND id NOT IN (SELECT id FROM t_params_changes WHERE inserted))
 UNION ALL
 SELECT 'evaluation_runs',
        (SELECT count(*) FROM t_new_runs),
@@ -36,4 +57,16 @@ SELECT 'model_aggregated_metrics',
        count(*) FILTER (WHERE inserted),
        0,
        count(*) FILTER (WHERE NOT inserted)
-FROM t_aggregates;
+FROM t_aggregates
+UNION ALL
+SELECT 'cloudwatch_log_entries',
+       count(*) FILTER (WHERE new_id IS NOT NULL),
+       count(*) FILTER (WHERE new_id IS NULL),
+       0
+FROM t_log_rows
+UNION ALL
+SELECT 'users',
+       count(*) FILTER (WHERE new_id IS NOT NULL),
+       count(*) FILTER (WHERE new_id IS NULL AND conflict IS NULL),
+       0
+FROM t_user_rows;

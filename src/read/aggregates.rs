@@ -20,7 +20,11 @@ pub fn clean_tuple_name(raw: &str) -> Option<String> {
         .map(|s| s.strip_suffix(',').unwrap_or(s).trim());
     let name = match inner {
         Some(i) if i == "nan" => return None,
-        Some(i) if i.len() >= 2 && ((i.starts_with('\'') && i.ends_with('\'')) || (i.starts_with('"') && i.ends_with('"'))) => {
+        Some(i)
+            if i.len() >= 2
+                && ((i.starts_with('\'') && i.ends_with('\''))
+                    || (i.starts_with('"') && i.ends_with('"'))) =>
+        {
             i[1..i.len() - 1].to_owned()
         }
         _ => t.to_owned(),
@@ -36,7 +40,12 @@ pub fn results_run_id(file_name: &str) -> Option<String> {
         .strip_prefix("detailed_results_")
         .or_else(|| stem.strip_prefix("summary_"))
         .or_else(|| stem.strip_prefix("comparison_"))?;
-    let ok = ts.len() == 15 && ts.as_bytes()[8] == b'_' && ts.bytes().enumerate().all(|(i, c)| i == 8 || c.is_ascii_digit());
+    let ok = ts.len() == 15
+        && ts.as_bytes()[8] == b'_'
+        && ts
+            .bytes()
+            .enumerate()
+            .all(|(i, c)| i == 8 || c.is_ascii_digit());
     ok.then(|| format!("legacy_results_{ts}"))
 }
 
@@ -53,7 +62,9 @@ impl<'a> Row<'a> {
         self.header
             .iter()
             .position(|h| h == name)
-            .map_or((0, ""), |i| (i, self.fields.get(i).map_or("", String::as_str)))
+            .map_or((0, ""), |i| {
+                (i, self.fields.get(i).map_or("", String::as_str))
+            })
     }
 }
 
@@ -86,7 +97,10 @@ pub fn read(bytes: &[u8], ctx: &FileCtx, kind: Kind) -> Parsed<AggregateRecord> 
                 r.line = i64::try_from(line).unwrap_or(i64::MAX);
                 out.rows.push(r);
             }
-            Err((i, name, reason)) => out.rejects.push(ctx.reject(line, Some(i + 1), Some(name), reason)),
+            Err((i, name, reason)) => {
+                out.rejects
+                    .push(ctx.reject(line, Some(i + 1), Some(name), reason))
+            }
         }
     }
     out
@@ -99,7 +113,9 @@ fn dec(f: Field, name: &'static str) -> Result<Option<Decimal>, RowError> {
 }
 
 fn int(f: Field, name: &'static str) -> Result<Option<i64>, RowError> {
-    parse_count(f.1).map(|n| n.map(i64::from)).map_err(|e| (f.0, name, e.to_string()))
+    parse_count(f.1)
+        .map(|n| n.map(i64::from))
+        .map_err(|e| (f.0, name, e.to_string()))
 }
 
 fn comparison_row(row: &Row) -> Result<AggregateRecord, RowError> {
@@ -153,17 +169,32 @@ mod tests {
 
     #[test]
     fn tuple_names_are_unwrapped() {
-        assert_eq!(clean_tuple_name("('Llama 3 70B Instruct',)").as_deref(), Some("Llama 3 70B Instruct"));
-        assert_eq!(clean_tuple_name("(\"O'Brien\",)").as_deref(), Some("O'Brien"));
-        assert_eq!(clean_tuple_name("('Nova Pro')").as_deref(), Some("Nova Pro"));
+        assert_eq!(
+            clean_tuple_name("('Llama 3 70B Instruct',)").as_deref(),
+            Some("Llama 3 70B Instruct")
+        );
+        assert_eq!(
+            clean_tuple_name("(\"O'Brien\",)").as_deref(),
+            Some("O'Brien")
+        );
+        assert_eq!(
+            clean_tuple_name("('Nova Pro')").as_deref(),
+            Some("Nova Pro")
+        );
         assert_eq!(clean_tuple_name("(nan,)"), None);
         assert_eq!(clean_tuple_name("Plain"), Some("Plain".to_owned()));
     }
 
     #[test]
     fn run_ids_from_root_era_file_names() {
-        assert_eq!(results_run_id("summary_20251031_204500.csv").as_deref(), Some("legacy_results_20251031_204500"));
-        assert_eq!(results_run_id("detailed_results_20251031_204500.csv").as_deref(), Some("legacy_results_20251031_204500"));
+        assert_eq!(
+            results_run_id("summary_20251031_204500.csv").as_deref(),
+            Some("legacy_results_20251031_204500")
+        );
+        assert_eq!(
+            results_run_id("detailed_results_20251031_204500.csv").as_deref(),
+            Some("legacy_results_20251031_204500")
+        );
         assert_eq!(results_run_id("summary.csv"), None);
     }
 

@@ -32,7 +32,11 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<LogEntryRecord> {
             }
             other => (vec![other], 0),
         };
-        let lines = if depth == 0 { vec![1] } else { item_lines(&text, depth) };
+        let lines = if depth == 0 {
+            vec![1]
+        } else {
+            item_lines(&text, depth)
+        };
         for (i, v) in items.into_iter().enumerate() {
             out.records += 1;
             push(entry(v, line_of(&lines, i), ctx), &mut out, ctx);
@@ -47,7 +51,16 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<LogEntryRecord> {
         out.records += 1;
         let record = match serde_json::from_str::<Value>(l) {
             Ok(v) => entry(v, line, ctx),
-            Err(e) => Ok(unparsed(l, line, ctx, format!("line is not JSON: {} at column {}", json_error_kind(&e), e.column()))),
+            Err(e) => Ok(unparsed(
+                l,
+                line,
+                ctx,
+                format!(
+                    "line is not JSON: {} at column {}",
+                    json_error_kind(&e),
+                    e.column()
+                ),
+            )),
         };
         push(record, &mut out, ctx);
     }
@@ -71,6 +84,8 @@ fn base(line: u64, ctx: &FileCtx, key: String, raw: Value) -> LogEntryRecord {
         event_name: None,
         event_time: None,
         model_id: None,
+        model_name: None,
+        provider: None,
         region: None,
         input_tokens: None,
         output_tokens: None,
@@ -89,7 +104,12 @@ fn base(line: u64, ctx: &FileCtx, key: String, raw: Value) -> LogEntryRecord {
 /// A line that is not JSON: kept, with the raw text in metadata (the database may hold it; the
 /// report only names the line) and `raw_log_data = {}` (the column is NOT NULL).
 fn unparsed(text: &str, line: u64, ctx: &FileCtx, error: String) -> LogEntryRecord {
-    let mut r = base(line, ctx, natural_key(&["bedrock_log_unparsed", text]), json!({}));
+    let mut r = base(
+        line,
+        ctx,
+        natural_key(&["bedrock_log_unparsed", text]),
+        json!({}),
+    );
     r.parse_error = Some(error);
     r.metadata["raw_text"] = json!(text);
     r
@@ -108,14 +128,24 @@ fn entry(value: Value, line: u64, ctx: &FileCtx) -> Result<LogEntryRecord, (u64,
             entry
         }
         Unwrapped::Broken { wrapper, message } => {
-            let mut r = unparsed(&message, line, ctx, "the CloudWatch message is not JSON".into());
+            let mut r = unparsed(
+                &message,
+                line,
+                ctx,
+                "the CloudWatch message is not JSON".into(),
+            );
             r.raw_log_data = wrapper;
             return Ok(r);
         }
     };
     if !raw.is_object() {
         let text = raw.to_string();
-        return Ok(unparsed(&text, line, ctx, "entry is not a JSON object".into()));
+        return Ok(unparsed(
+            &text,
+            line,
+            ctx,
+            "entry is not a JSON object".into(),
+        ));
     }
     if raw.get("eventSource").is_some() || raw.get("eventName").is_some() {
         shape = "cloudtrail";
@@ -125,14 +155,18 @@ fn entry(value: Value, line: u64, ctx: &FileCtx) -> Result<LogEntryRecord, (u64,
     let mut r = base(line, ctx, key, Value::Null);
     let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
     let req = raw.get("requestParameters");
-    let input_body = body(raw.pointer("/input/inputBodyJson"))
-        .or_else(|| body(req.and_then(|p| p.get("body"))));
+    let input_body =
+        body(raw.pointer("/input/inputBodyJson")).or_else(|| body(req.and_then(|p| p.get("body"))));
     let output_body = body(raw.pointer("/output/outputBodyJson"))
         .or_else(|| body(raw.pointer("/output/outputBody")))
         .or_else(|| body(raw.get("responseElements")));
-    if [raw.pointer("/input/inputBodyJson"), raw.pointer("/output/outputBodyJson"), raw.pointer("/output/outputBody")]
-        .iter()
-        .any(|v| v.is_some_and(Value::is_string))
+    if [
+        raw.pointer("/input/inputBodyJson"),
+        raw.pointer("/output/outputBodyJson"),
+        raw.pointer("/output/outputBody"),
+    ]
+    .iter()
+    .any(|v| v.is_some_and(Value::is_string))
     {
         metadata.insert("bodies_as_strings".into(), json!(true));
     }
@@ -140,6 +174,11 @@ fn entry(value: Value, line: u64, ctx: &FileCtx) -> Result<LogEntryRecord, (u64,
     r.model_id = s(raw.get("modelId"))
         .or_else(|| s(req.and_then(|p| p.get("modelId"))))
         .or_else(|| s(req.and_then(|p| p.get("modelIdentifier"))));
+    if let Some(id) = &r.model_id {
+        let m = crate::identity::model_ref(id, "", true);
+        r.model_name = Some(m.name);
+        r.provider = Some(m.provider);
+    }
     r.region = s(raw.get("region")).or_else(|| s(raw.get("awsRegion")));
     r.request_id = s(raw.get("requestId")).or_else(|| s(raw.get("requestID")));
     r.event_time = ["timestamp", "eventTime", "requestTime", "startTime"]
@@ -165,10 +204,14 @@ fn entry(value: Value, line: u64, ctx: &FileCtx) -> Result<LogEntryRecord, (u64,
         raw.pointer("/usage/outputTokens"),
         raw.pointer("/usage/output_tokens"),
     ]);
-    r.latency_ms = [ob.and_then(|b| b.pointer("/metrics/latencyMs")), raw.pointer("/metrics/latencyMs"), raw.get("latencyMs")]
-        .into_iter()
-        .flatten()
-        .find_map(|v| number_text(v).and_then(|t| parse_fixed(&t, 10, 2, "latency_ms").ok().flatten()));
+    r.latency_ms = [
+        ob.and_then(|b| b.pointer("/metrics/latencyMs")),
+        raw.pointer("/metrics/latencyMs"),
+        raw.get("latencyMs"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|v| number_text(v).and_then(|t| parse_fixed(&t, 10, 2, "latency_ms").ok().flatten()));
     if let Some(text) = input_body.as_ref().and_then(user_prompt) {
         r.prompt_hash = Some(PromptHash::of(&text).to_string());
         r.prompt_normalized_hash = Some(PromptHash::normalized_of(&text).to_string());
@@ -176,22 +219,46 @@ fn entry(value: Value, line: u64, ctx: &FileCtx) -> Result<LogEntryRecord, (u64,
         r.prompt_text = Some(text);
     }
     for (name, v) in [
-        ("requestId", raw.get("requestId").or_else(|| raw.get("requestID"))),
-        ("accountId", raw.get("accountId").or_else(|| raw.get("recipientAccountId"))),
-        ("identity_arn", raw.pointer("/identity/arn").or_else(|| raw.pointer("/userIdentity/arn"))),
+        (
+            "requestId",
+            raw.get("requestId").or_else(|| raw.get("requestID")),
+        ),
+        (
+            "accountId",
+            raw.get("accountId")
+                .or_else(|| raw.get("recipientAccountId")),
+        ),
+        (
+            "identity_arn",
+            raw.pointer("/identity/arn")
+                .or_else(|| raw.pointer("/userIdentity/arn")),
+        ),
         ("inferenceRegion", raw.get("inferenceRegion")),
         ("schemaType", raw.get("schemaType")),
         ("schemaVersion", raw.get("schemaVersion")),
-        ("stopReason", ob.and_then(|b| b.get("stopReason").or_else(|| b.get("stop_reason")))),
-        ("cacheReadInputTokenCount", raw.pointer("/input/cacheReadInputTokenCount")),
-        ("cacheWriteInputTokenCount", raw.pointer("/input/cacheWriteInputTokenCount")),
+        (
+            "stopReason",
+            ob.and_then(|b| b.get("stopReason").or_else(|| b.get("stop_reason"))),
+        ),
+        (
+            "cacheReadInputTokenCount",
+            raw.pointer("/input/cacheReadInputTokenCount"),
+        ),
+        (
+            "cacheWriteInputTokenCount",
+            raw.pointer("/input/cacheWriteInputTokenCount"),
+        ),
         ("errorCode", raw.get("errorCode")),
     ] {
         if let Some(v) = v.filter(|v| !v.is_null()) {
             metadata.insert(name.into(), v.clone());
         }
     }
-    for (value, max, column) in [(&r.event_name, 100, "event_name"), (&r.model_id, 255, "model_id"), (&r.region, 50, "region")] {
+    for (value, max, column) in [
+        (&r.event_name, 100, "event_name"),
+        (&r.model_id, 255, "model_id"),
+        (&r.region, 50, "region"),
+    ] {
         if value.as_ref().is_some_and(|v| v.chars().count() > max) {
             return Err((line, format!("{column} is longer than {max} characters")));
         }
@@ -230,7 +297,9 @@ fn unwrap_cloudwatch(value: Value) -> Unwrapped {
 /// A body given as an object, or as a JSON string of one (variant d of 3.1).
 fn body(v: Option<&Value>) -> Option<Value> {
     match v? {
-        Value::String(s) => serde_json::from_str::<Value>(s).ok().filter(Value::is_object),
+        Value::String(s) => serde_json::from_str::<Value>(s)
+            .ok()
+            .filter(Value::is_object),
         Value::Object(_) => v.cloned(),
         _ => None,
     }
@@ -282,7 +351,9 @@ fn first_count(candidates: &[Option<&Value>]) -> Option<i32> {
 /// milliseconds (the legacy parser failed on milliseconds and dropped those entries).
 fn event_time(v: &Value, ctx: &FileCtx) -> Option<DateTime<Utc>> {
     match v {
-        Value::String(s) => values::parse_timestamp(s, &ctx.legacy_tz).ok().map(|(t, _)| t),
+        Value::String(s) => values::parse_timestamp(s, &ctx.legacy_tz)
+            .ok()
+            .map(|(t, _)| t),
         Value::Number(n) => {
             let f = n.as_f64()?;
             let millis = if f.abs() < 1e11 { f * 1000.0 } else { f };
@@ -310,19 +381,26 @@ mod tests {
         let r = &parsed.rows[0];
         assert_eq!((r.input_tokens, r.output_tokens), (Some(120), Some(40)));
         assert_eq!(r.latency_ms.map(|d| d.to_string()).as_deref(), Some("812"));
-        assert_eq!(r.prompt_text.as_deref(), Some("Check pump P-7.\r\nReport\n\nSecond"));
+        assert_eq!(
+            r.prompt_text.as_deref(),
+            Some("Check pump P-7.\r\nReport\n\nSecond")
+        );
         assert_eq!(r.event_time.map(|t| t.timestamp()), Some(1_759_276_831));
         assert_eq!(r.metadata["stopReason"], "end_turn");
         let bad = &parsed.rows[1];
         assert!(!bad.parsed);
         assert_eq!(bad.line, 3);
         assert_eq!(bad.raw_log_data, json!({}));
-        assert!(bad.parse_error.as_deref().is_some_and(|e| !e.contains("not json}")));
+        assert!(bad
+            .parse_error
+            .as_deref()
+            .is_some_and(|e| !e.contains("not json}")));
     }
 
     #[test]
     fn wrapper_cloudtrail_string_bodies_and_invoke_model() {
-        let inner = serde_json::to_string(&serde_json::from_str::<Value>(CONVERSE).unwrap()).unwrap();
+        let inner =
+            serde_json::to_string(&serde_json::from_str::<Value>(CONVERSE).unwrap()).unwrap();
         let wrapped = json!({"logStreamName": "aws/bedrock/x", "timestamp": 1, "message": inner});
         let trail = json!({"eventSource": "bedrock.amazonaws.com", "eventName": "InvokeModel", "eventTime": "2025-11-09T10:00:00Z",
             "awsRegion": "us-east-1", "requestParameters": {"modelId": "amazon.titan-text-premier-v1", "body": "{\"inputText\": \"Log the valve\"}"},
@@ -334,7 +412,10 @@ mod tests {
         assert_eq!(a.metadata["shape"], "cloudwatch_export");
         assert_eq!(a.request_id.as_deref(), Some("r-1"));
         let direct = read(CONVERSE.as_bytes(), &ctx());
-        assert_eq!(a.source_key, direct.rows[0].source_key, "the wrapper does not change identity");
+        assert_eq!(
+            a.source_key, direct.rows[0].source_key,
+            "the wrapper does not change identity"
+        );
         let b = &parsed.rows[1];
         assert_eq!(b.event_name.as_deref(), Some("InvokeModel"));
         assert_eq!(b.model_id.as_deref(), Some("amazon.titan-text-premier-v1"));
@@ -345,7 +426,13 @@ mod tests {
     #[test]
     fn epoch_times_in_seconds_and_milliseconds() {
         let c = ctx();
-        assert_eq!(event_time(&json!(1_759_276_831), &c).map(|t| t.timestamp()), Some(1_759_276_831));
-        assert_eq!(event_time(&json!(1_759_276_831_000_i64), &c).map(|t| t.timestamp()), Some(1_759_276_831));
+        assert_eq!(
+            event_time(&json!(1_759_276_831), &c).map(|t| t.timestamp()),
+            Some(1_759_276_831)
+        );
+        assert_eq!(
+            event_time(&json!(1_759_276_831_000_i64), &c).map(|t| t.timestamp()),
+            Some(1_759_276_831)
+        );
     }
 }

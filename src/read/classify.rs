@@ -123,7 +123,9 @@ pub fn classify(name: &str, head: &[u8], complete: bool) -> Classified {
 fn utf8_prefix(bytes: &[u8], complete: bool) -> Option<&str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Some(s),
-        Err(e) if !complete && e.error_len().is_none() => std::str::from_utf8(&bytes[..e.valid_up_to()]).ok(),
+        Err(e) if !complete && e.error_len().is_none() => {
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()
+        }
         Err(_) => None,
     }
 }
@@ -200,7 +202,10 @@ pub fn prompts_csv_variant(fields: &[&str], bom: bool) -> Option<String> {
         if *prompt != "prompt" {
             parts.push(format!("{prompt}_header"));
         }
-        if fields.iter().any(|f| !standard.contains(f) && !prompt_column(f)) {
+        if fields
+            .iter()
+            .any(|f| !standard.contains(f) && !prompt_column(f))
+        {
             parts.push("extra_columns".to_owned());
         }
         if parts.is_empty() {
@@ -294,7 +299,10 @@ pub fn is_log_entry(value: &Value) -> bool {
         .get("eventSource")
         .and_then(Value::as_str)
         .is_some_and(|s| s.contains("bedrock"));
-    wrapper || invocation || cloudtrail || map.get("schemaType").and_then(Value::as_str) == Some("ModelInvocationLog")
+    wrapper
+        || invocation
+        || cloudtrail
+        || map.get("schemaType").and_then(Value::as_str) == Some("ModelInvocationLog")
 }
 
 /// Whether a JSON value is one prompt of a prompt file: a string, or an object with a prompt key.
@@ -319,7 +327,10 @@ fn classify_yaml(lower_name: &str, text: &str) -> Option<Classified> {
     }
     let value: yaml_serde::Value = yaml_serde::from_str(text).ok()?;
     let map = value.as_mapping()?;
-    if map.get("models").is_some_and(yaml_serde::Value::is_sequence) {
+    if map
+        .get("models")
+        .is_some_and(yaml_serde::Value::is_sequence)
+    {
         let variant = if super::models_yaml::date_in_name(lower_name).is_some() {
             "dated_version"
         } else if lower_name.starts_with("model_configuration") {
@@ -359,14 +370,21 @@ mod tests {
     #[test]
     fn prompt_csv_headers_and_their_variants() {
         assert_eq!(
-            kind("x.csv", "prompt_id,prompt,expected_json,category\n1,a,True,converse\n"),
+            kind(
+                "x.csv",
+                "prompt_id,prompt,expected_json,category\n1,a,True,converse\n"
+            ),
             (Kind::PromptsCsv, Some("standard".into()))
         );
         assert_eq!(
             kind("x.csv", "Prompt,notes\na,b\n").1.as_deref(),
             Some("no_prompt_id Prompt_header extra_columns")
         );
-        let bom = classify("x.csv", b"\xEF\xBB\xBFprompt_id,prompt,expected_json,category\n", true);
+        let bom = classify(
+            "x.csv",
+            b"\xEF\xBB\xBFprompt_id,prompt,expected_json,category\n",
+            true,
+        );
         assert_eq!(bom.variant.as_deref(), Some("standard bom"));
     }
 
@@ -374,7 +392,10 @@ mod tests {
     fn aggregate_and_root_era_csvs_are_told_apart() {
         let comparison = MODEL_COMPARISON_HEADER.join(",");
         assert_eq!(kind("a.csv", &comparison).0, Kind::ModelComparison);
-        assert_eq!(kind("s.csv", &SUMMARY_HEADER.join(",")).0, Kind::ResultsSummary);
+        assert_eq!(
+            kind("s.csv", &SUMMARY_HEADER.join(",")).0,
+            Kind::ResultsSummary
+        );
         let detailed = "prompt_index,model_key,model_name,input_tokens,output_tokens,latency_ms,cost_usd,valid_json,retries,json_was_cleaned,metadata,output,prompt_snippet,timestamp\r\n";
         assert_eq!(kind("d.csv", detailed).0, Kind::ResultsDetailed);
         let side = "prompt_index,prompt_snippet,nova-pro_latency_ms,nova-pro_cost_usd\r\n";
@@ -384,14 +405,35 @@ mod tests {
     #[test]
     fn json_shapes_are_classified_by_content() {
         let log = r#"{"modelId":"us.meta.x-v1:0","operation":"Converse","input":{}}"#;
-        assert_eq!(kind("any.json", &format!("{log}\n{log}\n")).0, Kind::BedrockLog);
-        assert_eq!(kind("any.json", &format!("[{log}]")).1.as_deref(), Some("json_array"));
-        assert_eq!(kind("u.json", r#"{"ann": {"email": "a@b", "password_hash": "$2b$"}}"#).0, Kind::UsersJson);
+        assert_eq!(
+            kind("any.json", &format!("{log}\n{log}\n")).0,
+            Kind::BedrockLog
+        );
+        assert_eq!(
+            kind("any.json", &format!("[{log}]")).1.as_deref(),
+            Some("json_array")
+        );
+        assert_eq!(
+            kind(
+                "u.json",
+                r#"{"ann": {"email": "a@b", "password_hash": "$2b$"}}"#
+            )
+            .0,
+            Kind::UsersJson
+        );
         assert_eq!(kind("users.json", "{}").0, Kind::UsersJson);
         assert_eq!(kind("other.json", "{}").0, Kind::Unknown);
         assert_eq!(kind("p.json", r#"["one", "two"]"#).0, Kind::PromptsJson);
-        assert_eq!(kind("p.json", r#"{"prompts": [{"text": "a"}]}"#).1.as_deref(), Some("prompts_object"));
-        assert_eq!(kind("p.jsonl", "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n").0, Kind::PromptsJson);
+        assert_eq!(
+            kind("p.json", r#"{"prompts": [{"text": "a"}]}"#)
+                .1
+                .as_deref(),
+            Some("prompts_object")
+        );
+        assert_eq!(
+            kind("p.jsonl", "{\"prompt\": \"a\"}\n{\"prompt\": \"b\"}\n").0,
+            Kind::PromptsJson
+        );
         let wrapper = r#"{"logStreamName":"bedrock-x","message":"{}"}"#;
         assert_eq!(kind("w.json", wrapper).0, Kind::BedrockLog);
     }
@@ -399,13 +441,28 @@ mod tests {
     #[test]
     fn yaml_config_and_text_files() {
         let models = "region_name: us-east-2\nmodels:\n  - name: A\n";
-        assert_eq!(kind("models.yaml", models), (Kind::ModelsYaml, Some("current".into())));
-        assert_eq!(kind("models.2025-11-03.yaml", models).1.as_deref(), Some("dated_version"));
-        assert_eq!(kind("settings.yaml", "region_name: us-east-1\nconcurrency: 4\n").0, Kind::SettingsYaml);
+        assert_eq!(
+            kind("models.yaml", models),
+            (Kind::ModelsYaml, Some("current".into()))
+        );
+        assert_eq!(
+            kind("models.2025-11-03.yaml", models).1.as_deref(),
+            Some("dated_version")
+        );
+        assert_eq!(
+            kind("settings.yaml", "region_name: us-east-1\nconcurrency: 4\n").0,
+            Kind::SettingsYaml
+        );
         assert_eq!(kind("other.yaml", "foo: 1\n").0, Kind::Unknown);
-        assert_eq!(kind("config.py", "MODELS = {}\nPRICING = {}\n").0, Kind::ConfigPy);
+        assert_eq!(
+            kind("config.py", "MODELS = {}\nPRICING = {}\n").0,
+            Kind::ConfigPy
+        );
         assert_eq!(kind("prompts.txt", "one\n\ntwo\n").0, Kind::PromptsJson);
-        assert_eq!(kind("readme.txt", "Copied from the old laptop.\n").0, Kind::Unknown);
+        assert_eq!(
+            kind("readme.txt", "Copied from the old laptop.\n").0,
+            Kind::Unknown
+        );
         assert_eq!(classify("bin", b"\xff\xfe\x00", true).kind, Kind::Unknown);
     }
 }

@@ -13,8 +13,20 @@ use serde_json::{json, Value};
 
 const NAME_KEYS: [&str; 3] = ["name", "display_name", "model_name"];
 const ID_KEYS: [&str; 4] = ["model_id", "bedrock_model_id", "id", "modelId"];
-const INPUT_KEYS: [&str; 5] = ["input_per_1k_tokens_usd", "input_per_1k", "input", "input_cost_per_1k", "input_price"];
-const OUTPUT_KEYS: [&str; 5] = ["output_per_1k_tokens_usd", "output_per_1k", "output", "output_cost_per_1k", "output_price"];
+const INPUT_KEYS: [&str; 5] = [
+    "input_per_1k_tokens_usd",
+    "input_per_1k",
+    "input",
+    "input_cost_per_1k",
+    "input_price",
+];
+const OUTPUT_KEYS: [&str; 5] = [
+    "output_per_1k_tokens_usd",
+    "output_per_1k",
+    "output",
+    "output_cost_per_1k",
+    "output_price",
+];
 
 fn text(v: Option<&Value>) -> Option<String> {
     match v? {
@@ -25,7 +37,9 @@ fn text(v: Option<&Value>) -> Option<String> {
 }
 
 fn first(map: &Value, keys: &[&str]) -> Option<String> {
-    keys.iter().find_map(|k| text(map.get(*k))).filter(|s| !s.is_empty())
+    keys.iter()
+        .find_map(|k| text(map.get(*k)))
+        .filter(|s| !s.is_empty())
 }
 
 /// A price pair from a dict (any accepted spelling) or an `(input, output)` tuple.
@@ -46,7 +60,12 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
         (Ok(m), Ok(p), Ok(s)) => (m, p, s),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             out.records = 1;
-            out.rejects.push(ctx.reject(e.line, None, None, format!("cannot read the Python literal: {}", e.reason)));
+            out.rejects.push(ctx.reject(
+                e.line,
+                None,
+                None,
+                format!("cannot read the Python literal: {}", e.reason),
+            ));
             return out;
         }
     };
@@ -55,7 +74,8 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
     };
     let Some(entries) = models.value.as_object() else {
         out.records = 1;
-        out.rejects.push(ctx.reject(models.line, None, Some("MODELS"), "MODELS is not a dict"));
+        out.rejects
+            .push(ctx.reject(models.line, None, Some("MODELS"), "MODELS is not a dict"));
         return out;
     };
     let settings = settings.map(|s| s.value).unwrap_or(Value::Null);
@@ -69,7 +89,12 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
             .find(|(k, _)| k == key)
             .map_or(models.line, |(_, l)| *l);
         let Some((effective_from, dated_by)) = dated else {
-            out.rejects.push(ctx.reject(line, None, None, "the version has no date (none in the file name, no modification time)"));
+            out.rejects.push(ctx.reject(
+                line,
+                None,
+                None,
+                "the version has no date (none in the file name, no modification time)",
+            ));
             continue;
         };
         match entry(key, spec, &pricing, &settings, ctx, line) {
@@ -79,7 +104,9 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
                 r.source_key = r.key();
                 out.rows.push(r);
             }
-            Err((field, reason)) => out.rejects.push(ctx.reject(line, None, Some(field), reason)),
+            Err((field, reason)) => out
+                .rejects
+                .push(ctx.reject(line, None, Some(field), reason)),
         }
     }
     out
@@ -108,7 +135,11 @@ fn entry(
     if pin.is_none() {
         (pin, pout) = (first(spec, &INPUT_KEYS), first(spec, &OUTPUT_KEYS));
     }
-    let (pin, pout) = if pin.is_some() && pout.is_some() { (pin, pout) } else { (None, None) };
+    let (pin, pout) = if pin.is_some() && pout.is_some() {
+        (pin, pout)
+    } else {
+        (None, None)
+    };
     let target = "model_pricing DECIMAL(10,6)";
     let setting = |k: &str| text(spec.get(k)).or_else(|| text(settings.get(k)));
     Ok(ModelEntryRecord {
@@ -127,8 +158,10 @@ fn entry(
         price_in: decimal(pin, 10, 6, target).map_err(|e| ("PRICING", e))?,
         price_out: decimal(pout, 10, 6, target).map_err(|e| ("PRICING", e))?,
         max_tokens: whole(setting("max_tokens")).map_err(|e| ("EVAL_SETTINGS", e))?,
-        temperature: decimal(setting("temperature"), 4, 2, "temperature DECIMAL(4,2)").map_err(|e| ("EVAL_SETTINGS", e))?,
-        top_p: decimal(setting("top_p"), 4, 2, "top_p DECIMAL(4,2)").map_err(|e| ("EVAL_SETTINGS", e))?,
+        temperature: decimal(setting("temperature"), 4, 2, "temperature DECIMAL(4,2)")
+            .map_err(|e| ("EVAL_SETTINGS", e))?,
+        top_p: decimal(setting("top_p"), 4, 2, "top_p DECIMAL(4,2)")
+            .map_err(|e| ("EVAL_SETTINGS", e))?,
         metadata: json!({"source": {"file": ctx.display, "line": line}, "config_py_key": key}),
     })
 }
@@ -141,22 +174,37 @@ mod tests {
 
     #[test]
     fn models_prices_and_settings_are_joined_by_key() {
-        let parsed = read(CONFIG.as_bytes(), &FileCtx::for_tests("config.2025-10-31.py"));
+        let parsed = read(
+            CONFIG.as_bytes(),
+            &FileCtx::for_tests("config.2025-10-31.py"),
+        );
         assert_eq!((parsed.records, parsed.rows.len()), (2, 2));
         let c = &parsed.rows[0];
-        assert_eq!((c.name.as_str(), c.provider.as_str(), c.line), ("Claude 3.7 Sonnet", "anthropic", 6));
-        assert_eq!(c.price_in.map(|d| d.to_string()).as_deref(), Some("0.008000"));
+        assert_eq!(
+            (c.name.as_str(), c.provider.as_str(), c.line),
+            ("Claude 3.7 Sonnet", "anthropic", 6)
+        );
+        assert_eq!(
+            c.price_in.map(|d| d.to_string()).as_deref(),
+            Some("0.008000")
+        );
         assert_eq!(c.max_tokens, Some(1500));
         assert_eq!(c.top_p, None, "config.py had no top_p");
         let l = &parsed.rows[1];
-        assert_eq!(l.price_out.map(|d| d.to_string()).as_deref(), Some("0.000800"));
+        assert_eq!(
+            l.price_out.map(|d| d.to_string()).as_deref(),
+            Some("0.000800")
+        );
         assert_eq!(l.config_key.as_deref(), Some("llama-3-2-11b"));
         assert_eq!(l.line, 10);
     }
 
     #[test]
     fn a_broken_literal_is_one_reject() {
-        let parsed = read(b"MODELS = {'a': {\nPRICING = {}\n", &FileCtx::for_tests("config.2025-10-31.py"));
+        let parsed = read(
+            b"MODELS = {'a': {\nPRICING = {}\n",
+            &FileCtx::for_tests("config.2025-10-31.py"),
+        );
         assert_eq!((parsed.records, parsed.rejects.len()), (1, 1));
     }
 }

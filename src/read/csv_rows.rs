@@ -67,7 +67,10 @@ mod tests {
     fn lines_count_multiline_fields_and_bom_is_stripped() {
         let rows = csv_rows(b"\xEF\xBB\xBFa,b\r\n1,\"x\r\ny\"\r\n2,z\r\n");
         assert_eq!(rows.header, vec!["a", "b"]);
-        assert_eq!(rows.rows[0], (2, Ok(vec!["1".to_owned(), "x\r\ny".to_owned()])));
+        assert_eq!(
+            rows.rows[0],
+            (2, Ok(vec!["1".to_owned(), "x\r\ny".to_owned()]))
+        );
         assert_eq!(rows.rows[1].0, 4);
     }
 

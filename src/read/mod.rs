@@ -110,7 +110,13 @@ pub struct FileCtx<'a> {
 
 impl FileCtx<'_> {
     /// A reject at `line` of this file.
-    pub fn reject(&self, line: u64, column: Option<usize>, field: Option<&str>, reason: impl Into<String>) -> Reject {
+    pub fn reject(
+        &self,
+        line: u64,
+        column: Option<usize>,
+        field: Option<&str>,
+        reason: impl Into<String>,
+    ) -> Reject {
         Reject {
             file: self.display.to_owned(),
             line,
@@ -228,7 +234,10 @@ fn csv_reader<R: Read>(inner: R) -> csv::Reader<TrackingReader<R>> {
 const HEAD_BYTES: u64 = 1024 * 1024;
 
 /// Reads the head of a file and classifies it by content.
-fn sniff(path: &Path, name: &str) -> Result<(classify::Classified, Option<raw_metrics::Header>), InputError> {
+fn sniff(
+    path: &Path,
+    name: &str,
+) -> Result<(classify::Classified, Option<raw_metrics::Header>), InputError> {
     let file = File::open(path).map_err(|e| InputError::io(path, e))?;
     let mut head = Vec::new();
     file.take(HEAD_BYTES)
@@ -324,7 +333,11 @@ fn read_file(
     let batch = options.batch_rows;
     let (records, rejects) = match classified.kind {
         Kind::PromptsCsv => send(prompts_csv::read(&bytes, &ctx), &sinks.prompts, batch)?,
-        Kind::PromptsJson => send(prompts_json::read(&bytes, &ctx, &variant), &sinks.prompts, batch)?,
+        Kind::PromptsJson => send(
+            prompts_json::read(&bytes, &ctx, &variant),
+            &sinks.prompts,
+            batch,
+        )?,
         Kind::BedrockLog => send(bedrock_log::read(&bytes, &ctx), &sinks.log_entries, batch)?,
         Kind::ModelsYaml => send(models_yaml::read(&bytes, &ctx), &sinks.models, batch)?,
         Kind::ConfigPy => send(config_py::read(&bytes, &ctx), &sinks.models, batch)?,
@@ -336,7 +349,9 @@ fn read_file(
         )?,
         Kind::ResultsDetailed => send(results_detailed::read(&bytes, &ctx), &sinks.metrics, batch)?,
         // Recognised and skipped: derived side-by-side tables, settings nothing read, unknown files.
-        Kind::RawMetrics | Kind::ResultsComparison | Kind::SettingsYaml | Kind::Unknown => (0, Vec::new()),
+        Kind::RawMetrics | Kind::ResultsComparison | Kind::SettingsYaml | Kind::Unknown => {
+            (0, Vec::new())
+        }
     };
     Ok(FileSummary {
         file_no,
@@ -352,7 +367,11 @@ fn read_file(
 
 /// Sends a whole-file reader's rows to their staging channel in batches; returns the record count
 /// and the rejects.
-fn send<T>(parsed: Parsed<T>, sink: &flume::Sender<Vec<T>>, batch: usize) -> Result<(u64, Vec<Reject>), InputError> {
+fn send<T>(
+    parsed: Parsed<T>,
+    sink: &flume::Sender<Vec<T>>,
+    batch: usize,
+) -> Result<(u64, Vec<Reject>), InputError> {
     let mut rows = parsed.rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<T> = rows.by_ref().take(batch.max(1)).collect();

@@ -26,7 +26,9 @@ pub fn date_in_name(name: &str) -> Option<NaiveDate> {
                 c.is_ascii_digit()
             }
         });
-        shape.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).flatten()
+        shape
+            .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .flatten()
     })
 }
 
@@ -78,7 +80,12 @@ fn text(v: Option<&Value>) -> Option<String> {
 }
 
 /// A decimal setting that must fit `DECIMAL(p, s)`; `Ok(None)` when absent.
-pub fn decimal(raw: Option<String>, p: u32, s: u32, target: &'static str) -> Result<Option<Decimal>, String> {
+pub fn decimal(
+    raw: Option<String>,
+    p: u32,
+    s: u32,
+    target: &'static str,
+) -> Result<Option<Decimal>, String> {
     match raw {
         None => Ok(None),
         Some(t) => parse_fixed(&t, p, s, target)
@@ -108,19 +115,31 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
         Ok(v) => v,
         Err(e) => {
             out.records = 1;
-            let line = e.location().map_or(1, |l| u64::try_from(l.line()).unwrap_or(1));
-            out.rejects.push(ctx.reject(line, None, None, "file is not valid YAML"));
+            let line = e
+                .location()
+                .map_or(1, |l| u64::try_from(l.line()).unwrap_or(1));
+            out.rejects
+                .push(ctx.reject(line, None, None, "file is not valid YAML"));
             return out;
         }
     };
     let region = text(doc.get("region_name"));
-    let items = doc.get("models").and_then(Value::as_sequence).cloned().unwrap_or_default();
+    let items = doc
+        .get("models")
+        .and_then(Value::as_sequence)
+        .cloned()
+        .unwrap_or_default();
     let lines = entry_lines(&source);
     let Some((effective_from, dated_by)) = version_date(ctx) else {
         out.records = u64::try_from(items.len()).unwrap_or(0);
         for (i, _) in items.iter().enumerate() {
             let line = super::positions::line_of(&lines, i);
-            out.rejects.push(ctx.reject(line, None, None, "the version has no date (none in the file name, no modification time)"));
+            out.rejects.push(ctx.reject(
+                line,
+                None,
+                None,
+                "the version has no date (none in the file name, no modification time)",
+            ));
         }
         return out;
     };
@@ -132,7 +151,9 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
                 r.metadata["version_dated_by"] = json!(dated_by);
                 out.rows.push(r);
             }
-            Err((field, reason)) => out.rejects.push(ctx.reject(line, None, Some(field), reason)),
+            Err((field, reason)) => out
+                .rejects
+                .push(ctx.reject(line, None, Some(field), reason)),
         }
     }
     out
@@ -145,7 +166,9 @@ fn entry(
     ctx: &FileCtx,
     line: u64,
 ) -> Result<ModelEntryRecord, (&'static str, String)> {
-    let name = text(item.get("name")).filter(|n| !n.is_empty()).ok_or(("name", "model entry has no name".to_owned()))?;
+    let name = text(item.get("name"))
+        .filter(|n| !n.is_empty())
+        .ok_or(("name", "model entry has no name".to_owned()))?;
     if name.chars().count() > 200 {
         return Err(("name", "name is longer than 200 characters".to_owned()));
     }
@@ -172,9 +195,19 @@ fn entry(
     let param = |k: &str| text(params.and_then(|p| p.get(k)));
     let use_inference_profile = match item.get("use_inference_profile") {
         Some(Value::Bool(b)) => *b,
-        _ => bedrock_model_id.as_deref().is_some_and(identity::is_region_prefixed),
+        _ => bedrock_model_id
+            .as_deref()
+            .is_some_and(identity::is_region_prefixed),
     };
-    let known = ["name", "provider", "bedrock_model_id", "use_inference_profile", "tokenizer", "pricing", "generation_params"];
+    let known = [
+        "name",
+        "provider",
+        "bedrock_model_id",
+        "use_inference_profile",
+        "tokenizer",
+        "pricing",
+        "generation_params",
+    ];
     let extra: Map<String, Json> = item
         .as_mapping()
         .into_iter()
@@ -202,8 +235,10 @@ fn entry(
         price_in,
         price_out,
         max_tokens: whole(param("max_tokens")).map_err(|e| ("generation_params", e))?,
-        temperature: decimal(param("temperature"), 4, 2, "temperature DECIMAL(4,2)").map_err(|e| ("generation_params", e))?,
-        top_p: decimal(param("top_p"), 4, 2, "top_p DECIMAL(4,2)").map_err(|e| ("generation_params", e))?,
+        temperature: decimal(param("temperature"), 4, 2, "temperature DECIMAL(4,2)")
+            .map_err(|e| ("generation_params", e))?,
+        top_p: decimal(param("top_p"), 4, 2, "top_p DECIMAL(4,2)")
+            .map_err(|e| ("generation_params", e))?,
         metadata: Json::Object(metadata),
     };
     r.source_key = r.key();
@@ -218,7 +253,10 @@ mod tests {
 
     #[test]
     fn dates_in_names() {
-        assert_eq!(date_in_name("models.2025-11-03.yaml"), NaiveDate::from_ymd_opt(2025, 11, 3));
+        assert_eq!(
+            date_in_name("models.2025-11-03.yaml"),
+            NaiveDate::from_ymd_opt(2025, 11, 3)
+        );
         assert_eq!(date_in_name("models.yaml"), None);
         assert_eq!(date_in_name("models.2025-13-03.yaml"), None);
     }
@@ -230,22 +268,40 @@ mod tests {
         assert_eq!((parsed.records, parsed.rows.len()), (2, 2));
         let claude = &parsed.rows[0];
         assert_eq!(claude.name, "Claude 3.5 Sonnet");
-        assert_eq!(claude.effective_from.to_rfc3339(), "2025-11-05T00:00:00+00:00");
-        assert_eq!(claude.price_out.map(|d| d.to_string()).as_deref(), Some("0.015000"));
-        assert_eq!(claude.temperature.map(|d| d.to_string()).as_deref(), Some("0.70"));
-        assert!(claude.use_inference_profile, "us. ids are inference profiles");
+        assert_eq!(
+            claude.effective_from.to_rfc3339(),
+            "2025-11-05T00:00:00+00:00"
+        );
+        assert_eq!(
+            claude.price_out.map(|d| d.to_string()).as_deref(),
+            Some("0.015000")
+        );
+        assert_eq!(
+            claude.temperature.map(|d| d.to_string()).as_deref(),
+            Some("0.70")
+        );
+        assert!(
+            claude.use_inference_profile,
+            "us. ids are inference profiles"
+        );
         assert_eq!(claude.region_name.as_deref(), Some("us-east-2"));
         let llama = &parsed.rows[1];
         assert_eq!(llama.line, 12);
         assert_eq!(llama.max_tokens, None);
-        assert_eq!(llama.price_in.map(|d| d.to_string()).as_deref(), Some("0.000650"));
+        assert_eq!(
+            llama.price_in.map(|d| d.to_string()).as_deref(),
+            Some("0.000650")
+        );
         assert_ne!(claude.source_key, llama.source_key);
     }
 
     #[test]
     fn broken_entries_are_rejected_and_undated_versions_too() {
         let bad = "models:\n  - provider: meta\n  - name: X\n    pricing: {input_per_1k_tokens_usd: 99999}\n";
-        let parsed = read(bad.as_bytes(), &FileCtx::for_tests("models.2025-11-05.yaml"));
+        let parsed = read(
+            bad.as_bytes(),
+            &FileCtx::for_tests("models.2025-11-05.yaml"),
+        );
         assert_eq!(parsed.rejects.len(), 2);
         assert_eq!(parsed.rejects[0].line, 2);
         let undated = read(V3.as_bytes(), &FileCtx::for_tests("models.yaml"));

@@ -64,7 +64,10 @@ mod tests {
         assert_eq!(item_lines(users, 1), vec![2, 5]);
         let arr = "[\n  \"one, [two]\",\n  {\"k\": [1, 2]},\n  \"th\\\"ree\"\n]";
         assert_eq!(item_lines(arr, 1), vec![2, 3, 4]);
-        assert_eq!(item_lines("{\"prompts\": [\n\"a\",\n\"b\"]}", 2), vec![2, 3]);
+        assert_eq!(
+            item_lines("{\"prompts\": [\n\"a\",\n\"b\"]}", 2),
+            vec![2, 3]
+        );
         assert!(item_lines("[]", 1).is_empty());
     }
 

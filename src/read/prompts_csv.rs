@@ -36,7 +36,11 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<PromptRecord> {
                 line,
                 None,
                 None,
-                format!("record has {} fields, the header {}", fields.len(), csv.header.len()),
+                format!(
+                    "record has {} fields, the header {}",
+                    fields.len(),
+                    csv.header.len()
+                ),
             ));
             continue;
         }
@@ -55,8 +59,12 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<PromptRecord> {
             Ok(b) => b,
             Err(e) => {
                 let at = flag_at.unwrap_or(0);
-                out.rejects
-                    .push(ctx.reject(line, Some(at + 1), Some("expected_json"), e.to_string()));
+                out.rejects.push(ctx.reject(
+                    line,
+                    Some(at + 1),
+                    Some("expected_json"),
+                    e.to_string(),
+                ));
                 continue;
             }
         };
@@ -68,7 +76,10 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<PromptRecord> {
         let mut extra = Map::new();
         for (i, name) in csv.header.iter().enumerate() {
             if Some(i) != id_at && i != prompt_at && Some(i) != flag_at && Some(i) != category_at {
-                extra.insert(name.clone(), json!(fields.get(i).map_or("", String::as_str)));
+                extra.insert(
+                    name.clone(),
+                    json!(fields.get(i).map_or("", String::as_str)),
+                );
             }
         }
         let mut metadata = Map::new();
@@ -122,7 +133,14 @@ mod tests {
 
     #[test]
     fn expected_json_spellings_and_blank_is_false() {
-        for (s, b) in [("True", true), ("false", false), ("TRUE", true), ("1", true), ("", false), ("no", false)] {
+        for (s, b) in [
+            ("True", true),
+            ("false", false),
+            ("TRUE", true),
+            ("1", true),
+            ("", false),
+            ("no", false),
+        ] {
             assert_eq!(parse_expected_json(s), Ok(b), "{s:?}");
         }
         assert!(parse_expected_json("perhaps").is_err());
@@ -144,7 +162,10 @@ mod tests {
 
     #[test]
     fn float_ids_and_categories() {
-        let parsed = read(b"prompt_id,prompt,expected_json,category\n2.0,x,True,Converse\n", &ctx());
+        let parsed = read(
+            b"prompt_id,prompt,expected_json,category\n2.0,x,True,Converse\n",
+            &ctx(),
+        );
         let r = &parsed.rows[0];
         assert_eq!(r.legacy_prompt_id.as_deref(), Some("2"));
         assert_eq!(r.tags, Some(vec!["converse".to_owned()]));

@@ -63,7 +63,11 @@ pub fn read(bytes: &[u8], ctx: &FileCtx, variant: &str) -> Parsed<PromptRecord> 
             }
             Ok(Value::Object(map)) if map.get("prompts").is_some_and(Value::is_array) => {
                 let lines = item_lines(text, 2);
-                let items = map.get("prompts").and_then(Value::as_array).cloned().unwrap_or_default();
+                let items = map
+                    .get("prompts")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 for (i, v) in items.iter().enumerate() {
                     out.records += 1;
                     item(v, line_of(&lines, i), ctx, &mut out);
@@ -127,7 +131,13 @@ fn item(v: &Value, line: u64, ctx: &FileCtx, out: &mut Parsed<PromptRecord>) {
     }
 }
 
-type PromptParts = (String, Option<bool>, Option<String>, Option<String>, Map<String, Value>);
+type PromptParts = (
+    String,
+    Option<bool>,
+    Option<String>,
+    Option<String>,
+    Map<String, Value>,
+);
 
 /// The prompt of one item: text, its `expected_json` flag if the item has one, legacy id, category
 /// and the remaining keys.
@@ -137,15 +147,23 @@ pub fn prompt_of(v: &Value) -> Result<PromptParts, String> {
         Value::Object(map) => {
             let key = PROMPT_KEYS
                 .iter()
-                .find(|k| map.get(**k).and_then(Value::as_str).is_some_and(|s| !s.is_empty()))
+                .find(|k| {
+                    map.get(**k)
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| !s.is_empty())
+                })
                 .ok_or("item has no non-empty prompt text")?;
-            let text = map.get(*key).and_then(Value::as_str).unwrap_or("").to_owned();
+            let text = map
+                .get(*key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
             let expected = match map.get("expected_json") {
                 None | Some(Value::Null) => None,
                 Some(Value::Bool(b)) => Some(*b),
-                Some(Value::String(s)) => Some(
-                    parse_expected_json(s).map_err(|e| format!("expected_json: {e}"))?,
-                ),
+                Some(Value::String(s)) => {
+                    Some(parse_expected_json(s).map_err(|e| format!("expected_json: {e}"))?)
+                }
                 Some(_) => return Err("expected_json is not a boolean".to_owned()),
             };
             let id = ["prompt_id", "id"].iter().find_map(|k| match map.get(*k) {
@@ -153,7 +171,10 @@ pub fn prompt_of(v: &Value) -> Result<PromptParts, String> {
                 Some(Value::Number(n)) => normalize_prompt_id(&n.to_string()),
                 _ => None,
             });
-            let category = map.get("category").and_then(Value::as_str).map(str::to_owned);
+            let category = map
+                .get("category")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             let extra = map
                 .iter()
                 .filter(|(k, _)| {
@@ -217,8 +238,12 @@ mod tests {
     #[test]
     fn object_items_keep_other_keys() {
         let (text, expected, id, cat, extra) =
-            prompt_of(&json!({"question": "q", "id": 3, "expected_json": "true", "owner": "ops"})).unwrap();
-        assert_eq!((text.as_str(), expected, id.as_deref(), cat), ("q", Some(true), Some("3"), None));
+            prompt_of(&json!({"question": "q", "id": 3, "expected_json": "true", "owner": "ops"}))
+                .unwrap();
+        assert_eq!(
+            (text.as_str(), expected, id.as_deref(), cat),
+            ("q", Some(true), Some("3"), None)
+        );
         assert_eq!(extra["owner"], "ops");
         assert!(prompt_of(&json!({"other": 1})).is_err());
         assert!(prompt_of(&json!(7)).is_err());
@@ -227,7 +252,11 @@ mod tests {
     #[test]
     fn arrays_objects_and_jsonl_are_read_with_lines() {
         let ctx = FileCtx::for_tests("p.json");
-        let arr = read(b"[\n  \"one\",\n  {\"text\": \"two\"},\n  {\"nope\": 1}\n]", &ctx, "json_array");
+        let arr = read(
+            b"[\n  \"one\",\n  {\"text\": \"two\"},\n  {\"nope\": 1}\n]",
+            &ctx,
+            "json_array",
+        );
         assert_eq!((arr.records, arr.rows.len(), arr.rejects.len()), (3, 2, 1));
         assert_eq!(arr.rows[1].line, 3);
         assert_eq!(arr.rejects[0].line, 4);

@@ -98,7 +98,10 @@ impl Parser<'_> {
 
     fn value(&mut self) -> Result<Value, LiteralError> {
         self.skip();
-        match self.peek().ok_or_else(|| self.err("unexpected end of file"))? {
+        match self
+            .peek()
+            .ok_or_else(|| self.err("unexpected end of file"))?
+        {
             b'{' => self.dict(),
             b'[' => self.seq(b']'),
             b'(' => self.seq(b')'),
@@ -166,7 +169,9 @@ impl Parser<'_> {
     }
 
     fn string(&mut self) -> Result<String, LiteralError> {
-        let quote = self.bump().ok_or_else(|| self.err("unexpected end of file"))?;
+        let quote = self
+            .bump()
+            .ok_or_else(|| self.err("unexpected end of file"))?;
         let triple = self.s[self.pos..].starts_with(&[quote, quote]);
         if triple {
             self.bump();

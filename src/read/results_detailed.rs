@@ -37,18 +37,32 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<MetricRecord> {
             }
         };
         if fields.len() > csv.header.len() {
-            out.rejects.push(ctx.reject(line, None, None, format!("record has {} fields, the header {}", fields.len(), csv.header.len())));
+            out.rejects.push(ctx.reject(
+                line,
+                None,
+                None,
+                format!(
+                    "record has {} fields, the header {}",
+                    fields.len(),
+                    csv.header.len()
+                ),
+            ));
             continue;
         }
         let get = |name: &'static str| -> (usize, &'static str, &str) {
             csv.header
                 .iter()
                 .position(|h| h == name)
-                .map_or((0, name, ""), |i| (i, name, fields.get(i).map_or("", String::as_str)))
+                .map_or((0, name, ""), |i| {
+                    (i, name, fields.get(i).map_or("", String::as_str))
+                })
         };
         match row(&get, &run_id, line, ctx) {
             Ok(r) => out.rows.push(r),
-            Err((i, name, reason)) => out.rejects.push(ctx.reject(line, Some(i + 1), Some(name), reason)),
+            Err((i, name, reason)) => {
+                out.rejects
+                    .push(ctx.reject(line, Some(i + 1), Some(name), reason))
+            }
         }
     }
     out
@@ -63,7 +77,8 @@ fn fail(f: (usize, &'static str, &str), e: impl ToString) -> RowError {
 
 fn row(get: &Get, run_id: &str, line: u64, ctx: &FileCtx) -> Result<MetricRecord, RowError> {
     let ts = get("timestamp");
-    let (evaluated_at, zone) = values::parse_timestamp(ts.2, &ctx.legacy_tz).map_err(|e| fail(ts, e))?;
+    let (evaluated_at, zone) =
+        values::parse_timestamp(ts.2, &ctx.legacy_tz).map_err(|e| fail(ts, e))?;
     let key = get("model_key").2;
     let name = get("model_name").2;
     if key.is_empty() && name.is_empty() {
@@ -72,11 +87,15 @@ fn row(get: &Get, run_id: &str, line: u64, ctx: &FileCtx) -> Result<MetricRecord
     let model = identity::model_ref("", if name.is_empty() { key } else { name }, false);
     let count = |n: &'static str| {
         let f = get(n);
-        values::parse_count(f.2).map(|v| v.unwrap_or(0)).map_err(|e| fail(f, e))
+        values::parse_count(f.2)
+            .map(|v| v.unwrap_or(0))
+            .map_err(|e| fail(f, e))
     };
     let fixed = |n: &'static str, p, s, t| {
         let f = get(n);
-        parse_fixed(f.2, p, s, t).map(Option::unwrap_or_default).map_err(|e| fail(f, e))
+        parse_fixed(f.2, p, s, t)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| fail(f, e))
     };
     let valid = get("valid_json");
     let json_valid = values::parse_bool(valid.2).map_err(|e| fail(valid, e))?;
@@ -85,7 +104,8 @@ fn row(get: &Get, run_id: &str, line: u64, ctx: &FileCtx) -> Result<MetricRecord
     let legacy_id = values::normalize_prompt_id(get("prompt_index").2);
     let placeholder = prompt::placeholder_text(Some(run_id), legacy_id.as_deref());
     let legacy_meta = get("metadata").2;
-    let parsed_meta = (!legacy_meta.is_empty()).then(|| serde_json::from_str::<Value>(legacy_meta).unwrap_or_else(|_| json!(legacy_meta)));
+    let parsed_meta = (!legacy_meta.is_empty())
+        .then(|| serde_json::from_str::<Value>(legacy_meta).unwrap_or_else(|_| json!(legacy_meta)));
     let request_id = parsed_meta
         .as_ref()
         .and_then(|m| m.get("requestId"))
@@ -99,7 +119,10 @@ fn row(get: &Get, run_id: &str, line: u64, ctx: &FileCtx) -> Result<MetricRecord
     if let Some(id) = &legacy_id {
         metadata.insert("legacy_prompt_id".into(), json!(id));
     }
-    for (k, v) in [("retries", get("retries").2), ("json_was_cleaned", get("json_was_cleaned").2)] {
+    for (k, v) in [
+        ("retries", get("retries").2),
+        ("json_was_cleaned", get("json_was_cleaned").2),
+    ] {
         if !v.is_empty() {
             metadata.insert(k.into(), json!(v));
         }
@@ -118,7 +141,14 @@ fn row(get: &Get, run_id: &str, line: u64, ctx: &FileCtx) -> Result<MetricRecord
     Ok(MetricRecord {
         file_no: ctx.file_no,
         line: i64::try_from(line).unwrap_or(i64::MAX),
-        source_key: natural_key(&["results_detailed", run_id, legacy_id.as_deref().unwrap_or(""), key, name, ts.2]),
+        source_key: natural_key(&[
+            "results_detailed",
+            run_id,
+            legacy_id.as_deref().unwrap_or(""),
+            key,
+            name,
+            ts.2,
+        ]),
         evaluated_at,
         run_id: Some(run_id.to_owned()),
         run_origin: "root_results",
@@ -155,8 +185,12 @@ mod tests {
     #[test]
     fn error_outputs() {
         assert!(is_error_output("Error: throttled"));
-        assert!(is_error_output("❌ Bedrock API error (ValidationException)"));
-        assert!(is_error_output("[SKIPPED: Anthropic model access not enabled.]"));
+        assert!(is_error_output(
+            "❌ Bedrock API error (ValidationException)"
+        ));
+        assert!(is_error_output(
+            "[SKIPPED: Anthropic model access not enabled.]"
+        ));
         assert!(!is_error_output("{\"ok\": true}"));
     }
 
@@ -166,11 +200,19 @@ mod tests {
         let mut ctx = FileCtx::for_tests("detailed_results_20251031_204500.csv");
         ctx.legacy_tz = chrono_tz::Asia::Kolkata;
         let parsed = read(body.as_bytes(), &ctx);
-        assert_eq!((parsed.records, parsed.rows.len()), (2, 2), "{:?}", parsed.rejects);
+        assert_eq!(
+            (parsed.records, parsed.rows.len()),
+            (2, 2),
+            "{:?}",
+            parsed.rejects
+        );
         let a = &parsed.rows[0];
         assert_eq!(a.run_id.as_deref(), Some("legacy_results_20251031_204500"));
         assert_eq!(a.request_id.as_deref(), Some("r-9"));
-        assert_eq!(a.evaluated_at.to_rfc3339(), "2025-10-31T15:15:10.123456+00:00");
+        assert_eq!(
+            a.evaluated_at.to_rfc3339(),
+            "2025-10-31T15:15:10.123456+00:00"
+        );
         assert_eq!(a.response_text.as_deref(), Some("{\r\n}"));
         assert_eq!(a.model.provider, "amazon");
         let b = &parsed.rows[1];

@@ -35,7 +35,8 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<UserRecord> {
         Ok(Value::Object(map)) => map,
         Ok(_) => {
             out.records = 1;
-            out.rejects.push(ctx.reject(1, None, None, "users.json is not a JSON object"));
+            out.rejects
+                .push(ctx.reject(1, None, None, "users.json is not a JSON object"));
             return out;
         }
         Err(e) => {
@@ -55,18 +56,26 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<UserRecord> {
         let line = line_of(&lines, i);
         match user_record(username, user, ctx, line) {
             Ok(r) => out.rows.push(r),
-            Err((field, reason)) => out.rejects.push(ctx.reject(line, None, Some(field), reason)),
+            Err((field, reason)) => out
+                .rejects
+                .push(ctx.reject(line, None, Some(field), reason)),
         }
     }
     out
 }
 
-fn time(user: &Value, field: &'static str, ctx: &FileCtx) -> Result<Option<DateTime<Utc>>, (&'static str, String)> {
+fn time(
+    user: &Value,
+    field: &'static str,
+    ctx: &FileCtx,
+) -> Result<Option<DateTime<Utc>>, (&'static str, String)> {
     match user.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => parse_timestamp(s, &ctx.legacy_tz)
             .map(|(t, zone)| {
-                debug_assert!(zone == TimestampZone::AssumedLocal || zone == TimestampZone::Explicit);
+                debug_assert!(
+                    zone == TimestampZone::AssumedLocal || zone == TimestampZone::Explicit
+                );
                 Some(t)
             })
             .map_err(|e| (field, e.to_string())),
@@ -74,9 +83,17 @@ fn time(user: &Value, field: &'static str, ctx: &FileCtx) -> Result<Option<DateT
     }
 }
 
-fn user_record(username: &str, user: &Value, ctx: &FileCtx, line: u64) -> Result<UserRecord, (&'static str, String)> {
+fn user_record(
+    username: &str,
+    user: &Value,
+    ctx: &FileCtx,
+    line: u64,
+) -> Result<UserRecord, (&'static str, String)> {
     if username.is_empty() || username.chars().count() > 100 {
-        return Err(("username", "username is empty or longer than 100 characters".to_owned()));
+        return Err((
+            "username",
+            "username is empty or longer than 100 characters".to_owned(),
+        ));
     }
     let email = user
         .get("email")
@@ -91,7 +108,10 @@ fn user_record(username: &str, user: &Value, ctx: &FileCtx, line: u64) -> Result
         .and_then(Value::as_str)
         .ok_or(("password_hash", "user has no password_hash".to_owned()))?;
     if !is_bcrypt(hash) {
-        return Err(("password_hash", "password_hash is not a bcrypt hash".to_owned()));
+        return Err((
+            "password_hash",
+            "password_hash is not a bcrypt hash".to_owned(),
+        ));
     }
     let created_at = time(user, "created_at", ctx)?;
     let last_login = time(user, "last_login", ctx)?;
@@ -140,7 +160,10 @@ mod tests {
         let ann = &parsed.rows[0];
         assert_eq!(ann.line, 2);
         assert_eq!(ann.password_hash, HASH);
-        assert_eq!(ann.created_at.map(|t| t.to_rfc3339()).as_deref(), Some("2025-11-21T12:32:11.123456+00:00"));
+        assert_eq!(
+            ann.created_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2025-11-21T12:32:11.123456+00:00")
+        );
         assert_eq!(ann.last_login, None);
         assert_eq!(parsed.rejects[0].line, 8);
         assert_eq!(parsed.rejects[0].field.as_deref(), Some("email"));

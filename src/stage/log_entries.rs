@@ -20,6 +20,10 @@ pub struct LogEntryRecord {
     pub event_name: Option<String>,
     pub event_time: Option<DateTime<Utc>>,
     pub model_id: Option<String>,
+    /// The name and provider a model created from this id gets (derived from the id, never the
+    /// legacy parser's heuristic name).
+    pub model_name: Option<String>,
+    pub provider: Option<String>,
     pub region: Option<String>,
     pub input_tokens: Option<i32>,
     pub output_tokens: Option<i32>,
@@ -36,8 +40,10 @@ pub struct LogEntryRecord {
 
 impl Staged for LogEntryRecord {
     const TABLE: &'static str = "stage_log_entries";
-    const COPY_STATEMENT: &'static str = "COPY bellatrix_migrate.stage_log_entries (file_no, line, \
-        source_key, log_file_name, raw_log_data, event_name, event_time, model_id, region, \
+    const COPY_STATEMENT: &'static str =
+        "COPY bellatrix_migrate.stage_log_entries (file_no, line, \
+        source_key, log_file_name, raw_log_data, event_name, event_time, model_id, model_name, \
+        provider, region, \
         input_tokens, output_tokens, latency_ms, parsed, parse_error, request_id, prompt_text, \
         prompt_hash, prompt_normalized_hash, expected_json, metadata) FROM STDIN BINARY";
     const COPY_TYPES: &'static [Type] = &[
@@ -48,6 +54,8 @@ impl Staged for LogEntryRecord {
         Type::JSONB,
         Type::TEXT,
         Type::TIMESTAMPTZ,
+        Type::TEXT,
+        Type::TEXT,
         Type::TEXT,
         Type::TEXT,
         Type::INT4,
@@ -73,6 +81,8 @@ impl Staged for LogEntryRecord {
             &self.event_name,
             &self.event_time,
             &self.model_id,
+            &self.model_name,
+            &self.provider,
             &self.region,
             &self.input_tokens,
             &self.output_tokens,

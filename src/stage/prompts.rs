@@ -57,7 +57,8 @@ impl PromptRecord {
 
 impl Staged for PromptRecord {
     const TABLE: &'static str = "stage_prompts";
-    const COPY_STATEMENT: &'static str = "COPY bellatrix_migrate.stage_prompts (file_no, line, kind, \
+    const COPY_STATEMENT: &'static str =
+        "COPY bellatrix_migrate.stage_prompts (file_no, line, kind, \
         prompt_text, prompt_hash, prompt_normalized_hash, source_type, expected_json, \
         expected_json_inferred, tags, legacy_prompt_id, metadata) FROM STDIN BINARY";
     const COPY_TYPES: &'static [Type] = &[
