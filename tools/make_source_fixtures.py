@@ -200,7 +200,7 @@ write(APP + "notes/readme.txt", "Copied from the maintenance laptop before the c
 # ---------------------------------------------------------------- one quirk per file, per kind
 write("prompts_csv/standard.csv", prompts)
 write("prompts_csv/no_prompt_id.csv", "prompt,expected_json,category\n" + q(P2) + ",False,converse\n" + q(P4) + ",True,converse\n")
-write("prompts_csv/upper_header_extra_columns.csv", "PROMPT,owner,site\r\n" + q(P4) + ",night shift,plant 2\r\n")
+write("prompts_csv/upper_header_extra_columns.csv", "PROMPT,owner,site\r\n" + q("Grease the hinge of door D-9.") + ",night shift,plant 2\r\n")
 write("prompts_csv/bom_crlf_inside_prompt.csv", b"\xef\xbb\xbf" + ("prompt_id,prompt,expected_json,category\r\n1," + q(P1_CRLF) + ",TRUE,converse\r\n").encode())
 write("prompts_csv/expected_json_spellings.csv",
       "prompt_id,prompt,expected_json,category\n1,Valve A,true,x\n2,Valve B,FALSE,x\n3,Valve C,1,x\n4,Valve D,,x\n5,Valve E,maybe,x\n6,,True,x\n")
