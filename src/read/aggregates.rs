@@ -19,7 +19,7 @@ pub fn clean_tuple_name(raw: &str) -> Option<String> {
         .and_then(|s| s.strip_suffix(')'))
         .map(|s| s.strip_suffix(',').unwrap_or(s).trim());
     let name = match inner {
-        Some(i) if i == "nan" => return None,
+        Some("nan") => return None,
         Some(i)
             if i.len() >= 2
                 && ((i.starts_with('\'') && i.ends_with('\''))
