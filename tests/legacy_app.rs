@@ -420,3 +420,71 @@ async fn reimporting_the_complete_folder_inserts_nothing() {
         assert_eq!(report["tables"][t]["updated"], 0, "{t} unchanged");
     }
 }
+
+#[tokio::test]
+async fn no_legacy_text_email_or_hash_reaches_the_terminal_or_the_report() {
+    let db = TestDb::initialised().await;
+    let dir = legacy_app();
+    let (out, report) = db.import_paths(&[dir.path()], &["--legacy-timezone", "Asia/Kolkata"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let shown = [
+        out.stdout.as_str(),
+        out.stderr.as_str(),
+        &report.to_string(),
+    ]
+    .join("\n");
+    let client = db.client().await;
+    let texts = client
+        .query(
+            "SELECT prompt_text FROM prompts WHERE source_type <> 'legacy_placeholder' \
+             UNION ALL SELECT response_text FROM evaluation_metrics WHERE response_text IS NOT NULL \
+             UNION ALL SELECT error_message FROM evaluation_metrics WHERE error_message IS NOT NULL \
+             UNION ALL SELECT metadata->>'raw_text' FROM cloudwatch_log_entries WHERE metadata ? 'raw_text' \
+             UNION ALL SELECT email FROM users UNION ALL SELECT password_hash FROM users",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(texts.len() >= 10, "the query found the texts to look for");
+    for row in texts {
+        let text: String = row.get(0);
+        assert!(
+            !shown.contains(&text),
+            "{} bytes of legacy text leaked into the output",
+            text.len()
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_row_written_carries_its_source_file_and_line() {
+    let (db, _dir, _) = imported().await;
+    for table in [
+        "users",
+        "models",
+        "prompts",
+        "evaluation_runs",
+        "evaluation_metrics",
+        "master_model_evaluations",
+        "cloudwatch_log_entries",
+    ] {
+        let missing = db
+            .text(&format!(
+                "SELECT count(*)::text FROM {table} WHERE NOT (metadata->'source' ? 'file' AND metadata->'source' ? 'line')"
+            ))
+            .await;
+        assert_eq!(
+            missing.as_deref(),
+            Some("0"),
+            "{table} rows without metadata.source"
+        );
+    }
+    let observed = db
+        .text("SELECT count(DISTINCT model_id)::text FROM bellatrix_migrate.config_observations WHERE file <> '' AND line > 0")
+        .await;
+    assert_eq!(
+        observed.as_deref(),
+        Some("9"),
+        "priced models are traced through config_observations"
+    );
+}

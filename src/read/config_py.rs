@@ -4,7 +4,7 @@
 //! Key spellings vary across the three versions, so several are accepted (docs/decisions.md).
 //! Feeds `stage_models`.
 
-use super::models_yaml::{decimal, version_date, whole};
+use super::models_yaml::{check_widths, decimal, version_date, whole};
 use super::pyliteral::assignment;
 use super::{FileCtx, Parsed};
 use crate::identity;
@@ -97,7 +97,9 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
             ));
             continue;
         };
-        match entry(key, spec, &pricing, &settings, ctx, line) {
+        match entry(key, spec, &pricing, &settings, ctx, line)
+            .and_then(|r| check_widths(&r).map(|()| r))
+        {
             Ok(mut r) => {
                 r.effective_from = effective_from;
                 r.metadata["version_dated_by"] = json!(dated_by);

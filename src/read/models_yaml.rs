@@ -99,6 +99,23 @@ pub fn decimal(
     }
 }
 
+/// Checks the text columns of a model entry against their target widths, so an over-long value is a
+/// reject rather than a failed transform.
+pub fn check_widths(r: &ModelEntryRecord) -> Result<(), (&'static str, String)> {
+    let checks = [
+        ("provider", Some(r.provider.as_str()), 50),
+        ("bedrock_model_id", r.bedrock_model_id.as_deref(), 255),
+        ("tokenizer", r.tokenizer_type.as_deref(), 50),
+        ("region_name", r.region_name.as_deref(), 50),
+    ];
+    for (field, value, max) in checks {
+        if value.is_some_and(|v| v.chars().count() > max) {
+            return Err((field, format!("{field} is longer than {max} characters")));
+        }
+    }
+    Ok(())
+}
+
 /// A whole-number setting (`max_tokens`).
 pub fn whole(raw: Option<String>) -> Result<Option<i32>, String> {
     match raw {
@@ -241,6 +258,7 @@ fn entry(
             .map_err(|e| ("generation_params", e))?,
         metadata: Json::Object(metadata),
     };
+    check_widths(&r)?;
     r.source_key = r.key();
     Ok(r)
 }
@@ -304,6 +322,12 @@ mod tests {
         );
         assert_eq!(parsed.rejects.len(), 2);
         assert_eq!(parsed.rejects[0].line, 2);
+        let wide = format!("models:\n  - name: X\n    provider: {}\n", "p".repeat(51));
+        let parsed = read(
+            wide.as_bytes(),
+            &FileCtx::for_tests("models.2025-11-05.yaml"),
+        );
+        assert_eq!(parsed.rejects[0].field.as_deref(), Some("provider"));
         let undated = read(V3.as_bytes(), &FileCtx::for_tests("models.yaml"));
         assert_eq!(undated.rejects.len(), 2);
     }
