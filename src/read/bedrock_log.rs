@@ -10,7 +10,7 @@
 use super::positions::{item_lines, line_of};
 use super::prompts_json::json_error_kind;
 use super::values::{self, parse_fixed};
-use super::{FileCtx, Parsed};
+use super::{FileCtx, Parsed, Reject};
 use crate::prompt::{self, PromptHash};
 use crate::stage::{natural_key, LogEntryRecord};
 use chrono::{DateTime, TimeZone, Utc};
@@ -19,8 +19,36 @@ use serde_json::{json, Map, Value};
 /// Reads a log file: the whole document when it parses as one JSON value (array, object, a
 /// CloudTrail `Records` file), else JSON Lines. Blank lines count in line numbers, as the app counted.
 pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<LogEntryRecord> {
-    let mut out = Parsed::default();
+    let mut rows = Vec::new();
+    let (records, rejects) = read_with(bytes, ctx, &mut |r| {
+        rows.push(r);
+        true
+    });
+    Parsed {
+        records,
+        rows,
+        rejects,
+    }
+}
+
+/// Like `read`, but hands each entry to `sink` as soon as it is read, so a large JSON Lines log
+/// never sits in memory as records; `sink` returns false to stop (the stage closed). Returns the
+/// record count and the rejects.
+pub fn read_with(
+    bytes: &[u8],
+    ctx: &FileCtx,
+    sink: &mut dyn FnMut(LogEntryRecord) -> bool,
+) -> (u64, Vec<Reject>) {
+    let mut records = 0u64;
+    let mut rejects = Vec::new();
     let text = String::from_utf8_lossy(bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes));
+    let mut emit = |r: Result<LogEntryRecord, (u64, String)>, rejects: &mut Vec<Reject>| match r {
+        Ok(record) => sink(record),
+        Err((line, reason)) => {
+            rejects.push(ctx.reject(line, None, None, reason));
+            true
+        }
+    };
     if let Ok(doc) = serde_json::from_str::<Value>(&text) {
         let (items, depth) = match doc {
             Value::Array(items) => (items, 1),
@@ -38,17 +66,19 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<LogEntryRecord> {
             item_lines(&text, depth)
         };
         for (i, v) in items.into_iter().enumerate() {
-            out.records += 1;
-            push(entry(v, line_of(&lines, i), ctx), &mut out, ctx);
+            records += 1;
+            if !emit(entry(v, line_of(&lines, i), ctx), &mut rejects) {
+                break;
+            }
         }
-        return out;
+        return (records, rejects);
     }
     for (i, l) in text.lines().enumerate() {
         let line = u64::try_from(i).unwrap_or(0) + 1;
         if l.trim().is_empty() {
             continue;
         }
-        out.records += 1;
+        records += 1;
         let record = match serde_json::from_str::<Value>(l) {
             Ok(v) => entry(v, line, ctx),
             Err(e) => Ok(unparsed(
@@ -62,16 +92,11 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<LogEntryRecord> {
                 ),
             )),
         };
-        push(record, &mut out, ctx);
+        if !emit(record, &mut rejects) {
+            break;
+        }
     }
-    out
-}
-
-fn push(r: Result<LogEntryRecord, (u64, String)>, out: &mut Parsed<LogEntryRecord>, ctx: &FileCtx) {
-    match r {
-        Ok(record) => out.rows.push(record),
-        Err((line, reason)) => out.rejects.push(ctx.reject(line, None, None, reason)),
-    }
+    (records, rejects)
 }
 
 fn base(line: u64, ctx: &FileCtx, key: String, raw: Value) -> LogEntryRecord {

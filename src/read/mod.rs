@@ -338,7 +338,7 @@ fn read_file(
             &sinks.prompts,
             batch,
         )?,
-        Kind::BedrockLog => send(bedrock_log::read(&bytes, &ctx), &sinks.log_entries, batch)?,
+        Kind::BedrockLog => stream_log(&bytes, &ctx, &sinks.log_entries, batch)?,
         Kind::ModelsYaml => send(models_yaml::read(&bytes, &ctx), &sinks.models, batch)?,
         Kind::ConfigPy => send(config_py::read(&bytes, &ctx), &sinks.models, batch)?,
         Kind::UsersJson => send(users_json::read(&bytes, &ctx), &sinks.users, batch)?,
@@ -363,6 +363,30 @@ fn read_file(
         size,
         rejects,
     })
+}
+
+/// Reads a Bedrock log, sending entries in batches while it reads (logs are the one non-CSV kind
+/// that can be large), so memory holds one batch of records, not the file's.
+fn stream_log(
+    bytes: &[u8],
+    ctx: &FileCtx,
+    sink: &flume::Sender<Vec<crate::stage::LogEntryRecord>>,
+    batch: usize,
+) -> Result<(u64, Vec<Reject>), InputError> {
+    let mut pending = Vec::with_capacity(batch);
+    let mut closed = false;
+    let (records, rejects) = bedrock_log::read_with(bytes, ctx, &mut |r| {
+        pending.push(r);
+        if pending.len() >= batch.max(1) {
+            let full = std::mem::replace(&mut pending, Vec::with_capacity(batch));
+            closed = sink.send(full).is_err();
+        }
+        !closed
+    });
+    if closed || (!pending.is_empty() && sink.send(pending).is_err()) {
+        return Err(InputError::StageClosed);
+    }
+    Ok((records, rejects))
 }
 
 /// Sends a whole-file reader's rows to their staging channel in batches; returns the record count
