@@ -3,9 +3,10 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Migrates the BellaTrix LLM evaluation framework's legacy files (raw_metrics.csv and its backups
-/// and downloads) into its PostgreSQL schema: read, stage with COPY, transform with set-based SQL,
-/// verify, report. Every source record ends as inserted, duplicate or rejected (with file, line,
+/// Migrates the BellaTrix LLM evaluation framework's legacy files (raw_metrics.csv and its copies,
+/// prompt files, Bedrock invocation logs, models.yaml versions, config.py, users.json, root-era
+/// results and aggregate files) into its PostgreSQL schema: read, stage with COPY, transform with
+/// set-based SQL, verify, report. Every source record ends as inserted, duplicate or rejected (with file, line,
 /// column and reason); one import is one transaction.
 ///
 /// Exit status: 0 success; 1 a check failed or rejects exceeded --max-rejects (nothing committed);

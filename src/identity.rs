@@ -13,6 +13,11 @@ pub fn is_unknown_id(model_id: &str) -> bool {
     model_id.is_empty() || model_id == "unknown"
 }
 
+/// Whether a Bedrock id is a cross-region inference-profile id (`us.anthropic.…`).
+pub fn is_region_prefixed(model_id: &str) -> bool {
+    REGION_PREFIXES.iter().any(|p| model_id.starts_with(p))
+}
+
 fn strip_region(model_id: &str) -> &str {
     REGION_PREFIXES
         .iter()

@@ -92,7 +92,7 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
     };
     let mut report = Report::new(mode, db::redacted(url), config.legacy_tz.name().to_owned());
     let copy_streams = config.jobs.clamp(1, 2);
-    let pool = db::pool(url, copy_streams + 1)?;
+    let pool = db::pool(url, copy_streams + stage::OTHER_STREAMS + 1)?;
     let mut control = pool.get().await?;
     db::migrate::ensure_current(&control).await?;
     lock_imports(&control, quiet).await?;
@@ -123,9 +123,11 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
     cleared?;
     unlocked?;
     if let Some(path) = &config.rejects_csv {
-        report::write_rejects_csv(path, &summaries).map_err(|e| Error::Output {
-            path: path.clone(),
-            source: std::io::Error::other(e.to_string()),
+        report::write_rejects_csv(path, &summaries, &report.transform_rejects).map_err(|e| {
+            Error::Output {
+                path: path.clone(),
+                source: std::io::Error::other(e.to_string()),
+            }
         })?;
     }
     report.timings.total = started.elapsed().as_secs_f64();

@@ -20,6 +20,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "migrator_schema",
         sql: include_str!("../sql/schema/0002_migrator_schema.sql"),
     },
+    Migration {
+        version: 3,
+        name: "other_sources",
+        sql: include_str!("../sql/schema/0003_other_sources.sql"),
+    },
 ];
 
 /// Creates the migrator's schema and migration table, before any migration runs.
@@ -36,12 +41,28 @@ pub const STAGE_CLEAR: &str = include_str!("../sql/stage_clear.sql");
 /// The transform, in order: each a name (for progress and errors) and a batch of statements.
 pub const TRANSFORM: &[(&str, &str)] = &[
     (
+        "linking prompts across sources",
+        include_str!("../sql/transform/05_link_prompts.sql"),
+    ),
+    (
         "deciding each row",
         include_str!("../sql/transform/10_rows.sql"),
     ),
     (
+        "loading model configuration",
+        include_str!("../sql/transform/15_config_models.sql"),
+    ),
+    (
+        "rebuilding price and parameter history",
+        include_str!("../sql/transform/17_config_history.sql"),
+    ),
+    (
         "resolving models",
         include_str!("../sql/transform/20_models.sql"),
+    ),
+    (
+        "pricing master models",
+        include_str!("../sql/transform/25_master_pricing.sql"),
     ),
     (
         "creating runs",
@@ -50,6 +71,14 @@ pub const TRANSFORM: &[(&str, &str)] = &[
     (
         "deduplicating prompts",
         include_str!("../sql/transform/40_prompts.sql"),
+    ),
+    (
+        "inserting log entries",
+        include_str!("../sql/transform/45_log_entries.sql"),
+    ),
+    (
+        "inserting users",
+        include_str!("../sql/transform/47_users.sql"),
     ),
     (
         "inserting metrics",
@@ -68,6 +97,10 @@ pub const TRANSFORM: &[(&str, &str)] = &[
         include_str!("../sql/transform/80_aggregates.sql"),
     ),
     (
+        "comparing legacy aggregates",
+        include_str!("../sql/transform/85_legacy_aggregates.sql"),
+    ),
+    (
         "recording files",
         include_str!("../sql/transform/files.sql"),
     ),
@@ -79,6 +112,14 @@ pub const SUMMARY: &str = include_str!("../sql/transform/summary.sql");
 pub const PER_FILE: &str = include_str!("../sql/transform/per_file.sql");
 /// Duplicate rows and what they duplicate (`$1` = limit).
 pub const DUPLICATES: &str = include_str!("../sql/transform/duplicates.sql");
+/// Records the transform rejected (user conflicts).
+pub const TRANSFORM_REJECTS: &str = include_str!("../sql/transform/rejects.sql");
+
+/// Informational checks: reported with their result, never a reason to roll back.
+pub const INFO_CHECKS: &[(&str, &str)] = &[(
+    "legacy_aggregates_agree",
+    include_str!("../sql/verify/legacy_aggregates.sql"),
+)];
 
 /// Integrity checks run inside the import transaction, before it commits: (name, query returning
 /// `ok boolean, detail text`).

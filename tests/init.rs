@@ -64,7 +64,7 @@ async fn init_twice_on_an_empty_database_leaves_13_tables_4_views_and_the_trigge
     )
     .await;
     assert_eq!(
-        staging, 2,
+        staging, 7,
         "the staging tables are UNLOGGED and live in bellatrix_migrate"
     );
 }

@@ -14,6 +14,7 @@ WITH candidates AS (
                WHEN 'cli' THEN 'Legacy CLI run'
                WHEN 'dashboard' THEN 'Legacy dashboard call'
                WHEN 'cloudwatch' THEN 'Legacy CloudWatch import'
+               WHEN 'root_results' THEN 'Legacy results file (root-era evaluate.py)'
                ELSE 'Legacy run'
            END,
            'completed', c.evaluated_at,

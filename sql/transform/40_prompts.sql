@@ -1,30 +1,66 @@
--- Creates the prompts of new rows, deduplicated by prompt_hash (SHA-256 of the exact text) against
--- this import and everything already in `prompts`; placeholders stand in where no text was recorded.
--- expected_json for prompts seen only in raw rows is the app's own heuristic, marked inferred.
+-- Creates the prompts of this import, deduplicated by prompt_hash (SHA-256 of the exact text) across
+-- every source and against everything already in `prompts`: prompt files (CSV first, then
+-- JSON/JSONL/TXT), Bedrock log entries, raw rows' input_prompt, and placeholders where no text was
+-- recorded. The most authoritative source of a hash supplies source_type, expected_json and tags
+-- (a prompt CSV's explicit flag beats the app's heuristic); created_at is the earliest time any
+-- source saw it. CRLF and LF variants are different prompts sharing metadata.normalized_sha256.
 CREATE TEMP TABLE t_new_prompts (id uuid, prompt_hash text) ON COMMIT DROP;
 
-WITH candidates AS (
-    SELECT DISTINCT ON (prompt_hash)
-           prompt_hash, prompt_text, prompt_source_type, prompt_is_placeholder, prompt_normalized_hash,
-           expected_json, evaluated_at, file_path, line, run_id, metadata -> 'legacy_prompt_id' AS legacy_prompt_id
-    FROM t_rows
-    WHERE new_id IS NOT NULL
-    ORDER BY prompt_hash, evaluated_at, file_no, line
+CREATE TEMP TABLE t_prompt_candidates ON COMMIT DROP AS
+SELECT 'prompt_file'::text AS origin,
+       CASE WHEN p.kind = 'prompts_csv' THEN 1 ELSE 2 END AS priority,
+       p.file_no, p.line, f.path AS file_path, p.kind, p.prompt_text, p.prompt_hash,
+       p.prompt_normalized_hash AS normalized_hash, p.source_type, p.expected_json,
+       p.expected_json_inferred, p.tags, p.metadata, NULL::timestamptz AS seen_at, NULL::text AS request_id
+FROM bellatrix_migrate.stage_prompts p
+JOIN bellatrix_migrate.stage_files f ON f.file_no = p.file_no
+UNION ALL
+SELECT 'log', 3, l.file_no, l.line, f.path, 'bedrock_log', l.prompt_text, l.prompt_hash,
+       l.prompt_normalized_hash, 'cloudwatch', COALESCE(l.expected_json, FALSE), TRUE, NULL::text[],
+       jsonb_build_object('source', jsonb_build_object('file', f.path, 'line', l.line)),
+       l.event_time, l.request_id
+FROM bellatrix_migrate.stage_log_entries l
+JOIN bellatrix_migrate.stage_files f ON f.file_no = l.file_no
+WHERE l.prompt_text IS NOT NULL
+UNION ALL
+SELECT 'row', CASE WHEN t.prompt_is_placeholder THEN 5 ELSE 4 END, t.file_no, t.line, t.file_path,
+       'raw_metrics', t.prompt_text, t.prompt_hash, t.prompt_normalized_hash, t.prompt_source_type,
+       t.expected_json, NOT t.prompt_is_placeholder, NULL::text[],
+       jsonb_strip_nulls(jsonb_build_object(
+           'source', jsonb_build_object('file', t.file_path, 'line', t.line),
+           'legacy_prompt_id', t.metadata -> 'legacy_prompt_id',
+           'placeholder_for', CASE WHEN t.prompt_is_placeholder
+               THEN jsonb_build_object('run_id', t.run_id, 'legacy_prompt_id', t.metadata -> 'legacy_prompt_id') END))
+         || COALESCE(t.prompt_metadata, '{}'::jsonb),
+       t.evaluated_at, NULL
+FROM t_rows t
+WHERE t.new_id IS NOT NULL;
+
+CREATE TEMP TABLE t_prompt_winners ON COMMIT DROP AS
+SELECT DISTINCT ON (c.prompt_hash) c.*
+FROM t_prompt_candidates c
+ORDER BY c.prompt_hash, c.priority, c.file_no, c.line;
+
+WITH agg AS (
+    SELECT prompt_hash, min(seen_at) AS first_seen, count(*) AS sources,
+           jsonb_agg(DISTINCT request_id) FILTER (WHERE request_id IS NOT NULL) AS request_ids
+    FROM t_prompt_candidates
+    GROUP BY prompt_hash
 ), inserted AS (
     INSERT INTO prompts (id, user_id, prompt_text, prompt_hash, source_type, source_file_name,
                          expected_json, tags, created_at, updated_at, metadata)
-    SELECT uuid_generate_v4(), NULL, c.prompt_text, c.prompt_hash, c.prompt_source_type,
-           left(regexp_replace(c.file_path, '^.*/', ''), 255),
-           c.expected_json, NULL, c.evaluated_at, c.evaluated_at,
-           jsonb_strip_nulls(jsonb_build_object(
-               'source', jsonb_build_object('file', c.file_path, 'line', c.line),
-               'legacy_prompt_id', c.legacy_prompt_id,
-               'normalized_sha256', c.prompt_normalized_hash,
-               'expected_json_inferred', NOT c.prompt_is_placeholder,
-               'placeholder_for', CASE WHEN c.prompt_is_placeholder
-                   THEN jsonb_build_object('run_id', c.run_id, 'legacy_prompt_id', c.legacy_prompt_id) END))
-    FROM candidates c
-    WHERE NOT EXISTS (SELECT 1 FROM prompts p WHERE p.prompt_hash = c.prompt_hash)
+    SELECT uuid_generate_v4(), NULL, w.prompt_text, w.prompt_hash, w.source_type,
+           left(regexp_replace(w.file_path, '^.*/', ''), 255),
+           w.expected_json, w.tags,
+           COALESCE(a.first_seen, CURRENT_TIMESTAMP), COALESCE(a.first_seen, CURRENT_TIMESTAMP),
+           w.metadata || jsonb_strip_nulls(jsonb_build_object(
+               'normalized_sha256', w.normalized_hash,
+               'expected_json_inferred', w.expected_json_inferred,
+               'request_ids', a.request_ids,
+               'sources_in_import', a.sources))
+    FROM t_prompt_winners w
+    JOIN agg a ON a.prompt_hash = w.prompt_hash
+    WHERE NOT EXISTS (SELECT 1 FROM prompts p WHERE p.prompt_hash = w.prompt_hash)
     RETURNING id, prompt_hash
 )
 INSERT INTO t_new_prompts SELECT id, prompt_hash FROM inserted;
@@ -34,5 +70,16 @@ INSERT INTO t_new_prompts SELECT id, prompt_hash FROM inserted;
 CREATE TEMP TABLE t_prompt_ids ON COMMIT DROP AS
 SELECT DISTINCT ON (p.prompt_hash) p.prompt_hash, p.id
 FROM prompts p
-WHERE p.prompt_hash IN (SELECT prompt_hash FROM t_rows WHERE new_id IS NOT NULL)
+WHERE p.prompt_hash IN (SELECT prompt_hash FROM t_prompt_candidates)
 ORDER BY p.prompt_hash, p.created_at, p.id;
+
+-- The fate of each prompt-file record: inserted when it is the source that created its prompt,
+-- else a duplicate (of an earlier record of this import or of a prompt already in the database).
+CREATE TEMP TABLE t_prompt_records ON COMMIT DROP AS
+SELECT c.file_no, c.line, c.file_path, c.prompt_hash,
+       (n.id IS NOT NULL AND w.origin = 'prompt_file' AND w.file_no = c.file_no AND w.line = c.line) AS inserted,
+       w.file_path AS winner_file, w.line AS winner_line
+FROM t_prompt_candidates c
+JOIN t_prompt_winners w ON w.prompt_hash = c.prompt_hash
+LEFT JOIN t_new_prompts n ON n.prompt_hash = c.prompt_hash
+WHERE c.origin = 'prompt_file';

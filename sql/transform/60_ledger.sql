@@ -1,8 +1,32 @@
 -- Records, for every production row written, the natural key of its source row, so that no later
 -- import writes it again.
 INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line)
-SELECT t.source_key, 'raw_metrics',
+SELECT t.source_key, CASE WHEN t.run_origin = 'root_results' THEN 'results_detailed' ELSE 'raw_metrics' END,
        CASE WHEN t.is_master THEN 'master_model_evaluations' ELSE 'evaluation_metrics' END,
        t.new_id, current_setting('bellatrix_migrate.import_id')::bigint, t.file_path, t.line
 FROM t_rows t
 WHERE t.new_id IS NOT NULL;
+
+-- Bedrock log entries, users and configuration entries, by their natural keys.
+INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line)
+SELECT source_key, 'bedrock_log', 'cloudwatch_log_entries', new_id,
+       current_setting('bellatrix_migrate.import_id')::bigint, file_path, line
+FROM t_log_rows WHERE new_id IS NOT NULL;
+
+INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line)
+SELECT source_key, 'users_json', 'users', new_id,
+       current_setting('bellatrix_migrate.import_id')::bigint, file_path, line
+FROM t_user_rows WHERE new_id IS NOT NULL;
+
+INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line)
+SELECT source_key, kind, 'models', model_uuid,
+       current_setting('bellatrix_migrate.import_id')::bigint, file_path, line
+FROM t_cfg WHERE is_new;
+
+-- A prompt's natural key is its hash: whichever source created it is recorded.
+INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line)
+SELECT 'prompt:' || w.prompt_hash, w.kind, 'prompts', n.id,
+       current_setting('bellatrix_migrate.import_id')::bigint, w.file_path, w.line
+FROM t_prompt_winners w
+JOIN t_new_prompts n ON n.prompt_hash = w.prompt_hash
+ON CONFLICT (source_key) DO NOTHING;

@@ -1,6 +1,26 @@
--- Per staged file: rows inserted and rows that duplicate an earlier row, for reconciliation.
-SELECT file_no,
-       count(*) FILTER (WHERE new_id IS NOT NULL) AS inserted,
-       count(*) FILTER (WHERE new_id IS NULL) AS duplicate
-FROM t_rows
+-- Per staged file: records inserted and records that duplicate an earlier record (of this import
+-- or an earlier one), over every kind, for reconciliation. Transform-time rejects (user conflicts)
+-- come from rejects.sql. Legacy aggregate rows are derived data, never loaded: each counts as a
+-- duplicate of the recomputed model_aggregated_metrics.
+SELECT file_no, sum(inserted)::bigint, sum(duplicate)::bigint
+FROM (
+    SELECT file_no, count(*) FILTER (WHERE new_id IS NOT NULL) AS inserted,
+           count(*) FILTER (WHERE new_id IS NULL) AS duplicate
+    FROM t_rows GROUP BY file_no
+    UNION ALL
+    SELECT file_no, count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+    FROM t_prompt_records GROUP BY file_no
+    UNION ALL
+    SELECT file_no, count(*) FILTER (WHERE new_id IS NOT NULL), count(*) FILTER (WHERE new_id IS NULL)
+    FROM t_log_rows GROUP BY file_no
+    UNION ALL
+    SELECT file_no, count(*) FILTER (WHERE new_id IS NOT NULL),
+           count(*) FILTER (WHERE new_id IS NULL AND conflict IS NULL)
+    FROM t_user_rows GROUP BY file_no
+    UNION ALL
+    SELECT file_no, count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new)
+    FROM t_cfg GROUP BY file_no
+    UNION ALL
+    SELECT file_no, 0, count(*) FROM bellatrix_migrate.stage_aggregates GROUP BY file_no
+) per_kind
 GROUP BY file_no;

@@ -2,12 +2,25 @@
 //! is only a hint), and parses them in parallel on rayon. Rows go to the stage through a bounded
 //! channel, so memory does not grow with the input; rejects and per-file facts come back here.
 
+pub mod aggregates;
+pub mod bedrock_log;
+pub mod classify;
+pub mod config_py;
+pub mod csv_rows;
+pub mod models_yaml;
+pub mod positions;
+pub mod prompts_csv;
+pub mod prompts_json;
+pub mod pyliteral;
 pub mod raw_metrics;
+pub mod results_detailed;
 pub mod source;
+pub mod users_json;
 pub mod values;
 
 use crate::error::InputError;
 use crate::stage::{MetricRecord, Sinks};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -29,12 +42,119 @@ pub struct Reject {
     pub reason: String,
 }
 
-/// The kinds of DECISIONS.md; this version reads `raw_metrics` and lists the rest as `unknown`.
+/// The file kinds of DECISIONS.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     RawMetrics,
+    ModelComparison,
+    PromptsCsv,
+    ResultsDetailed,
+    ResultsSummary,
+    ResultsComparison,
+    BedrockLog,
+    PromptsJson,
+    UsersJson,
+    ModelsYaml,
+    ConfigPy,
+    SettingsYaml,
     Unknown,
+}
+
+impl Kind {
+    /// The production table a reader's rejects count against in the report.
+    pub fn table(self) -> Option<&'static str> {
+        match self {
+            Kind::RawMetrics | Kind::ResultsDetailed => Some("evaluation_metrics"),
+            Kind::PromptsCsv | Kind::PromptsJson => Some("prompts"),
+            Kind::BedrockLog => Some("cloudwatch_log_entries"),
+            Kind::UsersJson => Some("users"),
+            Kind::ModelsYaml | Kind::ConfigPy => Some("models"),
+            Kind::ModelComparison | Kind::ResultsSummary => Some("model_aggregated_metrics"),
+            Kind::ResultsComparison | Kind::SettingsYaml | Kind::Unknown => None,
+        }
+    }
+
+    /// The name DECISIONS.md gives the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::RawMetrics => "raw_metrics",
+            Kind::ModelComparison => "model_comparison",
+            Kind::PromptsCsv => "prompts_csv",
+            Kind::ResultsDetailed => "results_detailed",
+            Kind::ResultsSummary => "results_summary",
+            Kind::ResultsComparison => "results_comparison",
+            Kind::BedrockLog => "bedrock_log",
+            Kind::PromptsJson => "prompts_json",
+            Kind::UsersJson => "users_json",
+            Kind::ModelsYaml => "models_yaml",
+            Kind::ConfigPy => "config_py",
+            Kind::SettingsYaml => "settings_yaml",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
+/// What a reader of a whole-file kind needs to know about the file.
+#[derive(Debug, Clone)]
+pub struct FileCtx<'a> {
+    pub file_no: i32,
+    /// The path as the report shows it.
+    pub display: &'a str,
+    /// The file name alone (version dates, run ids and log names come from it).
+    pub name: &'a str,
+    pub legacy_tz: Tz,
+    /// Modification time: a configuration version's date when its name has none.
+    pub modified: Option<DateTime<Utc>>,
+}
+
+impl FileCtx<'_> {
+    /// A reject at `line` of this file.
+    pub fn reject(
+        &self,
+        line: u64,
+        column: Option<usize>,
+        field: Option<&str>,
+        reason: impl Into<String>,
+    ) -> Reject {
+        Reject {
+            file: self.display.to_owned(),
+            line,
+            column,
+            field: field.map(str::to_owned),
+            reason: reason.into(),
+        }
+    }
+
+    /// A context for unit tests: file 0, UTC, no modification time.
+    #[cfg(test)]
+    pub fn for_tests(name: &'static str) -> FileCtx<'static> {
+        FileCtx {
+            file_no: 0,
+            display: name,
+            name,
+            legacy_tz: chrono_tz::UTC,
+            modified: None,
+        }
+    }
+}
+
+/// What a whole-file reader produced: every source record is either in `rows` or in `rejects`.
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    pub records: u64,
+    pub rows: Vec<T>,
+    pub rejects: Vec<Reject>,
+}
+
+impl<T> Default for Parsed<T> {
+    fn default() -> Self {
+        Self {
+            records: 0,
+            rows: Vec::new(),
+            rejects: Vec::new(),
+        }
+    }
 }
 
 /// One discovered file, in the order its rows take precedence when they duplicate each other.
@@ -118,9 +238,6 @@ fn precedence(path: &Path) -> u8 {
     }
 }
 
-/// The UTF-8 byte-order mark some tools put before a CSV header.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
 fn csv_reader<R: Read>(inner: R) -> csv::Reader<TrackingReader<R>> {
     csv::ReaderBuilder::new()
         .has_headers(false)
@@ -129,28 +246,45 @@ fn csv_reader<R: Read>(inner: R) -> csv::Reader<TrackingReader<R>> {
         .from_reader(TrackingReader::new(inner))
 }
 
-/// Reads the first record of a CSV file and recognises a raw-metrics header.
-fn sniff_raw_metrics(path: &Path) -> Result<Option<raw_metrics::Header>, InputError> {
+/// How much of a file the classifier sees: enough for any header, and the whole of every
+/// configuration, users or prompt file the app wrote.
+const HEAD_BYTES: u64 = 1024 * 1024;
+
+/// Reads the head of a file and classifies it by content.
+fn sniff(
+    path: &Path,
+    name: &str,
+) -> Result<(classify::Classified, Option<raw_metrics::Header>), InputError> {
     let file = File::open(path).map_err(|e| InputError::io(path, e))?;
     let mut head = Vec::new();
-    file.take(64 * 1024)
+    file.take(HEAD_BYTES)
         .read_to_end(&mut head)
         .map_err(|e| InputError::io(path, e))?;
-    let body = head.strip_prefix(BOM).unwrap_or(&head);
+    let complete = u64::try_from(head.len()).unwrap_or(u64::MAX) < HEAD_BYTES;
+    let classified = classify::classify(name, &head, complete);
+    let header = if classified.kind == Kind::RawMetrics {
+        raw_header(&head)
+    } else {
+        None
+    };
+    Ok((classified, header))
+}
+
+/// The raw-metrics header of a file already classified as raw metrics.
+fn raw_header(head: &[u8]) -> Option<raw_metrics::Header> {
+    let body = head.strip_prefix(classify::BOM).unwrap_or(head);
     let quoted = body.first() == Some(&b'"');
     let mut rdr = csv_reader(body);
     let mut record = csv::ByteRecord::new();
     if !matches!(rdr.read_byte_record(&mut record), Ok(true)) {
-        return Ok(None);
+        return None;
     }
-    let Ok(fields) = record
+    let fields = record
         .iter()
         .map(std::str::from_utf8)
         .collect::<Result<Vec<_>, _>>()
-    else {
-        return Ok(None);
-    };
-    Ok(raw_metrics::detect_header(&fields, quoted))
+        .ok()?;
+    raw_metrics::detect_header(&fields, quoted)
 }
 
 /// The SHA-256 (hex) and size of a file's bytes.
@@ -191,24 +325,125 @@ fn read_file(
     progress: &AtomicU64,
 ) -> Result<FileSummary, InputError> {
     let path = &file.path;
-    match sniff_raw_metrics(path)? {
-        Some(header) => read_raw_metrics(file_no, file, header, options, &sinks.metrics, progress),
-        None => {
-            let (sha256, size) = hash_file(path)?;
-            progress.fetch_add(size, Ordering::Relaxed);
-            Ok(FileSummary {
-                file_no,
-                path: file.display.clone(),
-                kind: Kind::Unknown,
-                variant: None,
-                records: 0,
-                sha256,
-                size,
-                rejects: Vec::new(),
-                already_imported: None,
-            })
-        }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let (classified, header) = sniff(path, name)?;
+    if let Some(header) = header {
+        return read_raw_metrics(file_no, file, header, options, &sinks.metrics, progress);
     }
+    if matches!(
+        classified.kind,
+        Kind::ResultsComparison | Kind::SettingsYaml | Kind::Unknown
+    ) {
+        // Recognised and skipped (derived tables, settings nothing reads, unknown files): hashed
+        // while streamed, never held in memory, whatever their size.
+        let (sha256, size) = hash_file(path)?;
+        progress.fetch_add(size, Ordering::Relaxed);
+        return Ok(FileSummary {
+            file_no,
+            path: file.display.clone(),
+            kind: classified.kind,
+            variant: classified.variant,
+            records: 0,
+            sha256,
+            size,
+            rejects: Vec::new(),
+            already_imported: None,
+        });
+    }
+    let mut tracker = TrackingReader::new(BufReader::new(
+        File::open(path).map_err(|e| InputError::io(path, e))?,
+    ));
+    let mut bytes = Vec::new();
+    tracker
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::io(path, e))?;
+    let (sha256, size) = tracker.finish();
+    progress.fetch_add(size, Ordering::Relaxed);
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .map(DateTime::<Utc>::from);
+    let ctx = FileCtx {
+        file_no,
+        display: &file.display,
+        name,
+        legacy_tz: options.legacy_tz,
+        modified,
+    };
+    let variant = classified.variant.clone().unwrap_or_default();
+    let batch = options.batch_rows;
+    let (records, rejects) = match classified.kind {
+        Kind::PromptsCsv => send(prompts_csv::read(&bytes, &ctx), &sinks.prompts, batch)?,
+        Kind::PromptsJson => send(
+            prompts_json::read(&bytes, &ctx, &variant),
+            &sinks.prompts,
+            batch,
+        )?,
+        Kind::BedrockLog => stream_log(&bytes, &ctx, &sinks.log_entries, batch)?,
+        Kind::ModelsYaml => send(models_yaml::read(&bytes, &ctx), &sinks.models, batch)?,
+        Kind::ConfigPy => send(config_py::read(&bytes, &ctx), &sinks.models, batch)?,
+        Kind::UsersJson => send(users_json::read(&bytes, &ctx), &sinks.users, batch)?,
+        Kind::ModelComparison | Kind::ResultsSummary => send(
+            aggregates::read(&bytes, &ctx, classified.kind),
+            &sinks.aggregates,
+            batch,
+        )?,
+        Kind::ResultsDetailed => send(results_detailed::read(&bytes, &ctx), &sinks.metrics, batch)?,
+        // Handled above: raw metrics stream, skipped kinds are only hashed.
+        Kind::RawMetrics | Kind::ResultsComparison | Kind::SettingsYaml | Kind::Unknown => {
+            (0, Vec::new())
+        }
+    };
+    Ok(FileSummary {
+        file_no,
+        path: file.display.clone(),
+        kind: classified.kind,
+        variant: classified.variant,
+        records,
+        sha256,
+        size,
+        rejects,
+        already_imported: None,
+    })
+}
+
+/// Reads a Bedrock log, sending entries in batches while it reads (logs are the one non-CSV kind
+/// that can be large), so memory holds one batch of records, not the file's.
+fn stream_log(
+    bytes: &[u8],
+    ctx: &FileCtx,
+    sink: &flume::Sender<Vec<crate::stage::LogEntryRecord>>,
+    batch: usize,
+) -> Result<(u64, Vec<Reject>), InputError> {
+    let mut pending = Vec::with_capacity(batch);
+    let mut closed = false;
+    let (records, rejects) = bedrock_log::read_with(bytes, ctx, &mut |r| {
+        pending.push(r);
+        if pending.len() >= batch.max(1) {
+            let full = std::mem::replace(&mut pending, Vec::with_capacity(batch));
+            closed = sink.send(full).is_err();
+        }
+        !closed
+    });
+    if closed || (!pending.is_empty() && sink.send(pending).is_err()) {
+        return Err(InputError::StageClosed);
+    }
+    Ok((records, rejects))
+}
+
+/// Sends a whole-file reader's rows to their staging channel in batches; returns the record count
+/// and the rejects.
+fn send<T>(
+    parsed: Parsed<T>,
+    sink: &flume::Sender<Vec<T>>,
+    batch: usize,
+) -> Result<(u64, Vec<Reject>), InputError> {
+    let mut rows = parsed.rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<T> = rows.by_ref().take(batch.max(1)).collect();
+        sink.send(chunk).map_err(|_| InputError::StageClosed)?;
+    }
+    Ok((parsed.records, parsed.rejects))
 }
 
 fn read_raw_metrics(

@@ -88,6 +88,9 @@ pub struct Check {
     pub name: String,
     pub ok: bool,
     pub detail: String,
+    /// Whether a failure rolls the import back. Informational checks (legacy aggregate files agree
+    /// with the recomputation) report differences the legacy data is known to have.
+    pub blocking: bool,
 }
 
 /// Wall time of each phase, in seconds.
@@ -118,6 +121,9 @@ pub struct Report {
     pub ambiguous_rows: u64,
     pub checks: Vec<Check>,
     pub timings: Timings,
+    /// Every record the transform rejected, for `--rejects` (the readers' are in the summaries).
+    #[serde(skip)]
+    pub transform_rejects: Vec<Reject>,
 }
 
 /// The production tables, all of which the report lists.
@@ -162,6 +168,7 @@ impl Report {
             ambiguous_rows: 0,
             checks: Vec::new(),
             timings: Timings::default(),
+            transform_rejects: Vec::new(),
         }
     }
 
@@ -180,11 +187,8 @@ impl Report {
             self.source_records += s.records;
             self.accounted.rejected += rejected;
             self.rejects_total += rejected;
-            if s.kind == Kind::RawMetrics && s.already_imported.is_none() {
-                self.tables
-                    .entry("evaluation_metrics".into())
-                    .or_default()
-                    .rejected += rejected;
+            if let Some(table) = s.kind.table().filter(|_| s.already_imported.is_none()) {
+                self.tables.entry(table.into()).or_default().rejected += rejected;
             }
             let room = LISTED_LIMIT.saturating_sub(self.rejects.len());
             self.rejects.extend(s.rejects.iter().take(room).cloned());
@@ -204,9 +208,23 @@ impl Report {
         }
     }
 
-    /// Whether every check passed.
+    /// Adds a record the transform rejected (a user conflict) to its file, its table and the totals.
+    pub fn add_transform_reject(&mut self, file_no: usize, reject: Reject, table: &str) {
+        if let Some(f) = self.files.get_mut(file_no) {
+            f.rejected += 1;
+        }
+        self.tables.entry(table.to_owned()).or_default().rejected += 1;
+        self.accounted.rejected += 1;
+        self.rejects_total += 1;
+        if self.rejects.len() < LISTED_LIMIT {
+            self.rejects.push(reject.clone());
+        }
+        self.transform_rejects.push(reject);
+    }
+
+    /// Whether every blocking check passed.
     pub fn checks_ok(&self) -> bool {
-        self.checks.iter().all(|c| c.ok)
+        self.checks.iter().all(|c| c.ok || !c.blocking)
     }
 
     /// Writes the JSON rendering to `path`.
@@ -244,21 +262,18 @@ impl Report {
             let _ = writeln!(s, "\nfiles");
             let _ = writeln!(
                 s,
-                "  {:<width$}  {:<11}  {:<16}  {:>8}  {:>8}  {:>9}  {:>8}  status",
+                "  {:<width$}  {:<18}  {:<24}  {:>8}  {:>8}  {:>9}  {:>8}  status",
                 "path", "kind", "variant", "records", "inserted", "duplicate", "rejected"
             );
             for f in &self.files {
-                let kind = serde_json::to_value(f.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
+                let kind = f.kind.name();
                 let status = match f.status {
                     FileStatus::New => "new",
                     FileStatus::AlreadyImported => "already-imported",
                 };
                 let _ = writeln!(
                     s,
-                    "  {:<width$}  {:<11}  {:<16}  {:>8}  {:>8}  {:>9}  {:>8}  {status}",
+                    "  {:<width$}  {:<18}  {:<24}  {:>8}  {:>8}  {:>9}  {:>8}  {status}",
                     f.path,
                     kind,
                     f.variant.as_deref().unwrap_or("-"),
@@ -333,13 +348,12 @@ impl Report {
         if !self.checks.is_empty() {
             let _ = writeln!(s, "\nchecks");
             for c in &self.checks {
-                let _ = writeln!(
-                    s,
-                    "  [{}] {}: {}",
-                    if c.ok { "ok" } else { "FAILED" },
-                    c.name,
-                    c.detail
-                );
+                let state = match (c.ok, c.blocking) {
+                    (true, _) => "ok",
+                    (false, true) => "FAILED",
+                    (false, false) => "differs",
+                };
+                let _ = writeln!(s, "  [{state}] {}: {}", c.name, c.detail);
             }
         }
         let t = &self.timings;
@@ -353,10 +367,18 @@ impl Report {
 }
 
 /// Writes every reject (not only the listed ones) as CSV: file, line, column, field, reason.
-pub fn write_rejects_csv(path: &Path, summaries: &[FileSummary]) -> Result<(), csv::Error> {
+pub fn write_rejects_csv(
+    path: &Path,
+    summaries: &[FileSummary],
+    transform_rejects: &[Reject],
+) -> Result<(), csv::Error> {
     let mut out = csv::Writer::from_path(path)?;
     out.write_record(["file", "line", "column", "field", "reason"])?;
-    for r in summaries.iter().flat_map(|s| &s.rejects) {
+    for r in summaries
+        .iter()
+        .flat_map(|s| &s.rejects)
+        .chain(transform_rejects)
+    {
         out.write_record([
             r.file.as_str(),
             &r.line.to_string(),

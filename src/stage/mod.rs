@@ -2,9 +2,15 @@
 //! and streams them with binary `COPY` into the migrator's UNLOGGED staging tables, one connection per
 //! COPY stream. Fed by `read` through a bounded channel; feeds `transform`.
 
+mod config;
+mod log_entries;
+mod prompts;
 mod raw_metrics;
 
-pub use raw_metrics::MetricRecord;
+pub use config::{natural_key, AggregateRecord, ModelEntryRecord, UserRecord};
+pub use log_entries::LogEntryRecord;
+pub use prompts::PromptRecord;
+pub use raw_metrics::{source_key, MetricRecord, MISSING_RUN_ID};
 
 use crate::error::{Error, Result};
 use deadpool_postgres::Pool;
@@ -38,39 +44,74 @@ pub trait Staged: Send + 'static {
 #[derive(Clone)]
 pub struct Sinks {
     pub metrics: flume::Sender<Vec<MetricRecord>>,
+    pub prompts: flume::Sender<Vec<PromptRecord>>,
+    pub log_entries: flume::Sender<Vec<LogEntryRecord>>,
+    pub models: flume::Sender<Vec<ModelEntryRecord>>,
+    pub users: flume::Sender<Vec<UserRecord>>,
+    pub aggregates: flume::Sender<Vec<AggregateRecord>>,
 }
 
 /// The receiving ends of `Sinks`, consumed by the COPY tasks.
 pub struct Streams {
     metrics: flume::Receiver<Vec<MetricRecord>>,
+    prompts: flume::Receiver<Vec<PromptRecord>>,
+    log_entries: flume::Receiver<Vec<LogEntryRecord>>,
+    models: flume::Receiver<Vec<ModelEntryRecord>>,
+    users: flume::Receiver<Vec<UserRecord>>,
+    aggregates: flume::Receiver<Vec<AggregateRecord>>,
 }
+
+/// COPY connections besides the raw-metrics ones: one per other staging table.
+pub const OTHER_STREAMS: usize = 5;
 
 /// Batches in flight per channel.
 const CHANNEL_BATCHES: usize = 8;
 
 /// Creates the channels between readers and COPY tasks.
 pub fn channels() -> (Sinks, Streams) {
-    let (metrics_tx, metrics_rx) = flume::bounded(CHANNEL_BATCHES);
+    let (metrics_tx, metrics) = flume::bounded(CHANNEL_BATCHES);
+    let (prompts_tx, prompts) = flume::bounded(CHANNEL_BATCHES);
+    let (log_entries_tx, log_entries) = flume::bounded(CHANNEL_BATCHES);
+    let (models_tx, models) = flume::bounded(CHANNEL_BATCHES);
+    let (users_tx, users) = flume::bounded(CHANNEL_BATCHES);
+    let (aggregates_tx, aggregates) = flume::bounded(CHANNEL_BATCHES);
     (
         Sinks {
             metrics: metrics_tx,
+            prompts: prompts_tx,
+            log_entries: log_entries_tx,
+            models: models_tx,
+            users: users_tx,
+            aggregates: aggregates_tx,
         },
         Streams {
-            metrics: metrics_rx,
+            metrics,
+            prompts,
+            log_entries,
+            models,
+            users,
+            aggregates,
         },
     )
 }
 
-/// Starts the COPY tasks: `metric_streams` connections for raw metrics (the bulk of any drop).
-/// Each task ends when its channel closes, returning the rows it copied.
+/// Starts the COPY tasks: `metric_streams` connections for raw metrics (the bulk of any drop) and
+/// one for each other staging table (`OTHER_STREAMS`). Each task ends when its channel closes,
+/// returning the rows it copied.
 pub fn spawn_copiers(
     pool: &Pool,
     streams: Streams,
     metric_streams: usize,
 ) -> Vec<JoinHandle<Result<u64>>> {
-    (0..metric_streams.max(1))
+    let mut tasks: Vec<JoinHandle<Result<u64>>> = (0..metric_streams.max(1))
         .map(|_| tokio::spawn(copy_rows(pool.clone(), streams.metrics.clone())))
-        .collect()
+        .collect();
+    tasks.push(tokio::spawn(copy_rows(pool.clone(), streams.prompts)));
+    tasks.push(tokio::spawn(copy_rows(pool.clone(), streams.log_entries)));
+    tasks.push(tokio::spawn(copy_rows(pool.clone(), streams.models)));
+    tasks.push(tokio::spawn(copy_rows(pool.clone(), streams.users)));
+    tasks.push(tokio::spawn(copy_rows(pool.clone(), streams.aggregates)));
+    tasks
 }
 
 /// Copies batches from `rows` into `T`'s staging table until the channel closes; returns the

@@ -21,7 +21,7 @@ const COPY_STATEMENT: &str = "COPY bellatrix_migrate.stage_raw_metrics (\
     model_name_derived, provider, bedrock_model_id, is_master, input_tokens, output_tokens, latency_ms, \
     json_valid, error_message, status, cost_usd_input, cost_usd_output, cost_usd_total, prompt_text, \
     prompt_hash, prompt_normalized_hash, prompt_is_placeholder, prompt_source_type, expected_json, \
-    response_text, metadata) FROM STDIN BINARY";
+    response_text, metadata, request_id, prompt_metadata) FROM STDIN BINARY";
 
 /// PostgreSQL types of the COPY columns.
 const COPY_TYPES: &[Type] = &[
@@ -52,6 +52,8 @@ const COPY_TYPES: &[Type] = &[
     Type::BOOL,
     Type::TEXT,
     Type::BOOL,
+    Type::TEXT,
+    Type::JSONB,
     Type::TEXT,
     Type::JSONB,
 ];
@@ -86,6 +88,10 @@ pub struct MetricRecord {
     pub expected_json: bool,
     pub response_text: Option<String>,
     pub metadata: Value,
+    /// Bedrock requestId (root-era results), to recover the prompt from a log of the same import.
+    pub request_id: Option<String>,
+    /// Extra metadata for the row's placeholder prompt (root-era `prompt_snippet`).
+    pub prompt_metadata: Option<Value>,
 }
 
 /// Where a run id says a run came from (LEGACY_FORMATS.md 2.1.4).
@@ -95,6 +101,7 @@ pub fn run_origin(run_id: Option<&str>) -> &'static str {
         Some(r) if r.starts_with("run_") => "cli",
         Some(r) if r.starts_with("dashboard_") => "dashboard",
         Some(r) if r.starts_with("cloudwatch_") => "cloudwatch",
+        Some(r) if r.starts_with("legacy_results_") => "root_results",
         Some(_) => "custom",
     }
 }
@@ -173,6 +180,8 @@ impl MetricRecord {
             response_text: row.response.clone(),
             metadata: row_metadata(file, row, origin),
             model,
+            request_id: None,
+            prompt_metadata: None,
         }
     }
 }
@@ -213,6 +222,8 @@ impl Staged for MetricRecord {
             &self.expected_json,
             &self.response_text,
             &self.metadata,
+            &self.request_id,
+            &self.prompt_metadata,
         ]
     }
 }

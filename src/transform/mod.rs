@@ -6,6 +6,7 @@
 pub mod ledger;
 
 use crate::error::{Error, Result};
+use crate::read::Reject;
 use crate::report::{Duplicate, Report, LISTED_LIMIT};
 use crate::{sql, verify};
 use chrono::{DateTime, Utc};
@@ -151,6 +152,22 @@ async fn collect_counts(tx: &Transaction<'_>, report: &mut Report) -> Result<()>
             f.inserted = count(&row, 1);
             f.duplicate = count(&row, 2);
         }
+    }
+    for row in tx
+        .query(sql::TRANSFORM_REJECTS, &[])
+        .await
+        .map_err(Error::db("listing transform rejects"))?
+    {
+        let file_no = usize::try_from(row.get::<_, i32>(0)).unwrap_or(usize::MAX);
+        let reject = Reject {
+            file: row.get(1),
+            line: u64::try_from(row.get::<_, i64>(2)).unwrap_or(0),
+            column: None,
+            field: row.get(3),
+            reason: row.get(4),
+        };
+        let table: String = row.get(5);
+        report.add_transform_reject(file_no, reject, &table);
     }
     report.accounted.inserted = report.files.iter().map(|f| f.inserted).sum();
     report.accounted.duplicate = report.files.iter().map(|f| f.duplicate).sum();

@@ -19,6 +19,19 @@ pub async fn import_checks(client: &impl GenericClient, report: &Report) -> Resu
             name: (*name).to_owned(),
             ok: row.get(0),
             detail: row.get(1),
+            blocking: true,
+        });
+    }
+    for (name, query) in sql::INFO_CHECKS {
+        let row = client
+            .query_one(*query, &[])
+            .await
+            .map_err(Error::db(format!("running check {name}")))?;
+        checks.push(Check {
+            name: (*name).to_owned(),
+            ok: row.get(0),
+            detail: row.get(1),
+            blocking: false,
         });
     }
     Ok(checks)
@@ -61,5 +74,6 @@ pub fn reconciliation(report: &Report) -> Check {
         name: "reconciliation".to_owned(),
         ok,
         detail,
+        blocking: true,
     }
 }

@@ -266,3 +266,71 @@ pub fn write_synthetic_raw_metrics(path: &Path, rows: usize) {
     }
     out.flush().unwrap();
 }
+
+impl TestDb {
+    /// Imports absolute `paths` (e.g. a copy in a temp dir) and returns the run and its JSON report.
+    pub fn import_paths(&self, paths: &[&Path], extra: &[&str]) -> (RunOutput, serde_json::Value) {
+        let report = tempfile::NamedTempFile::new().expect("a temp report file");
+        let report_path = report.path().display().to_string();
+        let mut args: Vec<String> = vec![
+            "import".into(),
+            "--quiet".into(),
+            "--report".into(),
+            report_path,
+        ];
+        args.extend(paths.iter().map(|p| p.display().to_string()));
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.run(&refs);
+        let json = std::fs::read_to_string(report.path())
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(serde_json::Value::Null);
+        (out, json)
+    }
+
+    /// The first column of the first row of `query`, as text (NULL as `None`).
+    pub async fn text(&self, query: &str) -> Option<String> {
+        self.client()
+            .await
+            .query_one(query, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{query}: {e}"))
+            .get(0)
+    }
+}
+
+/// Copies a fixture folder into a temp dir, so a test can set modification times (a models.yaml
+/// or config.py version without a date in its name is dated by its mtime).
+pub fn copy_fixture(relative: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("creating a fixture copy dir");
+        for entry in std::fs::read_dir(from).expect("reading a fixture dir") {
+            let entry = entry.expect("a fixture dir entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("a file type").is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copying a fixture");
+            }
+        }
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("bellatrix-fixture-")
+        .tempdir()
+        .expect("a temp dir");
+    copy(&fixture(relative), dir.path());
+    dir
+}
+
+/// Sets a file's modification time to an RFC 3339 instant.
+pub fn set_mtime(path: &Path, rfc3339: &str) {
+    let at = chrono::DateTime::parse_from_rfc3339(rfc3339).expect("an RFC 3339 time");
+    let time = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(at.timestamp()).expect("a time after 1970"));
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(time))
+        .unwrap_or_else(|e| panic!("setting the mtime of {}: {e}", path.display()));
+}

@@ -1,0 +1,334 @@
+//! ① `configs/models.yaml` versions (LEGACY_FORMATS.md 3.4): `region_name` and a `models:` list of
+//! {name, provider, bedrock_model_id, use_inference_profile, tokenizer, pricing, generation_params}.
+//! Each model entry is a source record, stamped with its version's effective date: a date in the
+//! file name (`models.2025-11-03.yaml`) when present, else the file's modification time
+//! (DECISIONS.md). Parsed with `yaml_serde`, the YAML organisation's maintained fork of the archived
+//! serde_yaml. Feeds `stage_models`.
+
+use super::values::parse_fixed;
+use super::{FileCtx, Parsed};
+use crate::identity;
+use crate::stage::ModelEntryRecord;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value as Json};
+use yaml_serde::Value;
+
+/// A `YYYY-MM-DD` date in a file name, the version date the project's convention puts there.
+pub fn date_in_name(name: &str) -> Option<NaiveDate> {
+    let b = name.as_bytes();
+    (0..b.len().saturating_sub(9)).find_map(|i| {
+        let s = name.get(i..i + 10)?;
+        let shape = s.bytes().enumerate().all(|(j, c)| {
+            if j == 4 || j == 7 {
+                c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+        shape
+            .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .flatten()
+    })
+}
+
+/// A version's effective date and where it came from (`file_name` or `modification_time`).
+pub fn version_date(ctx: &FileCtx) -> Option<(DateTime<Utc>, &'static str)> {
+    if let Some(d) = date_in_name(ctx.name).and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        return Some((d.and_utc(), "file_name"));
+    }
+    ctx.modified.map(|m| (m, "modification_time"))
+}
+
+/// The lines at which each item of the top-level `models:` list starts (YAML parsers drop
+/// positions). Commented-out entries are comments and do not count.
+pub fn entry_lines(text: &str) -> Vec<u64> {
+    let mut lines = Vec::new();
+    let mut in_models = false;
+    let mut indent: Option<usize> = None;
+    for (i, l) in text.lines().enumerate() {
+        let line = u64::try_from(i).unwrap_or(0) + 1;
+        let content = l.trim_start();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let at = l.len() - content.len();
+        if !in_models {
+            in_models = at == 0 && content.starts_with("models:");
+            continue;
+        }
+        if at == 0 && !content.starts_with('-') {
+            break;
+        }
+        if content.starts_with("- ") || content == "-" {
+            let item_indent = *indent.get_or_insert(at);
+            if at == item_indent {
+                lines.push(line);
+            }
+        }
+    }
+    lines
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A decimal setting that must fit `DECIMAL(p, s)`; `Ok(None)` when absent.
+pub fn decimal(
+    raw: Option<String>,
+    p: u32,
+    s: u32,
+    target: &'static str,
+) -> Result<Option<Decimal>, String> {
+    match raw {
+        None => Ok(None),
+        Some(t) => parse_fixed(&t, p, s, target)
+            .map(|d| {
+                d.map(|mut v| {
+                    v.rescale(s);
+                    v
+                })
+            })
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// Checks the text columns of a model entry against their target widths, so an over-long value is a
+/// reject rather than a failed transform.
+pub fn check_widths(r: &ModelEntryRecord) -> Result<(), (&'static str, String)> {
+    let checks = [
+        ("provider", Some(r.provider.as_str()), 50),
+        ("bedrock_model_id", r.bedrock_model_id.as_deref(), 255),
+        ("tokenizer", r.tokenizer_type.as_deref(), 50),
+        ("region_name", r.region_name.as_deref(), 50),
+    ];
+    for (field, value, max) in checks {
+        if value.is_some_and(|v| v.chars().count() > max) {
+            return Err((field, format!("{field} is longer than {max} characters")));
+        }
+    }
+    Ok(())
+}
+
+/// A whole-number setting (`max_tokens`).
+pub fn whole(raw: Option<String>) -> Result<Option<i32>, String> {
+    match raw {
+        None => Ok(None),
+        Some(t) => super::values::parse_count(&t).map_err(|e| format!("max_tokens: {e}")),
+    }
+}
+
+/// Reads one models.yaml version.
+pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
+    let mut out = Parsed::default();
+    let source = String::from_utf8_lossy(bytes);
+    let doc: Value = match yaml_serde::from_str(&source) {
+        Ok(v) => v,
+        Err(e) => {
+            out.records = 1;
+            let line = e
+                .location()
+                .map_or(1, |l| u64::try_from(l.line()).unwrap_or(1));
+            out.rejects
+                .push(ctx.reject(line, None, None, "file is not valid YAML"));
+            return out;
+        }
+    };
+    let region = text(doc.get("region_name"));
+    let items = doc
+        .get("models")
+        .and_then(Value::as_sequence)
+        .cloned()
+        .unwrap_or_default();
+    let lines = entry_lines(&source);
+    let Some((effective_from, dated_by)) = version_date(ctx) else {
+        out.records = u64::try_from(items.len()).unwrap_or(0);
+        for (i, _) in items.iter().enumerate() {
+            let line = super::positions::line_of(&lines, i);
+            out.rejects.push(ctx.reject(
+                line,
+                None,
+                None,
+                "the version has no date (none in the file name, no modification time)",
+            ));
+        }
+        return out;
+    };
+    for (i, item) in items.iter().enumerate() {
+        out.records += 1;
+        let line = super::positions::line_of(&lines, i);
+        match entry(item, region.as_deref(), effective_from, ctx, line) {
+            Ok(mut r) => {
+                r.metadata["version_dated_by"] = json!(dated_by);
+                out.rows.push(r);
+            }
+            Err((field, reason)) => out
+                .rejects
+                .push(ctx.reject(line, None, Some(field), reason)),
+        }
+    }
+    out
+}
+
+fn entry(
+    item: &Value,
+    region: Option<&str>,
+    effective_from: DateTime<Utc>,
+    ctx: &FileCtx,
+    line: u64,
+) -> Result<ModelEntryRecord, (&'static str, String)> {
+    let name = text(item.get("name"))
+        .filter(|n| !n.is_empty())
+        .ok_or(("name", "model entry has no name".to_owned()))?;
+    if name.chars().count() > 200 {
+        return Err(("name", "name is longer than 200 characters".to_owned()));
+    }
+    let bedrock_model_id = text(item.get("bedrock_model_id")).filter(|s| !s.is_empty());
+    let provider = text(item.get("provider"))
+        .filter(|p| !p.is_empty())
+        .map(|p| p.to_lowercase())
+        .unwrap_or_else(|| identity::provider_of(bedrock_model_id.as_deref().unwrap_or(""), &name));
+    let pricing = item.get("pricing");
+    let price = |k: &str, t: &'static str| {
+        decimal(text(pricing.and_then(|p| p.get(k))), 10, 6, t).map_err(|e| ("pricing", e))
+    };
+    let mut price_in = price("input_per_1k_tokens_usd", "model_pricing DECIMAL(10,6)")?;
+    let mut price_out = price("output_per_1k_tokens_usd", "model_pricing DECIMAL(10,6)")?;
+    let mut metadata = Map::new();
+    metadata.insert("source".into(), json!({"file": ctx.display, "line": line}));
+    if price_in.is_none() || price_out.is_none() {
+        // Half a price is no price: the legacy loader invented 0 here; this project records none.
+        metadata.insert("pricing_incomplete".into(), json!(true));
+        price_in = None;
+        price_out = None;
+    }
+    let params = item.get("generation_params");
+    let param = |k: &str| text(params.and_then(|p| p.get(k)));
+    let use_inference_profile = match item.get("use_inference_profile") {
+        Some(Value::Bool(b)) => *b,
+        _ => bedrock_model_id
+            .as_deref()
+            .is_some_and(identity::is_region_prefixed),
+    };
+    let known = [
+        "name",
+        "provider",
+        "bedrock_model_id",
+        "use_inference_profile",
+        "tokenizer",
+        "pricing",
+        "generation_params",
+    ];
+    let extra: Map<String, Json> = item
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v)))
+        .filter(|(k, _)| !known.contains(&k.as_str()))
+        .map(|(k, v)| (k, serde_json::to_value(v).unwrap_or(Json::Null)))
+        .collect();
+    if !extra.is_empty() {
+        metadata.insert("extra_keys".into(), Json::Object(extra));
+    }
+    let mut r = ModelEntryRecord {
+        file_no: ctx.file_no,
+        line: i64::try_from(line).unwrap_or(i64::MAX),
+        source_key: String::new(),
+        kind: "models_yaml",
+        effective_from,
+        name,
+        provider,
+        bedrock_model_id,
+        tokenizer_type: text(item.get("tokenizer")),
+        region_name: region.map(str::to_owned),
+        use_inference_profile,
+        config_key: None,
+        price_in,
+        price_out,
+        max_tokens: whole(param("max_tokens")).map_err(|e| ("generation_params", e))?,
+        temperature: decimal(param("temperature"), 4, 2, "temperature DECIMAL(4,2)")
+            .map_err(|e| ("generation_params", e))?,
+        top_p: decimal(param("top_p"), 4, 2, "top_p DECIMAL(4,2)")
+            .map_err(|e| ("generation_params", e))?,
+        metadata: Json::Object(metadata),
+    };
+    check_widths(&r)?;
+    r.source_key = r.key();
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V3: &str = "region_name: us-east-2\nmodels:\n  - name: Claude 3.5 Sonnet  # renamed id\n    provider: anthropic\n    bedrock_model_id: us.anthropic.claude-3-5-sonnet-20241022-v2:0\n    tokenizer: anthropic\n    pricing:\n      input_per_1k_tokens_usd: 0.003\n      output_per_1k_tokens_usd: 0.015\n    generation_params: {max_tokens: 1500, temperature: 0.7, top_p: 0.95}\n  # - name: Claude 3.5 Haiku\n  - name: Llama 3.1 70B Instruct\n    provider: meta\n    bedrock_model_id: us.meta.llama3-1-70b-instruct-v1:0\n    pricing:\n      input_per_1k_tokens_usd: 0.00065\n      output_per_1k_tokens_usd: 0.00085\n";
+
+    #[test]
+    fn dates_in_names() {
+        assert_eq!(
+            date_in_name("models.2025-11-03.yaml"),
+            NaiveDate::from_ymd_opt(2025, 11, 3)
+        );
+        assert_eq!(date_in_name("models.yaml"), None);
+        assert_eq!(date_in_name("models.2025-13-03.yaml"), None);
+    }
+
+    #[test]
+    fn entries_with_lines_prices_params_and_inferred_flags() {
+        assert_eq!(entry_lines(V3), vec![3, 12]);
+        let parsed = read(V3.as_bytes(), &FileCtx::for_tests("models.2025-11-05.yaml"));
+        assert_eq!((parsed.records, parsed.rows.len()), (2, 2));
+        let claude = &parsed.rows[0];
+        assert_eq!(claude.name, "Claude 3.5 Sonnet");
+        assert_eq!(
+            claude.effective_from.to_rfc3339(),
+            "2025-11-05T00:00:00+00:00"
+        );
+        assert_eq!(
+            claude.price_out.map(|d| d.to_string()).as_deref(),
+            Some("0.015000")
+        );
+        assert_eq!(
+            claude.temperature.map(|d| d.to_string()).as_deref(),
+            Some("0.70")
+        );
+        assert!(
+            claude.use_inference_profile,
+            "us. ids are inference profiles"
+        );
+        assert_eq!(claude.region_name.as_deref(), Some("us-east-2"));
+        let llama = &parsed.rows[1];
+        assert_eq!(llama.line, 12);
+        assert_eq!(llama.max_tokens, None);
+        assert_eq!(
+            llama.price_in.map(|d| d.to_string()).as_deref(),
+            Some("0.000650")
+        );
+        assert_ne!(claude.source_key, llama.source_key);
+    }
+
+    #[test]
+    fn broken_entries_are_rejected_and_undated_versions_too() {
+        let bad = "models:\n  - provider: meta\n  - name: X\n    pricing: {input_per_1k_tokens_usd: 99999}\n";
+        let parsed = read(
+            bad.as_bytes(),
+            &FileCtx::for_tests("models.2025-11-05.yaml"),
+        );
+        assert_eq!(parsed.rejects.len(), 2);
+        assert_eq!(parsed.rejects[0].line, 2);
+        let wide = format!("models:\n  - name: X\n    provider: {}\n", "p".repeat(51));
+        let parsed = read(
+            wide.as_bytes(),
+            &FileCtx::for_tests("models.2025-11-05.yaml"),
+        );
+        assert_eq!(parsed.rejects[0].field.as_deref(), Some("provider"));
+        let undated = read(V3.as_bytes(), &FileCtx::for_tests("models.yaml"));
+        assert_eq!(undated.rejects.len(), 2);
+    }
+}

@@ -1,0 +1,269 @@
+//! ① Prompt JSON, JSONL and TXT files (LEGACY_FORMATS.md 3.2): a JSON array of strings or of
+//! objects (`prompt`/`text`/`input`/`question`/`query`/`message`), `{"prompts": [...]}`, a single
+//! object, JSON Lines, or plain text (prompts separated by blank lines, else one per line, as the
+//! root loader read them). Other object keys are kept as metadata. Feeds `stage_prompts`.
+
+use super::classify::PROMPT_KEYS;
+use super::positions::{item_lines, line_of};
+use super::prompts_csv::parse_expected_json;
+use super::values::normalize_prompt_id;
+use super::{FileCtx, Parsed};
+use crate::stage::PromptRecord;
+use serde_json::{json, Map, Value};
+
+/// Reads a prompt file of any of the shapes above; `variant` is the classifier's.
+pub fn read(bytes: &[u8], ctx: &FileCtx, variant: &str) -> Parsed<PromptRecord> {
+    let mut out = Parsed::default();
+    let Ok(text) = std::str::from_utf8(bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes))
+    else {
+        out.records = 1;
+        out.rejects
+            .push(ctx.reject(1, None, None, "file is not valid UTF-8"));
+        return out;
+    };
+    match variant {
+        "txt" => {
+            for (line, prompt) in text_prompts(text) {
+                out.records += 1;
+                out.rows.push(PromptRecord::new(
+                    ctx.file_no,
+                    line,
+                    "prompts_json",
+                    prompt,
+                    None,
+                    json!({"source": {"file": ctx.display, "line": line}, "format": "txt"}),
+                ));
+            }
+        }
+        "jsonl" => {
+            for (i, l) in text.lines().enumerate() {
+                let line = u64::try_from(i).unwrap_or(0) + 1;
+                if l.trim().is_empty() {
+                    continue;
+                }
+                out.records += 1;
+                match serde_json::from_str::<Value>(l) {
+                    Ok(v) => item(&v, line, ctx, &mut out),
+                    Err(e) => out.rejects.push(ctx.reject(
+                        line,
+                        Some(e.column()),
+                        None,
+                        format!("line is not JSON ({})", json_error_kind(&e)),
+                    )),
+                }
+            }
+        }
+        _ => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(items)) => {
+                let lines = item_lines(text, 1);
+                for (i, v) in items.iter().enumerate() {
+                    out.records += 1;
+                    item(v, line_of(&lines, i), ctx, &mut out);
+                }
+            }
+            Ok(Value::Object(map)) if map.get("prompts").is_some_and(Value::is_array) => {
+                let lines = item_lines(text, 2);
+                let items = map
+                    .get("prompts")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                for (i, v) in items.iter().enumerate() {
+                    out.records += 1;
+                    item(v, line_of(&lines, i), ctx, &mut out);
+                }
+            }
+            Ok(v) => {
+                out.records += 1;
+                item(&v, 1, ctx, &mut out);
+            }
+            Err(e) => {
+                out.records += 1;
+                out.rejects.push(ctx.reject(
+                    u64::try_from(e.line()).unwrap_or(1),
+                    Some(e.column()),
+                    None,
+                    format!("file is not JSON ({})", json_error_kind(&e)),
+                ));
+            }
+        },
+    }
+    out
+}
+
+/// A serde_json error's category, never the text around it.
+pub fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "i/o error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Eof => "unexpected end",
+    }
+}
+
+fn item(v: &Value, line: u64, ctx: &FileCtx, out: &mut Parsed<PromptRecord>) {
+    match prompt_of(v) {
+        Ok((text, expected, legacy_id, category, extra)) => {
+            let mut metadata = Map::new();
+            metadata.insert("source".into(), json!({"file": ctx.display, "line": line}));
+            if let Some(id) = &legacy_id {
+                metadata.insert("legacy_prompt_id".into(), json!(id));
+            }
+            if let Some(c) = &category {
+                metadata.insert("category".into(), json!(c));
+            }
+            if !extra.is_empty() {
+                metadata.insert("extra_keys".into(), Value::Object(extra));
+            }
+            let mut r = PromptRecord::new(
+                ctx.file_no,
+                line,
+                "prompts_json",
+                text,
+                expected,
+                Value::Object(metadata),
+            );
+            r.legacy_prompt_id = legacy_id;
+            r.tags = category.map(|c| vec![c.to_lowercase()]);
+            out.rows.push(r);
+        }
+        Err(reason) => out.rejects.push(ctx.reject(line, None, None, reason)),
+    }
+}
+
+type PromptParts = (
+    String,
+    Option<bool>,
+    Option<String>,
+    Option<String>,
+    Map<String, Value>,
+);
+
+/// The prompt of one item: text, its `expected_json` flag if the item has one, legacy id, category
+/// and the remaining keys.
+pub fn prompt_of(v: &Value) -> Result<PromptParts, String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Ok((s.clone(), None, None, None, Map::new())),
+        Value::Object(map) => {
+            let key = PROMPT_KEYS
+                .iter()
+                .find(|k| {
+                    map.get(**k)
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| !s.is_empty())
+                })
+                .ok_or("item has no non-empty prompt text")?;
+            let text = map
+                .get(*key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let expected = match map.get("expected_json") {
+                None | Some(Value::Null) => None,
+                Some(Value::Bool(b)) => Some(*b),
+                Some(Value::String(s)) => {
+                    Some(parse_expected_json(s).map_err(|e| format!("expected_json: {e}"))?)
+                }
+                Some(_) => return Err("expected_json is not a boolean".to_owned()),
+            };
+            let id = ["prompt_id", "id"].iter().find_map(|k| match map.get(*k) {
+                Some(Value::String(s)) => normalize_prompt_id(s),
+                Some(Value::Number(n)) => normalize_prompt_id(&n.to_string()),
+                _ => None,
+            });
+            let category = map
+                .get("category")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let extra = map
+                .iter()
+                .filter(|(k, _)| {
+                    k.as_str() != *key
+                        && !["expected_json", "prompt_id", "id", "category"].contains(&k.as_str())
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Ok((text, expected, id, category, extra))
+        }
+        _ => Err("item is neither a prompt string nor an object with prompt text".to_owned()),
+    }
+}
+
+/// Plain-text prompts: blocks separated by blank lines; a single block of several lines is one
+/// prompt per line. Each prompt is trimmed (the root loader stripped them) and paired with the
+/// line it starts on.
+pub fn text_prompts(text: &str) -> Vec<(u64, String)> {
+    let mut blocks: Vec<(u64, Vec<&str>)> = Vec::new();
+    let mut current: Option<(u64, Vec<&str>)> = None;
+    for (i, l) in text.lines().enumerate() {
+        let line = u64::try_from(i).unwrap_or(0) + 1;
+        if l.trim().is_empty() {
+            blocks.extend(current.take());
+        } else {
+            current.get_or_insert_with(|| (line, Vec::new())).1.push(l);
+        }
+    }
+    blocks.extend(current);
+    if blocks.len() == 1 && blocks[0].1.len() > 1 {
+        let (start, lines) = blocks.remove(0);
+        return lines
+            .iter()
+            .zip(start..)
+            .map(|(l, n)| (n, l.trim().to_owned()))
+            .collect();
+    }
+    blocks
+        .into_iter()
+        .map(|(n, lines)| (n, lines.join("\n").trim().to_owned()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_blocks_then_one_per_line() {
+        assert_eq!(
+            text_prompts("a\nb\n\n\nc\n"),
+            vec![(1, "a\nb".to_owned()), (5, "c".to_owned())]
+        );
+        assert_eq!(
+            text_prompts(" x \ny\n"),
+            vec![(1, "x".to_owned()), (2, "y".to_owned())]
+        );
+        assert!(text_prompts("\n\n").is_empty());
+    }
+
+    #[test]
+    fn object_items_keep_other_keys() {
+        let (text, expected, id, cat, extra) =
+            prompt_of(&json!({"question": "q", "id": 3, "expected_json": "true", "owner": "ops"}))
+                .unwrap();
+        assert_eq!(
+            (text.as_str(), expected, id.as_deref(), cat),
+            ("q", Some(true), Some("3"), None)
+        );
+        assert_eq!(extra["owner"], "ops");
+        assert!(prompt_of(&json!({"other": 1})).is_err());
+        assert!(prompt_of(&json!(7)).is_err());
+    }
+
+    #[test]
+    fn arrays_objects_and_jsonl_are_read_with_lines() {
+        let ctx = FileCtx::for_tests("p.json");
+        let arr = read(
+            b"[\n  \"one\",\n  {\"text\": \"two\"},\n  {\"nope\": 1}\n]",
+            &ctx,
+            "json_array",
+        );
+        assert_eq!((arr.records, arr.rows.len(), arr.rejects.len()), (3, 2, 1));
+        assert_eq!(arr.rows[1].line, 3);
+        assert_eq!(arr.rejects[0].line, 4);
+        let wrapped = read(b"{\"prompts\": [\"a\", \"b\"]}", &ctx, "prompts_object");
+        assert_eq!(wrapped.rows.len(), 2);
+        let lines = read(b"{\"prompt\": \"a\"}\n\nnot json\n", &ctx, "jsonl");
+        assert_eq!((lines.records, lines.rows.len()), (2, 1));
+        assert_eq!(lines.rejects[0].line, 3);
+    }
+}

@@ -1,0 +1,171 @@
+//! ① `data/users.json` (LEGACY_FORMATS.md 3.3): one key per user, `{email, password_hash,
+//! created_at, last_login}`. bcrypt hashes are copied verbatim (the database era checks the same
+//! scheme); naive local times are read in `--legacy-timezone`. Feeds `stage_users`; conflicts with
+//! users already in the database are decided by the transform (reported, never overwritten).
+
+use super::positions::{item_lines, line_of};
+use super::prompts_json::json_error_kind;
+use super::values::{parse_timestamp, TimestampZone};
+use super::{FileCtx, Parsed};
+use crate::stage::{natural_key, UserRecord};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+/// Whether `s` has the shape of a bcrypt hash (`$2a$`/`$2b$`/`$2y$`, two-digit cost, 53 characters
+/// of salt and digest): anything else would lock its user out, so it is rejected, not copied.
+pub fn is_bcrypt(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 60
+        && s.starts_with("$2")
+        && matches!(b[2], b'a' | b'b' | b'y')
+        && b[3] == b'$'
+        && b[4].is_ascii_digit()
+        && b[5].is_ascii_digit()
+        && b[6] == b'$'
+        && b[7..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'/')
+}
+
+/// Reads users.json.
+pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<UserRecord> {
+    let mut out = Parsed::default();
+    let text = String::from_utf8_lossy(bytes);
+    let map = match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => {
+            out.records = 1;
+            out.rejects
+                .push(ctx.reject(1, None, None, "users.json is not a JSON object"));
+            return out;
+        }
+        Err(e) => {
+            out.records = 1;
+            out.rejects.push(ctx.reject(
+                u64::try_from(e.line()).unwrap_or(1),
+                Some(e.column()),
+                None,
+                format!("users.json is not JSON ({})", json_error_kind(&e)),
+            ));
+            return out;
+        }
+    };
+    let lines = item_lines(&text, 1);
+    for (i, (username, user)) in map.iter().enumerate() {
+        out.records += 1;
+        let line = line_of(&lines, i);
+        match user_record(username, user, ctx, line) {
+            Ok(r) => out.rows.push(r),
+            Err((field, reason)) => out
+                .rejects
+                .push(ctx.reject(line, None, Some(field), reason)),
+        }
+    }
+    out
+}
+
+fn time(
+    user: &Value,
+    field: &'static str,
+    ctx: &FileCtx,
+) -> Result<Option<DateTime<Utc>>, (&'static str, String)> {
+    match user.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => parse_timestamp(s, &ctx.legacy_tz)
+            .map(|(t, zone)| {
+                debug_assert!(
+                    zone == TimestampZone::AssumedLocal || zone == TimestampZone::Explicit
+                );
+                Some(t)
+            })
+            .map_err(|e| (field, e.to_string())),
+        Some(_) => Err((field, format!("{field} is not a string"))),
+    }
+}
+
+fn user_record(
+    username: &str,
+    user: &Value,
+    ctx: &FileCtx,
+    line: u64,
+) -> Result<UserRecord, (&'static str, String)> {
+    if username.is_empty() || username.chars().count() > 100 {
+        return Err((
+            "username",
+            "username is empty or longer than 100 characters".to_owned(),
+        ));
+    }
+    let email = user
+        .get("email")
+        .and_then(Value::as_str)
+        .filter(|e| !e.is_empty())
+        .ok_or(("email", "user has no email".to_owned()))?;
+    if email.chars().count() > 255 {
+        return Err(("email", "email is longer than 255 characters".to_owned()));
+    }
+    let hash = user
+        .get("password_hash")
+        .and_then(Value::as_str)
+        .ok_or(("password_hash", "user has no password_hash".to_owned()))?;
+    if !is_bcrypt(hash) {
+        return Err((
+            "password_hash",
+            "password_hash is not a bcrypt hash".to_owned(),
+        ));
+    }
+    let created_at = time(user, "created_at", ctx)?;
+    let last_login = time(user, "last_login", ctx)?;
+    let created_text = user.get("created_at").and_then(Value::as_str).unwrap_or("");
+    Ok(UserRecord {
+        file_no: ctx.file_no,
+        line: i64::try_from(line).unwrap_or(i64::MAX),
+        source_key: natural_key(&["users_json", username, email, hash, created_text]),
+        username: username.to_owned(),
+        email: email.to_owned(),
+        password_hash: hash.to_owned(),
+        created_at,
+        last_login,
+        metadata: json!({
+            "legacy_source": ctx.display,
+            "source": {"file": ctx.display, "line": line},
+            "legacy_timezone": ctx.legacy_tz.name(),
+            "created_at_missing": created_at.is_none(),
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HASH: &str = "$2b$12$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234";
+
+    #[test]
+    fn bcrypt_shape() {
+        assert_eq!(HASH.len(), 60);
+        assert!(is_bcrypt(HASH));
+        assert!(!is_bcrypt("$1$abc"));
+        assert!(!is_bcrypt(&HASH.replace("$12$", "$x2$")));
+    }
+
+    #[test]
+    fn users_with_naive_times_in_the_legacy_zone() {
+        let doc = format!(
+            "{{\n  \"ann\": {{\n    \"email\": \"ann@example.test\",\n    \"password_hash\": \"{HASH}\",\n    \"created_at\": \"2025-11-21T18:02:11.123456\",\n    \"last_login\": null\n  }},\n  \"bob\": {{\n    \"email\": \"\",\n    \"password_hash\": \"{HASH}\"\n  }}\n}}"
+        );
+        let mut ctx = FileCtx::for_tests("users.json");
+        ctx.legacy_tz = chrono_tz::Asia::Kolkata;
+        let parsed = read(doc.as_bytes(), &ctx);
+        assert_eq!((parsed.records, parsed.rows.len()), (2, 1));
+        let ann = &parsed.rows[0];
+        assert_eq!(ann.line, 2);
+        assert_eq!(ann.password_hash, HASH);
+        assert_eq!(
+            ann.created_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2025-11-21T12:32:11.123456+00:00")
+        );
+        assert_eq!(ann.last_login, None);
+        assert_eq!(parsed.rejects[0].line, 8);
+        assert_eq!(parsed.rejects[0].field.as_deref(), Some("email"));
+    }
+}

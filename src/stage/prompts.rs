@@ -1,0 +1,95 @@
+//! The staging record of one prompt from a prompt file (CSV, JSON, JSONL, TXT): its exact text, the
+//! hashes computed on the reader threads, and what the file said about it. Copied into
+//! `stage_prompts`; the transform deduplicates it with every other prompt source by `prompt_hash`.
+
+use super::Staged;
+use crate::prompt::{self, PromptHash};
+use serde_json::Value;
+use tokio_postgres::types::{ToSql, Type};
+
+/// One staged prompt-file record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptRecord {
+    pub file_no: i32,
+    pub line: i64,
+    /// `prompts_csv` or `prompts_json`.
+    pub kind: &'static str,
+    pub prompt_text: String,
+    pub prompt_hash: String,
+    pub prompt_normalized_hash: String,
+    /// `csv` or `json` (`prompts.source_type`).
+    pub source_type: &'static str,
+    pub expected_json: bool,
+    pub expected_json_inferred: bool,
+    pub tags: Option<Vec<String>>,
+    pub legacy_prompt_id: Option<String>,
+    pub metadata: Value,
+}
+
+impl PromptRecord {
+    /// A record for `text`; `expected_json` is the file's own flag, or `None` to apply the app's
+    /// heuristic (then marked inferred).
+    pub fn new(
+        file_no: i32,
+        line: u64,
+        kind: &'static str,
+        text: String,
+        expected_json: Option<bool>,
+        metadata: Value,
+    ) -> Self {
+        let inferred = expected_json.is_none();
+        PromptRecord {
+            file_no,
+            line: i64::try_from(line).unwrap_or(i64::MAX),
+            kind,
+            prompt_hash: PromptHash::of(&text).to_string(),
+            prompt_normalized_hash: PromptHash::normalized_of(&text).to_string(),
+            source_type: if kind == "prompts_csv" { "csv" } else { "json" },
+            expected_json: expected_json.unwrap_or_else(|| prompt::looks_like_json_request(&text)),
+            expected_json_inferred: inferred,
+            tags: None,
+            legacy_prompt_id: None,
+            metadata,
+            prompt_text: text,
+        }
+    }
+}
+
+impl Staged for PromptRecord {
+    const TABLE: &'static str = "stage_prompts";
+    const COPY_STATEMENT: &'static str =
+        "COPY bellatrix_migrate.stage_prompts (file_no, line, kind, \
+        prompt_text, prompt_hash, prompt_normalized_hash, source_type, expected_json, \
+        expected_json_inferred, tags, legacy_prompt_id, metadata) FROM STDIN BINARY";
+    const COPY_TYPES: &'static [Type] = &[
+        Type::INT4,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::BOOL,
+        Type::BOOL,
+        Type::TEXT_ARRAY,
+        Type::TEXT,
+        Type::JSONB,
+    ];
+
+    fn values(&self) -> Vec<&(dyn ToSql + Sync)> {
+        vec![
+            &self.file_no,
+            &self.line,
+            &self.kind,
+            &self.prompt_text,
+            &self.prompt_hash,
+            &self.prompt_normalized_hash,
+            &self.source_type,
+            &self.expected_json,
+            &self.expected_json_inferred,
+            &self.tags,
+            &self.legacy_prompt_id,
+            &self.metadata,
+        ]
+    }
+}
