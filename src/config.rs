@@ -1,6 +1,6 @@
 //! Validated configuration: command-line arguments checked and resolved before any I/O happens.
 
-use crate::cli::{Cli, Command, ImportArgs};
+use crate::cli::{Cli, Command, ImportArgs, VerifyArgs};
 use crate::error::{Error, Result};
 use chrono_tz::Tz;
 use std::path::PathBuf;
@@ -20,10 +20,19 @@ pub struct ImportConfig {
     pub paths: Vec<PathBuf>,
     pub dry_run: bool,
     pub report_json: Option<PathBuf>,
+    pub report_md: Option<PathBuf>,
     pub rejects_csv: Option<PathBuf>,
     pub jobs: usize,
     pub max_rejects: Option<u64>,
     pub legacy_tz: Tz,
+}
+
+/// A validated `verify`.
+#[derive(Debug, Clone)]
+pub struct VerifyConfig {
+    pub checks: crate::verify::Options,
+    pub report_json: Option<PathBuf>,
+    pub report_md: Option<PathBuf>,
 }
 
 /// What to run.
@@ -31,6 +40,7 @@ pub struct ImportConfig {
 pub enum Task {
     Init,
     Import(ImportConfig),
+    Verify(VerifyConfig),
 }
 
 /// Everything `lib::run` needs.
@@ -54,6 +64,7 @@ impl Config {
         let task = match cli.command {
             Command::Init => Task::Init,
             Command::Import(args) => Task::Import(import_config(args)?),
+            Command::Verify(args) => Task::Verify(verify_config(args)),
         };
         Ok(Self {
             database,
@@ -79,9 +90,21 @@ fn import_config(args: ImportArgs) -> Result<ImportConfig> {
         paths: args.paths,
         dry_run: args.dry_run,
         report_json: args.report,
+        report_md: args.report_md,
         rejects_csv: args.rejects,
         jobs,
         max_rejects: args.max_rejects,
         legacy_tz,
     })
+}
+
+fn verify_config(args: VerifyArgs) -> VerifyConfig {
+    VerifyConfig {
+        checks: crate::verify::Options {
+            sample: (!args.full).then_some(args.sample),
+            source_root: args.source_root,
+        },
+        report_json: args.report,
+        report_md: args.report_md,
+    }
 }

@@ -63,6 +63,7 @@ pub async fn run(
     }
     bar.finish_and_clear();
     collect_counts(&tx, report).await?;
+    crate::report::collect::details(&tx, report).await?;
     report
         .checks
         .extend(verify::import_checks(&tx, report).await?);
