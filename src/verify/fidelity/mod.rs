@@ -12,6 +12,8 @@
 //! yields its row is a failure (the ledger or the reader changed). Details name table, file and line,
 //! lengths and hash prefixes, never the text.
 
+mod tally;
+
 use super::Options;
 use crate::error::{Error, InputError, Result};
 use crate::read::raw_metrics::{self, Item};
@@ -22,15 +24,12 @@ use crate::stage::MetricRecord;
 use chrono_tz::Tz;
 use futures_util::{pin_mut, StreamExt};
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use tally::{difference, Tally, NAMED};
 use tokio_postgres::types::{FromSql, ToSql};
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
-
-/// How many offending rows a detail names (all are counted).
-const NAMED: usize = 10;
 
 /// Stored rows in flight between the database stream and the file reader.
 const IN_FLIGHT: usize = 256;
@@ -50,11 +49,16 @@ pub async fn check(
     for source in sources {
         let path = resolve(&options.source_root, &source.file);
         if !path.is_file() {
-            tally.skip(&source, "not found");
+            tally.skip(&source.file, source.rows, source.at_limit, "not found");
             continue;
         }
         let Ok(tz) = source.tz.parse::<Tz>() else {
-            tally.skip(&source, "imported under an unknown time zone");
+            tally.skip(
+                &source.file,
+                source.rows,
+                source.at_limit,
+                "imported under an unknown time zone",
+            );
             continue;
         };
         let (sender, receiver) = flume::bounded(IN_FLIGHT);
@@ -173,63 +177,6 @@ impl Stored {
 fn get<'a, T: FromSql<'a>>(row: &'a Row, column: usize) -> Result<T> {
     row.try_get(column)
         .map_err(Error::db("reading a stored row to compare"))
-}
-
-/// Offending rows: all counted, the first few named.
-#[derive(Debug, Default)]
-struct Findings {
-    count: u64,
-    named: Vec<String>,
-}
-
-impl Findings {
-    fn add(&mut self, describe: impl FnOnce() -> String) {
-        self.count += 1;
-        if self.named.len() < NAMED {
-            self.named.push(describe());
-        }
-    }
-
-    fn merge(&mut self, other: Findings) {
-        self.count += other.count;
-        let room = NAMED.saturating_sub(self.named.len());
-        self.named.extend(other.named.into_iter().take(room));
-    }
-}
-
-/// What comparing rows with their sources found.
-#[derive(Debug, Default)]
-struct Tally {
-    compared: u64,
-    text_differs: Findings,
-    numbers_differ: Findings,
-    /// Lines that no longer yield their row although the file is unchanged since its import.
-    lost: Findings,
-    at_limit_confirmed: u64,
-    /// Why rows were not compared, per file.
-    skipped: Vec<String>,
-    skipped_rows: u64,
-    skipped_at_limit: u64,
-}
-
-impl Tally {
-    fn skip(&mut self, source: &Source, why: &str) {
-        self.skipped
-            .push(format!("{}: {why} ({} rows)", source.file, source.rows));
-        self.skipped_rows += source.rows;
-        self.skipped_at_limit += source.at_limit;
-    }
-
-    fn merge(&mut self, other: Tally) {
-        self.compared += other.compared;
-        self.text_differs.merge(other.text_differs);
-        self.numbers_differ.merge(other.numbers_differ);
-        self.lost.merge(other.lost);
-        self.at_limit_confirmed += other.at_limit_confirmed;
-        self.skipped.extend(other.skipped);
-        self.skipped_rows += other.skipped_rows;
-        self.skipped_at_limit += other.skipped_at_limit;
-    }
 }
 
 /// Rows of one import that did not match their line: how many, how many held a value at a limit,
@@ -385,139 +332,9 @@ fn compare(stored: &Stored, record: &MetricRecord, file: &str, tally: &mut Tally
     }
 }
 
-/// How two texts differ, by length, hash prefix and first differing byte: never the text.
-pub fn difference(stored: Option<&str>, source: Option<&str>) -> String {
-    let describe = |text: Option<&str>| match text {
-        None => "NULL".to_owned(),
-        Some(t) => {
-            let hash = hex::encode(Sha256::digest(t.as_bytes()));
-            format!(
-                "{} bytes, sha256 {}…",
-                t.len(),
-                hash.get(..12).unwrap_or(&hash)
-            )
-        }
-    };
-    let first = match (stored, source) {
-        (Some(a), Some(b)) => {
-            let at = a
-                .bytes()
-                .zip(b.bytes())
-                .position(|(x, y)| x != y)
-                .unwrap_or(a.len().min(b.len()));
-            format!(", first difference at byte {at}")
-        }
-        _ => String::new(),
-    };
-    format!(
-        "stored {}, source {}{first}",
-        describe(stored),
-        describe(source)
-    )
-}
-
-impl Tally {
-    /// The two checks. `total` rows were in scope, `at_limit` of them held a value at a limit.
-    fn into_checks(self, total: u64, at_limit: u64, sample: Option<u64>) -> [Check; 2] {
-        if total == 0 {
-            let none = "no imported raw_metrics rows to compare with their source";
-            return [
-                Check::skipped("no_clipped_values", none),
-                Check::skipped("text_fidelity", none),
-            ];
-        }
-        let chosen = match sample {
-            Some(n) if n < total => {
-                format!("a random sample of about {n} of {total} imported rows")
-            }
-            _ => format!("all {total} imported rows"),
-        };
-        let not_compared = if self.skipped.is_empty() {
-            String::new()
-        } else {
-            format!("; not compared: {}", self.skipped.join("; "))
-        };
-        let text_ok = self.text_differs.count == 0 && self.lost.count == 0;
-        let text_detail = if text_ok {
-            format!(
-                "{} rows compared ({chosen}): response_text and error_message equal their source records{not_compared}",
-                self.compared
-            )
-        } else {
-            let mut parts = Vec::new();
-            if self.text_differs.count > 0 {
-                parts.push(format!(
-                    "{} texts differ from their source records: {}",
-                    self.text_differs.count,
-                    self.text_differs.named.join("; ")
-                ));
-            }
-            if self.lost.count > 0 {
-                parts.push(format!(
-                    "{} rows are not at the line the ledger names: {}",
-                    self.lost.count,
-                    self.lost.named.join("; ")
-                ));
-            }
-            format!(
-                "{} ({} rows compared, {chosen}){not_compared}",
-                parts.join("; "),
-                self.compared
-            )
-        };
-        let numbers_ok = self.numbers_differ.count == 0;
-        let unconfirmed = if self.skipped_at_limit > 0 {
-            format!(", {} could not be re-read", self.skipped_at_limit)
-        } else {
-            String::new()
-        };
-        let numbers_detail = if numbers_ok {
-            format!(
-                "{at_limit} rows hold a value at the limit of its DECIMAL type, {} confirmed by their source{unconfirmed}; \
-                 latency and costs of the {} rows compared ({chosen}) equal their source{not_compared}",
-                self.at_limit_confirmed, self.compared
-            )
-        } else {
-            format!(
-                "{} values differ from their source records (clipped or altered): {} ({} rows compared, {chosen})",
-                self.numbers_differ.count,
-                self.numbers_differ.named.join("; "),
-                self.compared
-            )
-        };
-        let nothing_compared = self.compared == 0 && text_ok && numbers_ok;
-        let make = |name: &str, ok: bool, detail: String| {
-            if nothing_compared {
-                Check::skipped(name, &detail)
-            } else {
-                Check::new(name, ok, detail)
-            }
-        };
-        [
-            make("no_clipped_values", numbers_ok, numbers_detail),
-            make("text_fidelity", text_ok, text_detail),
-        ]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_difference_names_lengths_hashes_and_the_first_differing_byte_never_the_text() {
-        let shown = difference(Some("secret note A"), Some("secret note B"));
-        assert!(!shown.contains("secret"), "{shown}");
-        assert!(shown.contains("13 bytes"), "{shown}");
-        assert!(shown.contains("first difference at byte 12"), "{shown}");
-        assert_eq!(
-            difference(None, Some("x")),
-            format!(
-                "stored NULL, source 1 bytes, sha256 {}…",
-                &hex::encode(Sha256::digest(b"x"))[..12]
-            )
-        );
-    }
 
     #[test]
     fn relative_sources_resolve_under_the_root_and_absolute_ones_stay() {
@@ -529,19 +346,5 @@ mod tests {
             resolve(Path::new("/data"), "/abs/raw.csv"),
             PathBuf::from("/abs/raw.csv")
         );
-    }
-
-    #[test]
-    fn findings_count_everything_and_name_the_first_few() {
-        let mut f = Findings::default();
-        for i in 0..15 {
-            f.add(|| format!("row {i}"));
-        }
-        let mut g = Findings::default();
-        g.add(|| "other".to_owned());
-        f.merge(g);
-        assert_eq!(f.count, 16);
-        assert_eq!(f.named.len(), NAMED);
-        assert_eq!(f.named[0], "row 0");
     }
 }
