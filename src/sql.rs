@@ -140,6 +140,8 @@ pub const CHECKS: &[CheckQuery] = &[
     },
 ];
 
+/// Refreshes the planner statistics of the tables an import writes, inside its transaction.
+pub const ANALYZE_FOR_CHECKS: &str = include_str!("../sql/verify/analyze.sql");
 /// Text fidelity: the source files to re-read (`$1` = import or NULL).
 pub const FIDELITY_FILES: &str = include_str!("../sql/verify/fidelity_files.sql");
 /// Text fidelity: the stored rows of one file to compare, in line order.

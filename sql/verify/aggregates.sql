@@ -3,7 +3,7 @@
 -- (repeated here on purpose: the check must not trust the statement it checks). Every (run, model)
 -- with rows has an aggregate row, no aggregate row lacks rows, and every figure is equal.
 -- $1: the import to check (the pairs its rows belong to), or NULL for every pair.
-WITH scope AS (
+WITH scope AS NOT MATERIALIZED (
     SELECT target_id FROM bellatrix_migrate.row_sources
     WHERE import_id = $1 AND target_table = 'evaluation_metrics'
 ), pairs AS (

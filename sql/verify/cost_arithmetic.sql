@@ -7,7 +7,7 @@
 -- reader; it is counted and named in the detail, not failed (the migration did not cause it, and
 -- text fidelity confirms stored values against the source).
 -- $1: the import to check, or NULL for every row.
-WITH scope AS (
+WITH scope AS NOT MATERIALIZED (
     SELECT target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
 ), costs AS (
     SELECT 'evaluation_metrics' AS tbl, em.id, em.metadata,

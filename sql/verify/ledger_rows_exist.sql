@@ -1,26 +1,26 @@
 -- ledger_rows_exist: nothing written was lost. Every production row the ledger says an import wrote
 -- (bellatrix_migrate.row_sources) is still in its table.
 -- $1: the import to check, or NULL for every import.
+-- One pass over the ledger with a hash join per table (a correlated EXISTS per row would probe an
+-- index once per ledger row).
 WITH missing AS (
     SELECT rs.import_id, rs.file, rs.line, rs.target_table, rs.target_id
     FROM bellatrix_migrate.row_sources rs
+    LEFT JOIN evaluation_metrics t0 ON rs.target_table = 'evaluation_metrics' AND t0.id = rs.target_id
+    LEFT JOIN master_model_evaluations t1 ON rs.target_table = 'master_model_evaluations' AND t1.id = rs.target_id
+    LEFT JOIN prompts t2 ON rs.target_table = 'prompts' AND t2.id = rs.target_id
+    LEFT JOIN users t3 ON rs.target_table = 'users' AND t3.id = rs.target_id
+    LEFT JOIN models t4 ON rs.target_table = 'models' AND t4.id = rs.target_id
+    LEFT JOIN model_providers t5 ON rs.target_table = 'model_providers' AND t5.id = rs.target_id
+    LEFT JOIN model_pricing t6 ON rs.target_table = 'model_pricing' AND t6.id = rs.target_id
+    LEFT JOIN model_generation_params t7 ON rs.target_table = 'model_generation_params' AND t7.id = rs.target_id
+    LEFT JOIN evaluation_runs t8 ON rs.target_table = 'evaluation_runs' AND t8.id = rs.target_id
+    LEFT JOIN model_aggregated_metrics t9 ON rs.target_table = 'model_aggregated_metrics' AND t9.id = rs.target_id
+    LEFT JOIN similarity_scores t10 ON rs.target_table = 'similarity_scores' AND t10.id = rs.target_id
+    LEFT JOIN cloudwatch_log_entries t11 ON rs.target_table = 'cloudwatch_log_entries' AND t11.id = rs.target_id
+    LEFT JOIN audit_log t12 ON rs.target_table = 'audit_log' AND t12.id = rs.target_id
     WHERE ($1::bigint IS NULL OR rs.import_id = $1)
-      AND NOT CASE rs.target_table
-          WHEN 'evaluation_metrics' THEN EXISTS (SELECT 1 FROM evaluation_metrics x WHERE x.id = rs.target_id)
-          WHEN 'master_model_evaluations' THEN EXISTS (SELECT 1 FROM master_model_evaluations x WHERE x.id = rs.target_id)
-          WHEN 'prompts' THEN EXISTS (SELECT 1 FROM prompts x WHERE x.id = rs.target_id)
-          WHEN 'users' THEN EXISTS (SELECT 1 FROM users x WHERE x.id = rs.target_id)
-          WHEN 'models' THEN EXISTS (SELECT 1 FROM models x WHERE x.id = rs.target_id)
-          WHEN 'model_providers' THEN EXISTS (SELECT 1 FROM model_providers x WHERE x.id = rs.target_id)
-          WHEN 'model_pricing' THEN EXISTS (SELECT 1 FROM model_pricing x WHERE x.id = rs.target_id)
-          WHEN 'model_generation_params' THEN EXISTS (SELECT 1 FROM model_generation_params x WHERE x.id = rs.target_id)
-          WHEN 'evaluation_runs' THEN EXISTS (SELECT 1 FROM evaluation_runs x WHERE x.id = rs.target_id)
-          WHEN 'model_aggregated_metrics' THEN EXISTS (SELECT 1 FROM model_aggregated_metrics x WHERE x.id = rs.target_id)
-          WHEN 'similarity_scores' THEN EXISTS (SELECT 1 FROM similarity_scores x WHERE x.id = rs.target_id)
-          WHEN 'cloudwatch_log_entries' THEN EXISTS (SELECT 1 FROM cloudwatch_log_entries x WHERE x.id = rs.target_id)
-          WHEN 'audit_log' THEN EXISTS (SELECT 1 FROM audit_log x WHERE x.id = rs.target_id)
-          ELSE FALSE
-      END
+      AND COALESCE(t0.id, t1.id, t2.id, t3.id, t4.id, t5.id, t6.id, t7.id, t8.id, t9.id, t10.id, t11.id, t12.id) IS NULL
 ), numbered AS (
     SELECT *, row_number() OVER (ORDER BY import_id, file, line) AS rn FROM missing
 )

@@ -3,7 +3,7 @@
 -- (session_replication_role = replica, as bulk tools do) or never created by a legacy setup.
 -- $1: the import to check (its metric rows; the small tables are always checked whole), or NULL for
 -- every row.
-WITH scope AS (
+WITH scope AS NOT MATERIALIZED (
     SELECT target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
 ), em AS (
     SELECT x.* FROM evaluation_metrics x WHERE $1::bigint IS NULL OR x.id IN (SELECT target_id FROM scope)

@@ -1,7 +1,7 @@
 -- prompt_hash_unique: prompts are deduplicated by hash across all sources and imports, so no two
 -- prompts share one (the column's index is not unique; the migrator must keep it so).
 -- $1: the import to check (hashes of the prompts it links to or recorded), or NULL for all prompts.
-WITH scope AS (
+WITH scope AS NOT MATERIALIZED (
     SELECT target_table, target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
 ), scoped AS (
     SELECT em.prompt_id AS id FROM evaluation_metrics em

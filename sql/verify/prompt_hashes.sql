@@ -2,7 +2,7 @@
 -- PostgreSQL computes it (DECISIONS.md), so the migrator's hash, the trigger and any later lookup agree.
 -- $1: the import to check (the prompts its rows link to and the prompts it recorded in the ledger),
 -- or NULL for every prompt.
-WITH scope AS (
+WITH scope AS NOT MATERIALIZED (
     SELECT target_table, target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
 ), scoped AS (
     SELECT em.prompt_id AS id FROM evaluation_metrics em

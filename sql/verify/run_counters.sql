@@ -2,7 +2,7 @@
 -- sql/transform/70_run_counters.sql): total, successful and failed evaluations, distinct prompts and
 -- distinct models of its evaluation_metrics rows. A run without rows has zeros.
 -- $1: the import to check (the runs its rows belong to), or NULL for every run.
-WITH scope AS (
+WITH scope AS NOT MATERIALIZED (
     SELECT target_table, target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
 ), runs AS (
     SELECT r.* FROM evaluation_runs r

@@ -55,10 +55,14 @@ pub(crate) fn blocks(report: &Report) -> Vec<Block> {
     }
     checks(report, &mut out);
     let t = &report.timings;
-    out.push(Block::Line(format!(
-        "time: read+stage {:.2}s, transform and checks {:.2}s, total {:.2}s",
-        t.read_and_stage, t.transform, t.total
-    )));
+    out.push(Block::Line(if report.mode == Mode::Verify {
+        format!("time: {:.2}s", t.total)
+    } else {
+        format!(
+            "time: read+stage {:.2}s, transform and checks {:.2}s, total {:.2}s",
+            t.read_and_stage, t.transform, t.total
+        )
+    }));
     out
 }
 
@@ -382,12 +386,17 @@ fn checks(report: &Report, out: &mut Vec<Block>) {
             } else {
                 "ok"
             };
-            vec![result.to_owned(), c.name.clone(), c.detail.clone()]
+            vec![
+                result.to_owned(),
+                c.name.clone(),
+                format!("{:.2}", c.seconds),
+                c.detail.clone(),
+            ]
         })
         .collect();
     out.push(Block::Table(Table {
-        header: vec!["result", "check", "detail"],
+        header: vec!["result", "check", "seconds", "detail"],
         rows,
-        numeric: vec![],
+        numeric: vec![2],
     }));
 }

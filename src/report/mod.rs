@@ -96,6 +96,8 @@ pub struct Check {
     /// True when the check had nothing it could look at (no legacy aggregate file, every source file
     /// gone); `ok` is then true and `detail` says why.
     pub skipped: bool,
+    /// Wall time the check took (the two source-fidelity checks share one pass and one time).
+    pub seconds: f64,
 }
 
 impl Check {
@@ -106,6 +108,7 @@ impl Check {
             ok,
             detail,
             skipped: false,
+            seconds: 0.0,
         }
     }
 
@@ -116,6 +119,7 @@ impl Check {
             ok: true,
             detail: detail.to_owned(),
             skipped: true,
+            seconds: 0.0,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::report::{Check, Report};
 use crate::sql::{self, CheckQuery};
 use std::path::PathBuf;
+use std::time::Instant;
 use tokio_postgres::{Client, GenericClient, IsolationLevel};
 
 /// Rows whose text and numbers are compared with their source when no `--full` is asked for.
@@ -54,6 +55,12 @@ pub async fn import_checks(client: &impl GenericClient, report: &Report) -> Resu
         )
         .await
         .map_err(Error::db("recording the report for the checks"))?;
+    // The import's rows are not in the planner's statistics yet (autovacuum cannot see an open
+    // transaction); without them the checks' joins over a large import become nested loops.
+    client
+        .batch_execute(sql::ANALYZE_FOR_CHECKS)
+        .await
+        .map_err(Error::db("analysing the imported tables for the checks"))?;
     run_all(client, Some(import_id), &Options::default()).await
 }
 
@@ -82,11 +89,19 @@ async fn run_all(
 ) -> Result<Vec<Check>> {
     let mut checks = Vec::with_capacity(sql::CHECKS.len() + 3);
     for query in sql::CHECKS {
-        checks.push(run_query(client, query, import).await?);
+        let started = Instant::now();
+        let mut check = run_query(client, query, import).await?;
+        check.seconds = started.elapsed().as_secs_f64();
+        checks.push(check);
     }
     // No reader for legacy aggregate files exists yet: the hook says so (see legacy_aggregates).
     checks.push(legacy_aggregates::compare(client, None).await?);
-    checks.extend(fidelity::check(client, import, options).await?);
+    let started = Instant::now();
+    let mut fidelity = fidelity::check(client, import, options).await?;
+    for check in &mut fidelity {
+        check.seconds = started.elapsed().as_secs_f64();
+    }
+    checks.extend(fidelity);
     Ok(checks)
 }
 
