@@ -422,3 +422,40 @@ async fn a_view_whose_totals_drift_from_the_tables_fails_the_view_check() {
         "{detail}"
     );
 }
+
+#[test]
+fn help_lists_verify_and_its_options() {
+    let help = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("bellatrix-migrate")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(help(&["--help"]).contains("verify"));
+    let verify = help(&["verify", "--help"]);
+    for option in [
+        "--full",
+        "--sample",
+        "--source-root",
+        "--report",
+        "--report-md",
+    ] {
+        assert!(
+            verify.contains(option),
+            "verify --help lacks {option}: {verify}"
+        );
+    }
+    assert!(help(&["import", "--help"]).contains("--report-md"));
+    let both = assert_cmd::Command::cargo_bin("bellatrix-migrate")
+        .unwrap()
+        .args(["verify", "--full", "--sample", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "--full and --sample exclude each other"
+    );
+}

@@ -6,7 +6,9 @@
 WITH ledger AS (
     SELECT rs.file, rs.import_id, rs.target_table, rs.target_id
     FROM bellatrix_migrate.row_sources rs
-    WHERE rs.kind = 'raw_metrics' AND ($1::bigint IS NULL OR rs.import_id = $1)
+    WHERE rs.kind = 'raw_metrics'
+      AND rs.target_table IN ('evaluation_metrics', 'master_model_evaluations')
+      AND ($1::bigint IS NULL OR rs.import_id = $1)
 ), limits AS (
     SELECT l.file, l.import_id, count(*) AS n,
            count(*) FILTER (WHERE abs(em.latency_ms) >= 99999999.99

@@ -31,6 +31,7 @@ SELECT * FROM (
     LEFT JOIN evaluation_metrics em ON rs.target_table = 'evaluation_metrics' AND em.id = rs.target_id
     LEFT JOIN master_model_evaluations mm ON rs.target_table = 'master_model_evaluations' AND mm.id = rs.target_id
     WHERE rs.kind = 'raw_metrics'
+      AND rs.target_table IN ('evaluation_metrics', 'master_model_evaluations')
       AND rs.file = $2
       AND COALESCE(i.report ->> 'legacy_timezone', 'UTC') = $3
       AND ($1::bigint IS NULL OR rs.import_id = $1)

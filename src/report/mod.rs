@@ -1,7 +1,7 @@
 //! ⑤ Report: the one structure every run produces (DECISIONS.md: "The report") and its three
-//! renderings: aligned text for the terminal ([`text`]), JSON for machines (`--report`, the keys of
+//! renderings: aligned text for the terminal (`text.rs`), JSON for machines (`--report`, the keys of
 //! DECISIONS.md are a contract), and a self-contained Markdown file for the change ticket
-//! (`--report-md`, [`markdown`]). Also the rejects CSV and the progress bars. The only module that
+//! (`--report-md`, `markdown.rs`). Also the rejects CSV and the progress bars. The only module that
 //! writes to the terminal. No rendering carries legacy prompt or response text: the structure holds
 //! none (files, lines, columns, counts, names of models and runs).
 
