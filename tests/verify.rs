@@ -179,6 +179,33 @@ async fn a_report_that_does_not_add_up_fails_reconciliation() {
 }
 
 #[tokio::test]
+async fn dry_runs_and_rolled_back_imports_kept_for_the_history_are_not_reconciled() {
+    let db = imported().await;
+    // The ledger may keep uncommitted runs for the history (with an `outcome` where it has one):
+    // their reports list inserted rows that were never written.
+    let report = r#"{"mode": "MODE", "source_records": 5,
+        "accounted": {"inserted": 5, "duplicate": 0, "rejected": 0},
+        "tables": {"evaluation_metrics": {"inserted": 5}},
+        "files": [{"path": "gone.csv", "kind": "raw_metrics", "records": 5,
+                   "inserted": 5, "duplicate": 0, "rejected": 0}]}"#;
+    db.client()
+        .await
+        .batch_execute(&format!(
+            "ALTER TABLE bellatrix_migrate.imports ADD COLUMN IF NOT EXISTS outcome text; \
+             INSERT INTO bellatrix_migrate.imports (started_at, tool_version, outcome, report) VALUES \
+               (now(), 'test', 'dry-run', '{}'), (now(), 'test', 'rolled-back', '{}')",
+            report.replace("MODE", "dry-run"),
+            report.replace("MODE", "import")
+        ))
+        .await
+        .unwrap();
+    let (out, report) = db.verify(&[]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let detail = check(&report, "reconciliation")["detail"].as_str().unwrap();
+    assert!(detail.starts_with("1 import(s)"), "{detail}");
+}
+
+#[tokio::test]
 async fn a_deleted_row_fails_ledger_rows_exist_naming_its_source() {
     let db = imported().await;
     let (id, place) = metric_row(&db, "status = 'success'").await;

@@ -27,7 +27,9 @@ WITH history AS (
     UNION ALL
     SELECT a.tbl, a.model_id, a.tbl || ': ' || a.span || ' overlaps ' || b.span
     FROM shown a
-    JOIN shown b ON b.tbl = a.tbl AND b.model_id = a.model_id AND b.id > a.id
+    -- Each pair once, the earlier range first.
+    JOIN shown b ON b.tbl = a.tbl AND b.model_id = a.model_id
+                AND (COALESCE(a.effective_from, '-infinity'), a.id) < (COALESCE(b.effective_from, '-infinity'), b.id)
     WHERE NOT (a.effective_to < a.effective_from) IS TRUE
       AND NOT (b.effective_to < b.effective_from) IS TRUE
       AND tstzrange(a.effective_from, a.effective_to, '[)') && tstzrange(b.effective_from, b.effective_to, '[)')

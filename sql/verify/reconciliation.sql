@@ -4,10 +4,19 @@
 -- bellatrix_migrate.row_sources are the rows the report says were inserted.
 -- $1: the import to check, or NULL for every import. During an import its report is recorded in
 -- bellatrix_migrate.imports before the checks run, so both modes read the same thing.
+-- Over the whole database only imports that wrote their rows are reconciled: dry runs and
+-- rolled-back attempts may be kept in `imports` for the history (its `outcome` column, where the
+-- ledger has one; read through to_jsonb so this query also runs on a ledger without it) but left no
+-- rows. The import under check ($1) is always reconciled, dry run or not.
 WITH imports AS (
-    SELECT id, report
-    FROM bellatrix_migrate.imports
-    WHERE ($1::bigint IS NULL OR id = $1) AND report ? 'files'
+    SELECT i.id, i.report
+    FROM bellatrix_migrate.imports i
+    WHERE i.report ? 'files'
+      AND CASE WHEN $1::bigint IS NULL
+               THEN COALESCE(to_jsonb(i) ->> 'outcome', 'committed') = 'committed'
+                    AND i.report ->> 'mode' IS DISTINCT FROM 'dry-run'
+               ELSE i.id = $1
+          END
 ), files AS (
     SELECT i.id AS import_id,
            f ->> 'path' AS path,
