@@ -42,6 +42,9 @@ pub enum Command {
     Init,
     /// Import legacy files and folders (folders are walked; each file is classified by content).
     Import(ImportArgs),
+    /// Run every integrity check on what is in the database and print the report; exit 1 when one
+    /// fails, naming the rows. Reads only (one read-only snapshot).
+    Verify(VerifyArgs),
     /// Write a deterministic synthetic legacy drop (for benchmarks and tests): N raw-metrics rows with
     /// the legacy quirks, a backup duplicating 5% of them, an R15r file with union rows, a prompt CSV,
     /// a Bedrock log and models.yaml versions. No database is used.
@@ -80,6 +83,11 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 
+    /// Also write the report as a self-contained Markdown file for the change ticket (no legacy
+    /// prompt or response text).
+    #[arg(long, value_name = "FILE")]
+    pub report_md: Option<PathBuf>,
+
     /// Write every rejected record to FILE as CSV (file, line, column, field, reason; never the
     /// record's text).
     #[arg(long, value_name = "FILE")]
@@ -96,4 +104,30 @@ pub struct ImportArgs {
     /// IANA time zone in which naive legacy timestamps (no Z or offset) are read, e.g. Asia/Kolkata.
     #[arg(long, value_name = "TZ", default_value = "UTC")]
     pub legacy_timezone: String,
+}
+
+/// Options of `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Compare every imported row with its source record, not a sample (reads every source file
+    /// in full).
+    #[arg(long, conflicts_with = "sample")]
+    pub full: bool,
+
+    /// How many imported rows (chosen at random) to compare with their source records.
+    #[arg(long, value_name = "N", default_value_t = crate::verify::DEFAULT_SAMPLE)]
+    pub sample: u64,
+
+    /// Directory against which relative source paths recorded by the import are resolved (the
+    /// directory the import ran in). Default: the current directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub source_root: PathBuf,
+
+    /// Also write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Also write the report as a self-contained Markdown file for the change ticket.
+    #[arg(long, value_name = "FILE")]
+    pub report_md: Option<PathBuf>,
 }

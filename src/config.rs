@@ -1,6 +1,6 @@
 //! Validated configuration: command-line arguments checked and resolved before any I/O happens.
 
-use crate::cli::{Cli, Command, ImportArgs};
+use crate::cli::{Cli, Command, ImportArgs, VerifyArgs};
 use crate::error::{Error, Result};
 use chrono_tz::Tz;
 use std::path::PathBuf;
@@ -20,10 +20,19 @@ pub struct ImportConfig {
     pub paths: Vec<PathBuf>,
     pub dry_run: bool,
     pub report_json: Option<PathBuf>,
+    pub report_md: Option<PathBuf>,
     pub rejects_csv: Option<PathBuf>,
     pub jobs: usize,
     pub max_rejects: Option<u64>,
     pub legacy_tz: Tz,
+}
+
+/// A validated `verify`.
+#[derive(Debug, Clone)]
+pub struct VerifyConfig {
+    pub checks: crate::verify::Options,
+    pub report_json: Option<PathBuf>,
+    pub report_md: Option<PathBuf>,
 }
 
 /// What to run.
@@ -32,6 +41,7 @@ pub enum Task {
     Init,
     Import(ImportConfig),
     Generate { out: PathBuf, rows: u64, seed: u64 },
+    Verify(VerifyConfig),
 }
 
 /// Everything `lib::run` needs.
@@ -60,6 +70,7 @@ impl Config {
                 rows: args.rows,
                 seed: args.seed,
             },
+            Command::Verify(args) => Task::Verify(verify_config(args)),
         };
         Ok(Self {
             database,
@@ -85,9 +96,21 @@ fn import_config(args: ImportArgs) -> Result<ImportConfig> {
         paths: args.paths,
         dry_run: args.dry_run,
         report_json: args.report,
+        report_md: args.report_md,
         rejects_csv: args.rejects,
         jobs,
         max_rejects: args.max_rejects,
         legacy_tz,
     })
+}
+
+fn verify_config(args: VerifyArgs) -> VerifyConfig {
+    VerifyConfig {
+        checks: crate::verify::Options {
+            sample: (!args.full).then_some(args.sample),
+            source_root: args.source_root,
+        },
+        report_json: args.report,
+        report_md: args.report_md,
+    }
 }

@@ -22,7 +22,7 @@ pub mod transform;
 pub mod verify;
 
 use chrono::Utc;
-use config::{Config, Database, ImportConfig, Task};
+use config::{Config, Database, ImportConfig, Task, VerifyConfig};
 use deadpool_postgres::Pool;
 use error::{Error, Result};
 use read::FileSummary;
@@ -44,6 +44,10 @@ pub enum Output {
         outcome: Outcome,
     },
     Generated(generate::Generated),
+    /// `verify` ran; the report's checks say whether the database passed.
+    Verified {
+        report: Box<Report>,
+    },
 }
 
 /// Runs the configured command.
@@ -71,7 +75,55 @@ pub async fn run(config: Config) -> Result<Output> {
             import(&url, import_config, config.quiet).await
         }
         Task::Generate { .. } => unreachable!("handled above without a database"),
+        Task::Verify(verify_config) => verify(&url, verify_config).await,
     }
+}
+
+/// The verify pipeline: every check on the whole database, in one read-only snapshot → report.
+async fn verify(url: &str, config: &VerifyConfig) -> Result<Output> {
+    let started = Instant::now();
+    let mut report = Report::new(Mode::Verify, db::redacted(url), "n/a".to_owned());
+    let pool = db::pool(url, 1)?;
+    let mut client = pool.get().await?;
+    db::migrate::ensure_current(&client).await?;
+    report.checks = verify::database_checks(&mut client, &config.checks).await?;
+    report::collect::table_rows(&**client, &mut report).await?;
+    report.outcome = Some(
+        if report.checks_ok() {
+            "passed"
+        } else {
+            "failed"
+        }
+        .to_owned(),
+    );
+    report.timings.total = started.elapsed().as_secs_f64();
+    write_reports(
+        &report,
+        config.report_json.as_deref(),
+        config.report_md.as_deref(),
+    )?;
+    Ok(Output::Verified {
+        report: Box::new(report),
+    })
+}
+
+/// Writes the JSON and Markdown renderings asked for.
+fn write_reports(
+    report: &Report,
+    json: Option<&std::path::Path>,
+    markdown: Option<&std::path::Path>,
+) -> Result<()> {
+    let failed = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Output { path, source }
+    };
+    if let Some(path) = json {
+        report.write_json(path).map_err(failed(path))?;
+    }
+    if let Some(path) = markdown {
+        report.write_markdown(path).map_err(failed(path))?;
+    }
+    Ok(())
 }
 
 /// Applies pending migrations.
@@ -131,12 +183,16 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
         })?;
     }
     report.timings.total = started.elapsed().as_secs_f64();
-    if let Some(path) = &config.report_json {
-        report.write_json(path).map_err(|source| Error::Output {
-            path: path.clone(),
-            source,
-        })?;
-    }
+    report.outcome = Some(match &outcome {
+        Outcome::Committed => "committed".to_owned(),
+        Outcome::DryRun => "dry run: rolled back, production tables unchanged".to_owned(),
+        Outcome::RolledBack(why) => format!("rolled back: {why}; nothing was committed"),
+    });
+    write_reports(
+        &report,
+        config.report_json.as_deref(),
+        config.report_md.as_deref(),
+    )?;
     Ok(Output::Imported {
         report: Box::new(report),
         outcome,

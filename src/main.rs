@@ -63,6 +63,16 @@ fn main() -> ExitCode {
             print_out(&text);
             ExitCode::SUCCESS
         }
+        Ok(Output::Verified { report }) => {
+            print_out(&report.to_text());
+            let failed = report.failed_checks();
+            if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("error: {failed} integrity check(s) failed");
+                ExitCode::from(1)
+            }
+        }
         Err(e) => {
             let code = e.exit_code();
             eprintln!("error: {:#}", anyhow::Error::new(e));

@@ -121,19 +121,88 @@ pub const INFO_CHECKS: &[(&str, &str)] = &[(
     include_str!("../sql/verify/legacy_aggregates.sql"),
 )];
 
-/// Integrity checks run inside the import transaction, before it commits: (name, query returning
-/// `ok boolean, detail text`).
-pub const IMPORT_CHECKS: &[(&str, &str)] = &[
-    (
-        "new_rows_landed",
-        include_str!("../sql/verify/new_rows_landed.sql"),
-    ),
-    (
-        "prompt_hash_matches_postgres",
-        include_str!("../sql/verify/prompt_hashes.sql"),
-    ),
-    (
-        "prompt_hash_unique",
-        include_str!("../sql/verify/prompt_hash_unique.sql"),
-    ),
+/// An integrity check written as one query returning `(ok boolean, detail text)`.
+pub struct CheckQuery {
+    /// The check's name in the report.
+    pub name: &'static str,
+    /// Whether the query takes `$1`: the import to check, or NULL for the whole database. Checks of
+    /// small tables read them whole and take no parameter.
+    pub scoped: bool,
+    pub sql: &'static str,
+}
+
+/// The SQL integrity checks, in report order. Both `verify` and every import run them (an import
+/// scoped to what it wrote, before it commits).
+pub const CHECKS: &[CheckQuery] = &[
+    CheckQuery {
+        name: "reconciliation",
+        scoped: true,
+        sql: include_str!("../sql/verify/reconciliation.sql"),
+    },
+    CheckQuery {
+        name: "ledger_rows_exist",
+        scoped: true,
+        sql: include_str!("../sql/verify/ledger_rows_exist.sql"),
+    },
+    CheckQuery {
+        name: "prompt_hash_matches_postgres",
+        scoped: true,
+        sql: include_str!("../sql/verify/prompt_hashes.sql"),
+    },
+    CheckQuery {
+        name: "prompt_hash_unique",
+        scoped: true,
+        sql: include_str!("../sql/verify/prompt_hash_unique.sql"),
+    },
+    CheckQuery {
+        name: "no_orphans",
+        scoped: true,
+        sql: include_str!("../sql/verify/orphans.sql"),
+    },
+    CheckQuery {
+        name: "run_counters",
+        scoped: true,
+        sql: include_str!("../sql/verify/run_counters.sql"),
+    },
+    CheckQuery {
+        name: "cost_arithmetic",
+        scoped: true,
+        sql: include_str!("../sql/verify/cost_arithmetic.sql"),
+    },
+    CheckQuery {
+        name: "aggregates_match_recomputation",
+        scoped: true,
+        sql: include_str!("../sql/verify/aggregates.sql"),
+    },
+    CheckQuery {
+        name: "pricing_history",
+        scoped: false,
+        sql: include_str!("../sql/verify/pricing_history.sql"),
+    },
+    CheckQuery {
+        name: "views_match_base_tables",
+        scoped: false,
+        sql: include_str!("../sql/verify/views.sql"),
+    },
 ];
+
+/// Report details collected inside the import transaction (they read its temp tables).
+pub mod report {
+    /// Duplicates grouped by file and what they duplicate.
+    pub const DUPLICATE_GROUPS: &str = include_str!("../sql/report/duplicate_groups.sql");
+    /// Placeholder prompts created and rows linked to them (`$1` = how many to list).
+    pub const PLACEHOLDERS: &str = include_str!("../sql/report/placeholders.sql");
+    /// Models, providers and runs created.
+    pub const CREATED: &str = include_str!("../sql/report/created.sql");
+    /// Rows whose naive timestamps were read in the legacy time zone (`$1` = lines to list).
+    pub const NAIVE_TIMESTAMPS: &str = include_str!("../sql/report/naive_timestamps.sql");
+    /// Rows per production table (verify).
+    pub const TABLE_ROWS: &str = include_str!("../sql/report/table_rows.sql");
+}
+
+/// Refreshes the planner statistics of the tables an import writes, inside its transaction.
+pub const ANALYZE_FOR_CHECKS: &str = include_str!("../sql/verify/analyze.sql");
+/// Text fidelity: the source files to re-read (`$1` = import or NULL).
+pub const FIDELITY_FILES: &str = include_str!("../sql/verify/fidelity_files.sql");
+/// Text fidelity: the stored rows of one file to compare, in line order.
+pub const FIDELITY_ROWS: &str = include_str!("../sql/verify/fidelity_rows.sql");

@@ -30,7 +30,7 @@ fn spawn_import(db: &TestDb, input: &Input) -> Child {
         .env_remove("DATABASE_URL")
         .args(["--database-url", &db.url, "import", "--quiet"])
         .arg(&input.path)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
@@ -40,8 +40,9 @@ fn run_import(db: &TestDb, input: &Input) {
     let out = spawn_import(db, input).wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
     );
 }
 

@@ -640,6 +640,35 @@ impl<R: Read> RawMetricsReader<R> {
     }
 }
 
+/// Opens a raw-metrics file again to read its records one by one, exactly as the import read it
+/// (verify's text fidelity compares them with the database). `Ok(None)` when the file's header is no
+/// longer a raw-metrics header.
+pub fn reopen(
+    path: &std::path::Path,
+    display: &str,
+    legacy_tz: Tz,
+) -> Result<Option<RawMetricsReader<std::fs::File>>, crate::error::InputError> {
+    use crate::error::InputError;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(header) = super::sniff(path, name)?.1 else {
+        return Ok(None);
+    };
+    let handle = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
+    let mut csv = super::csv_reader(handle);
+    let mut header_record = csv::ByteRecord::new();
+    csv.read_byte_record(&mut header_record)
+        .map_err(|e| InputError::Csv {
+            path: path.to_path_buf(),
+            message: csv_error_kind(&e),
+        })?;
+    Ok(Some(RawMetricsReader::new(
+        csv,
+        header,
+        display.to_owned(),
+        legacy_tz,
+    )))
+}
+
 fn too_long_target(c: Column) -> &'static str {
     match c {
         Column::RunId => "evaluation_runs.run_id VARCHAR(50)",

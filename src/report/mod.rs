@@ -1,13 +1,22 @@
-//! ⑤ Report: the one structure every run produces (DECISIONS.md: "The report"), its renderings as
-//! aligned text for the terminal and JSON for machines, the rejects CSV, and the progress bars. The
-//! only module that writes to the terminal.
+//! ⑤ Report: the one structure every run produces (DECISIONS.md: "The report") and its three
+//! renderings: aligned text for the terminal (`text.rs`), JSON for machines (`--report`, the keys of
+//! DECISIONS.md are a contract), and a self-contained Markdown file for the change ticket
+//! (`--report-md`, `markdown.rs`). Also the rejects CSV and the progress bars. The only module that
+//! writes to the terminal. No rendering carries legacy prompt or response text: the structure holds
+//! none (files, lines, columns, counts, names of models and runs).
 
+pub mod collect;
+pub mod groups;
+mod layout;
+mod markdown;
 pub mod progress;
+mod text;
+
+pub use groups::{Location, RejectGroup};
 
 use crate::read::{FileSummary, Kind, Reject};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
@@ -88,9 +97,103 @@ pub struct Check {
     pub name: String,
     pub ok: bool,
     pub detail: String,
-    /// Whether a failure rolls the import back. Informational checks (legacy aggregate files agree
-    /// with the recomputation) report differences the legacy data is known to have.
+    /// True when the check had nothing it could look at (no legacy aggregate file, every source file
+    /// gone); `ok` is then true and `detail` says why.
+    pub skipped: bool,
+    /// Wall time the check took (the two source-fidelity checks share one pass and one time).
+    pub seconds: f64,
+    /// Whether a failure rolls the import back and fails `verify`. Informational checks (legacy
+    /// aggregate files agree with the recomputation) report differences the legacy data is known to
+    /// have, without blocking.
     pub blocking: bool,
+}
+
+impl Check {
+    /// A check that ran.
+    pub fn new(name: &str, ok: bool, detail: String) -> Self {
+        Self {
+            name: name.to_owned(),
+            ok,
+            detail,
+            skipped: false,
+            seconds: 0.0,
+            blocking: true,
+        }
+    }
+
+    /// A check whose failure is reported but blocks nothing.
+    pub fn informational(name: &str, ok: bool, detail: String) -> Self {
+        Self {
+            blocking: false,
+            ..Self::new(name, ok, detail)
+        }
+    }
+
+    /// A check that had nothing to look at.
+    pub fn skipped(name: &str, detail: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            ok: true,
+            detail: detail.to_owned(),
+            skipped: true,
+            seconds: 0.0,
+            blocking: true,
+        }
+    }
+}
+
+/// Duplicates of one file that repeat rows of one other file (of this import or an earlier one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateGroup {
+    pub file: String,
+    pub of_file: String,
+    pub of_import: Option<i64>,
+    pub count: u64,
+}
+
+/// A placeholder prompt: one per (run, legacy prompt_id) whose rows carry no prompt text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PlaceholderRef {
+    pub run_id: Option<String>,
+    pub legacy_prompt_id: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<u64>,
+}
+
+/// Placeholder prompts the import creates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Placeholders {
+    pub created: u64,
+    /// New rows that link to a placeholder (new or earlier).
+    pub rows_linked: u64,
+    pub first: Vec<PlaceholderRef>,
+}
+
+/// A model the import creates from data alone (no models.yaml names it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct CreatedModel {
+    pub name: String,
+    pub provider: String,
+    pub bedrock_model_id: Option<String>,
+    pub is_master: bool,
+    /// Where it was first seen.
+    pub file: Option<String>,
+    pub line: Option<u64>,
+}
+
+/// Rows of one file whose timestamps had no zone and were read in `--legacy-timezone`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NaiveFile {
+    pub file: String,
+    pub rows: u64,
+    pub first_lines: Vec<u64>,
+}
+
+/// The time-zone assumptions of the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NaiveTimestamps {
+    pub rows: u64,
+    pub files: Vec<NaiveFile>,
 }
 
 /// Wall time of each phase, in seconds.
@@ -105,6 +208,12 @@ pub struct Timings {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub mode: Mode,
+    pub tool_version: String,
+    /// When the run started (UTC, RFC 3339).
+    pub generated_at: String,
+    /// How the run ended: `committed`, `dry-run (rolled back)`, `rolled back: <why>`, `passed`,
+    /// `failed`. Set when the run is over.
+    pub outcome: Option<String>,
     /// Where the data went, without credentials.
     pub database: String,
     pub import_id: Option<i64>,
@@ -115,11 +224,24 @@ pub struct Report {
     pub accounted: Accounted,
     pub rejects: Vec<Reject>,
     pub rejects_total: u64,
+    /// Every reject, grouped by field and reason.
+    pub reject_groups: Vec<RejectGroup>,
     pub duplicates: Vec<Duplicate>,
     pub duplicates_total: u64,
+    /// Every duplicate, grouped by its file and the file it repeats.
+    pub duplicate_groups: Vec<DuplicateGroup>,
+    pub placeholders: Placeholders,
+    pub models_created: Vec<CreatedModel>,
+    pub providers_created: Vec<String>,
+    /// New runs by origin (`cli`, `dashboard`, `cloudwatch`, `custom`, `none`).
+    pub runs_created: BTreeMap<String, u64>,
+    pub naive_timestamps: NaiveTimestamps,
     /// Rows imported with a tie-break decision (row shape or backslashes), for the reviewer.
     pub ambiguous_rows: u64,
     pub checks: Vec<Check>,
+    /// `verify` only: rows in each production table.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub table_rows: BTreeMap<String, u64>,
     pub timings: Timings,
     /// Every record the transform rejected, for `--rejects` (the readers' are in the summaries).
     #[serde(skip)]
@@ -151,6 +273,9 @@ impl Report {
     pub fn new(mode: Mode, database: String, legacy_timezone: String) -> Self {
         Self {
             mode,
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            outcome: None,
             database,
             import_id: None,
             legacy_timezone,
@@ -163,26 +288,39 @@ impl Report {
             accounted: Accounted::default(),
             rejects: Vec::new(),
             rejects_total: 0,
+            reject_groups: Vec::new(),
             duplicates: Vec::new(),
             duplicates_total: 0,
+            duplicate_groups: Vec::new(),
+            placeholders: Placeholders::default(),
+            models_created: Vec::new(),
+            providers_created: Vec::new(),
+            runs_created: BTreeMap::new(),
+            naive_timestamps: NaiveTimestamps::default(),
             ambiguous_rows: 0,
             checks: Vec::new(),
+            table_rows: BTreeMap::new(),
             timings: Timings::default(),
             transform_rejects: Vec::new(),
         }
     }
 
-    /// Adds the files of the run: those read, with their records and rejects, and those skipped as
-    /// already imported, whose records count as the duplicates (or rejects) they were last time.
+    /// Adds the files read, their records and rejects.
     pub fn add_files(&mut self, summaries: &[FileSummary]) {
         for s in summaries {
+            // A file skipped as already imported counts its records as the duplicates (or rejects)
+            // they were when its bytes were read.
             let (rejected, duplicate, status) = match s.already_imported {
                 Some(known) => (
                     known.rejected,
                     s.records.saturating_sub(known.rejected),
                     FileStatus::AlreadyImported,
                 ),
-                None => (s.rejects.len() as u64, 0, FileStatus::New),
+                None => (
+                    u64::try_from(s.rejects.len()).unwrap_or(u64::MAX),
+                    0,
+                    FileStatus::New,
+                ),
             };
             self.source_records += s.records;
             self.accounted.rejected += rejected;
@@ -206,11 +344,12 @@ impl Report {
                 rejected,
             });
         }
+        self.reject_groups = groups::group(summaries.iter().flat_map(|s| &s.rejects));
     }
 
     /// Adds a record the transform rejected (a user conflict) to its file, its table and the totals.
-    pub fn add_transform_reject(&mut self, file_no: usize, reject: Reject, table: &str) {
-        if let Some(f) = self.files.get_mut(file_no) {
+    pub fn add_transform_reject(&mut self, file_no: i32, reject: Reject, table: &str) {
+        if let Some(f) = self.files.iter_mut().find(|f| f.file_no == file_no) {
             f.rejected += 1;
         }
         self.tables.entry(table.to_owned()).or_default().rejected += 1;
@@ -224,7 +363,7 @@ impl Report {
 
     /// Whether every blocking check passed.
     pub fn checks_ok(&self) -> bool {
-        self.checks.iter().all(|c| c.ok || !c.blocking)
+        self.failed_checks() == 0
     }
 
     /// Writes the JSON rendering to `path`.
@@ -236,133 +375,14 @@ impl Report {
         out.flush()
     }
 
-    /// The readable summary: aligned tables of files, tables, accounting, rejects and checks. Names
-    /// files, lines, columns and counts only, never legacy text.
-    pub fn to_text(&self) -> String {
-        let mut s = String::new();
-        let mode = match self.mode {
-            Mode::Import => "import",
-            Mode::DryRun => "dry run (nothing was changed)",
-            Mode::Verify => "verify",
-        };
-        let _ = writeln!(s, "bellatrix-migrate {mode}");
-        let _ = writeln!(s, "database: {}", self.database);
-        if let Some(id) = self.import_id {
-            let _ = writeln!(s, "import id: {id}");
-        }
-        let _ = writeln!(s, "naive timestamps read in: {}", self.legacy_timezone);
-        if !self.files.is_empty() {
-            let width = self
-                .files
-                .iter()
-                .map(|f| f.path.len())
-                .max()
-                .unwrap_or(4)
-                .max(4);
-            let _ = writeln!(s, "\nfiles");
-            let _ = writeln!(
-                s,
-                "  {:<width$}  {:<18}  {:<24}  {:>8}  {:>8}  {:>9}  {:>8}  status",
-                "path", "kind", "variant", "records", "inserted", "duplicate", "rejected"
-            );
-            for f in &self.files {
-                let kind = f.kind.name();
-                let status = match f.status {
-                    FileStatus::New => "new",
-                    FileStatus::AlreadyImported => "already-imported",
-                };
-                let _ = writeln!(
-                    s,
-                    "  {:<width$}  {:<18}  {:<24}  {:>8}  {:>8}  {:>9}  {:>8}  {status}",
-                    f.path,
-                    kind,
-                    f.variant.as_deref().unwrap_or("-"),
-                    f.records,
-                    f.inserted,
-                    f.duplicate,
-                    f.rejected
-                );
-            }
-        }
-        let _ = writeln!(s, "\ntables");
-        let _ = writeln!(
-            s,
-            "  {:<26}  {:>8}  {:>9}  {:>8}  {:>7}",
-            "table", "inserted", "duplicate", "rejected", "updated"
-        );
-        for (name, c) in &self.tables {
-            let _ = writeln!(
-                s,
-                "  {:<26}  {:>8}  {:>9}  {:>8}  {:>7}",
-                name, c.inserted, c.duplicate, c.rejected, c.updated
-            );
-        }
-        let a = &self.accounted;
-        let _ = writeln!(
-            s,
-            "\nsource records: {}  = inserted {} + duplicate {} + rejected {}{}",
-            self.source_records,
-            a.inserted,
-            a.duplicate,
-            a.rejected,
-            if a.total() == self.source_records {
-                ""
-            } else {
-                "  (DOES NOT RECONCILE)"
-            }
-        );
-        if self.ambiguous_rows > 0 {
-            let _ = writeln!(s, "rows imported with a tie-break (metadata.shape_ambiguous or backslash_ambiguous): {}", self.ambiguous_rows);
-        }
-        if self.rejects_total > 0 {
-            let _ = writeln!(s, "\nrejected records ({})", self.rejects_total);
-            for r in self.rejects.iter().take(20) {
-                let column = match (&r.column, &r.field) {
-                    (Some(c), Some(f)) => format!(" column {c} ({f})"),
-                    (Some(c), None) => format!(" column {c}"),
-                    _ => String::new(),
-                };
-                let _ = writeln!(s, "  {}:{}{}: {}", r.file, r.line, column, r.reason);
-            }
-            if self.rejects_total > 20 {
-                let _ = writeln!(
-                    s,
-                    "  … {} more (see --report or --rejects)",
-                    self.rejects_total - 20
-                );
-            }
-        }
-        if self.duplicates_total > 0 {
-            let _ = writeln!(s, "\nduplicate records ({})", self.duplicates_total);
-            for d in self.duplicates.iter().take(10) {
-                let of = match d.of_import {
-                    Some(id) => format!("{}:{} (import {id})", d.of_file, d.of_line),
-                    None => format!("{}:{}", d.of_file, d.of_line),
-                };
-                let _ = writeln!(s, "  {}:{} duplicates {of}", d.file, d.line);
-            }
-            if self.duplicates_total > 10 {
-                let _ = writeln!(s, "  … {} more (see --report)", self.duplicates_total - 10);
-            }
-        }
-        if !self.checks.is_empty() {
-            let _ = writeln!(s, "\nchecks");
-            for c in &self.checks {
-                let state = match (c.ok, c.blocking) {
-                    (true, _) => "ok",
-                    (false, true) => "FAILED",
-                    (false, false) => "differs",
-                };
-                let _ = writeln!(s, "  [{state}] {}: {}", c.name, c.detail);
-            }
-        }
-        let t = &self.timings;
-        let _ = writeln!(
-            s,
-            "\ntime: read+stage {:.2}s, transform {:.2}s, total {:.2}s",
-            t.read_and_stage, t.transform, t.total
-        );
-        s
+    /// Writes the Markdown rendering to `path`.
+    pub fn write_markdown(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::write(path, self.to_markdown())
+    }
+
+    /// How many checks failed.
+    pub fn failed_checks(&self) -> usize {
+        self.checks.iter().filter(|c| !c.ok && c.blocking).count()
     }
 }
 

@@ -267,10 +267,26 @@ fn row_metadata(file: &str, row: &RawRow, origin: &str) -> Value {
     {
         m.insert("response_truncated".into(), json!(true));
     }
+    if source_cost_mismatch(row) {
+        m.insert("source_cost_mismatch".into(), json!(true));
+    }
     if row.json_valid == Some(false) && row.evaluated_at >= json_valid_collapse_start() {
         m.insert("json_valid_null_collapsed".into(), json!("possible"));
     }
     Value::Object(m)
+}
+
+/// Whether the source record's own cost_usd_total differs from its input + output (beyond the 6th
+/// place the writer rounded each to), where a part was given. Kept as written and marked, so the
+/// cost-arithmetic check tells an inconsistency of the legacy file from one the migration made.
+fn source_cost_mismatch(row: &RawRow) -> bool {
+    if row.cost_usd_input.is_zero() && row.cost_usd_output.is_zero() {
+        return false;
+    }
+    row.cost_usd_input
+        .checked_add(row.cost_usd_output)
+        .and_then(|parts| row.cost_usd_total.checked_sub(parts))
+        .is_none_or(|gap| gap.abs() > Decimal::new(1, 6))
 }
 
 /// Logger v06 (2025-11-06 →) wrote NULL `json_valid` as False, so False may stand for "n/a".

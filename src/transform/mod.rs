@@ -66,6 +66,7 @@ pub async fn run(
     }
     bar.finish_and_clear();
     collect_counts(&tx, report).await?;
+    crate::report::collect::details(&tx, report).await?;
     report
         .checks
         .extend(verify::import_checks(&tx, report).await?);
@@ -158,7 +159,7 @@ async fn collect_counts(tx: &Transaction<'_>, report: &mut Report) -> Result<()>
         .await
         .map_err(Error::db("listing transform rejects"))?
     {
-        let file_no = usize::try_from(row.get::<_, i32>(0)).unwrap_or(usize::MAX);
+        let file_no: i32 = row.get(0);
         let reject = Reject {
             file: row.get(1),
             line: u64::try_from(row.get::<_, i64>(2)).unwrap_or(0),

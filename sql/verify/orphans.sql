@@ -1,0 +1,87 @@
+-- no_orphans: every foreign key of the 13 production tables resolves. The schema's constraints
+-- normally guarantee it; this proves it for a database whose constraints were missing, disabled
+-- (session_replication_role = replica, as bulk tools do) or never created by a legacy setup.
+-- $1: the import to check (its metric rows; the small tables are always checked whole), or NULL for
+-- every row.
+WITH scope AS NOT MATERIALIZED (
+    SELECT target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
+), em AS (
+    SELECT x.* FROM evaluation_metrics x WHERE $1::bigint IS NULL OR x.id IN (SELECT target_id FROM scope)
+), mm AS (
+    SELECT x.* FROM master_model_evaluations x WHERE $1::bigint IS NULL OR x.id IN (SELECT target_id FROM scope)
+), orphans AS (
+    SELECT 'evaluation_metrics.run_id' AS fk, em.id, em.metadata FROM em
+    WHERE NOT EXISTS (SELECT 1 FROM evaluation_runs r WHERE r.id = em.run_id)
+    UNION ALL
+    SELECT 'evaluation_metrics.model_id', em.id, em.metadata FROM em
+    WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.id = em.model_id)
+    UNION ALL
+    SELECT 'evaluation_metrics.prompt_id', em.id, em.metadata FROM em
+    WHERE NOT EXISTS (SELECT 1 FROM prompts p WHERE p.id = em.prompt_id)
+    UNION ALL
+    SELECT 'evaluation_metrics.user_id', em.id, em.metadata FROM em
+    WHERE em.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = em.user_id)
+    UNION ALL
+    SELECT 'master_model_evaluations.run_id', mm.id, mm.metadata FROM mm
+    WHERE mm.run_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM evaluation_runs r WHERE r.id = mm.run_id)
+    UNION ALL
+    SELECT 'master_model_evaluations.model_id', mm.id, mm.metadata FROM mm
+    WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.id = mm.model_id)
+    UNION ALL
+    SELECT 'master_model_evaluations.prompt_id', mm.id, mm.metadata FROM mm
+    WHERE NOT EXISTS (SELECT 1 FROM prompts p WHERE p.id = mm.prompt_id)
+    UNION ALL
+    SELECT 'master_model_evaluations.user_id', mm.id, mm.metadata FROM mm
+    WHERE mm.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = mm.user_id)
+    UNION ALL
+    SELECT 'model_aggregated_metrics.run_id', a.id, NULL FROM model_aggregated_metrics a
+    WHERE NOT EXISTS (SELECT 1 FROM evaluation_runs r WHERE r.id = a.run_id)
+    UNION ALL
+    SELECT 'model_aggregated_metrics.model_id', a.id, NULL FROM model_aggregated_metrics a
+    WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.id = a.model_id)
+    UNION ALL
+    SELECT 'models.provider_id', m.id, m.metadata FROM models m
+    WHERE NOT EXISTS (SELECT 1 FROM model_providers p WHERE p.id = m.provider_id)
+    UNION ALL
+    SELECT 'model_pricing.model_id', x.id, NULL FROM model_pricing x
+    WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.id = x.model_id)
+    UNION ALL
+    SELECT 'model_generation_params.model_id', x.id, NULL FROM model_generation_params x
+    WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.id = x.model_id)
+    UNION ALL
+    SELECT 'prompts.user_id', p.id, p.metadata FROM prompts p
+    WHERE p.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id)
+    UNION ALL
+    SELECT 'evaluation_runs.user_id', r.id, r.metadata FROM evaluation_runs r
+    WHERE r.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
+    UNION ALL
+    SELECT 'similarity_scores.' || c.col, s.id, NULL
+    FROM similarity_scores s
+    CROSS JOIN LATERAL (VALUES
+        ('run_id', s.run_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM evaluation_runs r WHERE r.id = s.run_id)),
+        ('prompt_id', NOT EXISTS (SELECT 1 FROM prompts p WHERE p.id = s.prompt_id)),
+        ('model_a_id', NOT EXISTS (SELECT 1 FROM models m WHERE m.id = s.model_a_id)),
+        ('model_b_id', NOT EXISTS (SELECT 1 FROM models m WHERE m.id = s.model_b_id)),
+        ('master_model_id', s.master_model_id IS NOT NULL
+                            AND NOT EXISTS (SELECT 1 FROM models m WHERE m.id = s.master_model_id))
+    ) AS c(col, broken)
+    WHERE c.broken
+    UNION ALL
+    SELECT 'cloudwatch_log_entries.user_id', c.id, c.metadata FROM cloudwatch_log_entries c
+    WHERE c.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.user_id)
+    UNION ALL
+    SELECT 'audit_log.user_id', l.id, NULL FROM audit_log l
+    WHERE l.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id)
+), numbered AS (
+    SELECT fk,
+           'id ' || id || COALESCE(' (' || (metadata #>> '{source,file}') || ':'
+                                   || (metadata #>> '{source,line}') || ')', '') AS place,
+           row_number() OVER (ORDER BY fk, id) AS rn
+    FROM orphans
+)
+SELECT count(*) = 0 AS ok,
+       CASE WHEN count(*) = 0 THEN 'every foreign key resolves'
+            ELSE count(*) || ' references point to no row: '
+                 || string_agg(fk || ' of ' || place, '; ' ORDER BY rn) FILTER (WHERE rn <= 10)
+       END AS detail
+FROM numbered;

@@ -1,0 +1,89 @@
+//! ⑤ Collects the report's account of what an import does beside inserting rows: duplicates grouped
+//! by what they repeat, placeholder prompts, models, providers and runs created, and the rows whose
+//! timestamps were read in the legacy time zone. Runs inside the import transaction (it reads the
+//! transform's temp tables), so a dry run reports exactly what the import would do.
+
+use super::{CreatedModel, DuplicateGroup, NaiveFile, PlaceholderRef, Report, LISTED_LIMIT};
+use crate::error::{Error, Result};
+use crate::sql;
+use std::collections::BTreeMap;
+use tokio_postgres::GenericClient;
+
+/// How many placeholders and naive-timestamp lines are listed (all are counted).
+const FIRST: usize = 20;
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// Fills the details of `report` from the import transaction.
+pub async fn details(client: &impl GenericClient, report: &mut Report) -> Result<()> {
+    report.duplicate_groups = client
+        .query(sql::report::DUPLICATE_GROUPS, &[])
+        .await
+        .map_err(Error::db("grouping duplicates"))?
+        .iter()
+        .map(|r| DuplicateGroup {
+            file: r.get(0),
+            of_file: r.get(1),
+            of_import: r.get(2),
+            count: count(r.get(3)),
+        })
+        .collect();
+
+    let first = i64::try_from(FIRST).unwrap_or(i64::MAX);
+    let row = client
+        .query_one(sql::report::PLACEHOLDERS, &[&first])
+        .await
+        .map_err(Error::db("counting placeholder prompts"))?;
+    report.placeholders.created = count(row.get(0));
+    report.placeholders.rows_linked = count(row.get(1));
+    report.placeholders.first =
+        serde_json::from_value::<Vec<PlaceholderRef>>(row.get(2)).map_err(json_error)?;
+
+    let created: serde_json::Value = client
+        .query_one(sql::report::CREATED, &[])
+        .await
+        .map_err(Error::db("listing what the import creates"))?
+        .get(0);
+    let mut models: Vec<CreatedModel> =
+        serde_json::from_value(created["models"].clone()).map_err(json_error)?;
+    models.truncate(LISTED_LIMIT);
+    report.models_created = models;
+    report.providers_created =
+        serde_json::from_value(created["providers"].clone()).map_err(json_error)?;
+    report.runs_created = serde_json::from_value::<BTreeMap<String, u64>>(created["runs"].clone())
+        .map_err(json_error)?;
+
+    let lines = i32::try_from(FIRST).unwrap_or(i32::MAX);
+    let files: Vec<NaiveFile> = client
+        .query(sql::report::NAIVE_TIMESTAMPS, &[&lines])
+        .await
+        .map_err(Error::db("counting naive timestamps"))?
+        .iter()
+        .map(|r| NaiveFile {
+            file: r.get(0),
+            rows: count(r.get(1)),
+            first_lines: r.get::<_, Vec<i64>>(2).into_iter().map(count).collect(),
+        })
+        .collect();
+    report.naive_timestamps.rows = files.iter().map(|f| f.rows).sum();
+    report.naive_timestamps.files = files;
+    Ok(())
+}
+
+/// Rows in each production table, for the verify report.
+pub async fn table_rows(client: &impl GenericClient, report: &mut Report) -> Result<()> {
+    for row in client
+        .query(sql::report::TABLE_ROWS, &[])
+        .await
+        .map_err(Error::db("counting rows per table"))?
+    {
+        report.table_rows.insert(row.get(0), count(row.get(1)));
+    }
+    Ok(())
+}
+
+fn json_error(e: serde_json::Error) -> Error {
+    Error::Task(format!("reading a report detail: {e}"))
+}

@@ -1,0 +1,404 @@
+//! ⑤ The report laid out once as headings, lines, bullets and tables, so the terminal and the
+//! Markdown renderings show the same content and differ only in how they draw it.
+
+use super::{FileStatus, Mode, Report};
+
+/// How many entries a listed section shows (the JSON report has them all, up to its limit).
+const SHOWN: usize = 20;
+
+/// One piece of the laid-out report.
+#[derive(Debug, Clone)]
+pub(crate) enum Block {
+    Heading(String),
+    Line(String),
+    Bullets(Vec<String>),
+    Table(Table),
+}
+
+/// A table whose columns from `numeric_from` on are numbers (right-aligned).
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+    pub numeric: Vec<usize>,
+}
+
+fn place(file: Option<&str>, line: Option<u64>) -> String {
+    match (file, line) {
+        (Some(f), Some(l)) => format!("{f}:{l}"),
+        (Some(f), None) => f.to_owned(),
+        _ => "-".to_owned(),
+    }
+}
+
+fn more(shown: usize, total: u64, what: &str) -> Option<Block> {
+    let shown = u64::try_from(shown).unwrap_or(u64::MAX);
+    (total > shown).then(|| {
+        Block::Line(format!(
+            "… {} more {what} (see the JSON report)",
+            total - shown
+        ))
+    })
+}
+
+/// Lays out `report`.
+pub(crate) fn blocks(report: &Report) -> Vec<Block> {
+    let mut out = Vec::new();
+    summary(report, &mut out);
+    files(report, &mut out);
+    tables(report, &mut out);
+    if report.mode != Mode::Verify {
+        created(report, &mut out);
+        time_zones(report, &mut out);
+        rejects(report, &mut out);
+        duplicates(report, &mut out);
+    }
+    checks(report, &mut out);
+    let t = &report.timings;
+    out.push(Block::Line(if report.mode == Mode::Verify {
+        format!("time: {:.2}s", t.total)
+    } else {
+        format!(
+            "time: read+stage {:.2}s, transform and checks {:.2}s, total {:.2}s",
+            t.read_and_stage, t.transform, t.total
+        )
+    }));
+    out
+}
+
+/// The words for a run's mode.
+pub(crate) fn mode_words(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Import => "import",
+        Mode::DryRun => "dry run (nothing was changed)",
+        Mode::Verify => "verify",
+    }
+}
+
+fn summary(report: &Report, out: &mut Vec<Block>) {
+    let mut lines = vec![format!("database: {}", report.database)];
+    if let Some(id) = report.import_id {
+        lines.push(format!("import id: {id}"));
+    }
+    if let Some(outcome) = &report.outcome {
+        lines.push(format!("outcome: {outcome}"));
+    }
+    lines.push(format!(
+        "started: {} (bellatrix-migrate {})",
+        report.generated_at, report.tool_version
+    ));
+    out.extend(lines.into_iter().map(Block::Line));
+}
+
+fn files(report: &Report, out: &mut Vec<Block>) {
+    if report.files.is_empty() {
+        return;
+    }
+    out.push(Block::Heading("files".into()));
+    let rows = report
+        .files
+        .iter()
+        .map(|f| {
+            vec![
+                f.path.clone(),
+                serde_json::to_value(f.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                f.variant.clone().unwrap_or_else(|| "-".into()),
+                f.records.to_string(),
+                f.inserted.to_string(),
+                f.duplicate.to_string(),
+                f.rejected.to_string(),
+                match f.status {
+                    FileStatus::New => "new".into(),
+                    FileStatus::AlreadyImported => "already-imported".into(),
+                },
+            ]
+        })
+        .collect();
+    out.push(Block::Table(Table {
+        header: vec![
+            "path",
+            "kind",
+            "variant",
+            "records",
+            "inserted",
+            "duplicate",
+            "rejected",
+            "status",
+        ],
+        rows,
+        numeric: vec![3, 4, 5, 6],
+    }));
+}
+
+fn tables(report: &Report, out: &mut Vec<Block>) {
+    out.push(Block::Heading("tables".into()));
+    if report.mode == Mode::Verify {
+        let rows = report
+            .table_rows
+            .iter()
+            .map(|(name, n)| vec![name.clone(), n.to_string()])
+            .collect();
+        out.push(Block::Table(Table {
+            header: vec!["table", "rows"],
+            rows,
+            numeric: vec![1],
+        }));
+        return;
+    }
+    let rows = report
+        .tables
+        .iter()
+        .map(|(name, c)| {
+            vec![
+                name.clone(),
+                c.inserted.to_string(),
+                c.duplicate.to_string(),
+                c.rejected.to_string(),
+                c.updated.to_string(),
+            ]
+        })
+        .collect();
+    out.push(Block::Table(Table {
+        header: vec!["table", "inserted", "duplicate", "rejected", "updated"],
+        rows,
+        numeric: vec![1, 2, 3, 4],
+    }));
+    let a = &report.accounted;
+    out.push(Block::Line(format!(
+        "source records: {}  = inserted {} + duplicate {} + rejected {}{}",
+        report.source_records,
+        a.inserted,
+        a.duplicate,
+        a.rejected,
+        if a.total() == report.source_records {
+            ""
+        } else {
+            "  (DOES NOT RECONCILE)"
+        }
+    )));
+    if report.ambiguous_rows > 0 {
+        out.push(Block::Line(format!(
+            "rows imported with a tie-break (metadata.shape_ambiguous or backslash_ambiguous): {}",
+            report.ambiguous_rows
+        )));
+    }
+}
+
+fn created(report: &Report, out: &mut Vec<Block>) {
+    out.push(Block::Heading("created beside rows".into()));
+    let runs = if report.runs_created.is_empty() {
+        "runs: none".to_owned()
+    } else {
+        let by_origin: Vec<String> = report
+            .runs_created
+            .iter()
+            .map(|(origin, n)| format!("{n} {origin}"))
+            .collect();
+        format!("runs: {}", by_origin.join(", "))
+    };
+    let providers = if report.providers_created.is_empty() {
+        "providers: none".to_owned()
+    } else {
+        format!("providers: {}", report.providers_created.join(", "))
+    };
+    let p = &report.placeholders;
+    let placeholders = format!(
+        "placeholder prompts (rows without prompt text, one per run and legacy prompt_id): {} created, {} new rows link to one",
+        p.created, p.rows_linked
+    );
+    out.push(Block::Bullets(vec![runs, providers, placeholders]));
+    if !p.first.is_empty() {
+        let rows = p
+            .first
+            .iter()
+            .take(SHOWN)
+            .map(|r| {
+                vec![
+                    r.run_id.clone().unwrap_or_else(|| "-".into()),
+                    r.legacy_prompt_id.clone().unwrap_or_else(|| "-".into()),
+                    place(r.file.as_deref(), r.line),
+                ]
+            })
+            .collect();
+        out.push(Block::Table(Table {
+            header: vec!["placeholder for run", "legacy prompt_id", "first seen"],
+            rows,
+            numeric: vec![],
+        }));
+        out.extend(more(p.first.len().min(SHOWN), p.created, "placeholders"));
+    }
+    if report.models_created.is_empty() {
+        out.push(Block::Line("models created from data alone: none".into()));
+    } else {
+        out.push(Block::Line(format!(
+            "models created from data alone ({}; inactive until models.yaml names them):",
+            report.models_created.len()
+        )));
+        let rows = report
+            .models_created
+            .iter()
+            .map(|m| {
+                vec![
+                    m.name.clone(),
+                    m.provider.clone(),
+                    m.bedrock_model_id.clone().unwrap_or_else(|| "-".into()),
+                    if m.is_master { "yes" } else { "no" }.into(),
+                    place(m.file.as_deref(), m.line),
+                ]
+            })
+            .collect();
+        out.push(Block::Table(Table {
+            header: vec!["model", "provider", "model id", "master", "first seen"],
+            rows,
+            numeric: vec![],
+        }));
+    }
+}
+
+fn time_zones(report: &Report, out: &mut Vec<Block>) {
+    out.push(Block::Heading("time zones".into()));
+    let n = &report.naive_timestamps;
+    out.push(Block::Bullets(vec![
+        "stored in UTC; timestamps with Z or an offset are taken as written".into(),
+        format!(
+            "timestamps without a zone are read in {} (--legacy-timezone): {} rows",
+            report.legacy_timezone, n.rows
+        ),
+        "error stubs that wrote local time tagged Z are kept as written (not corrected in this version)"
+            .into(),
+    ]));
+    if !n.files.is_empty() {
+        let rows = n
+            .files
+            .iter()
+            .map(|f| {
+                let lines: Vec<String> = f.first_lines.iter().map(u64::to_string).collect();
+                vec![f.file.clone(), f.rows.to_string(), lines.join(", ")]
+            })
+            .collect();
+        out.push(Block::Table(Table {
+            header: vec!["file", "naive rows", "first lines"],
+            rows,
+            numeric: vec![1],
+        }));
+    }
+}
+
+fn rejects(report: &Report, out: &mut Vec<Block>) {
+    if report.rejects_total == 0 {
+        return;
+    }
+    out.push(Block::Heading(format!(
+        "rejected records ({})",
+        report.rejects_total
+    )));
+    let rows = report
+        .reject_groups
+        .iter()
+        .take(SHOWN)
+        .map(|g| {
+            let first: Vec<String> = g
+                .first
+                .iter()
+                .map(|l| format!("{}:{}", l.file, l.line))
+                .collect();
+            vec![
+                g.count.to_string(),
+                g.field.clone().unwrap_or_else(|| "(record)".into()),
+                g.reason.clone(),
+                first.join(", "),
+            ]
+        })
+        .collect();
+    out.push(Block::Table(Table {
+        header: vec!["count", "field", "reason", "first at"],
+        rows,
+        numeric: vec![0],
+    }));
+    let groups = u64::try_from(report.reject_groups.len()).unwrap_or(u64::MAX);
+    out.extend(more(
+        report.reject_groups.len().min(SHOWN),
+        groups,
+        "reasons",
+    ));
+}
+
+fn duplicates(report: &Report, out: &mut Vec<Block>) {
+    if report.duplicates_total == 0 {
+        return;
+    }
+    out.push(Block::Heading(format!(
+        "duplicate records ({})",
+        report.duplicates_total
+    )));
+    let rows = report
+        .duplicate_groups
+        .iter()
+        .take(SHOWN)
+        .map(|g| {
+            let of = match g.of_import {
+                Some(id) => format!("{} (import {id})", g.of_file),
+                None => format!("{} (this import)", g.of_file),
+            };
+            vec![g.file.clone(), g.count.to_string(), of]
+        })
+        .collect();
+    out.push(Block::Table(Table {
+        header: vec!["file", "rows", "repeat rows of"],
+        rows,
+        numeric: vec![1],
+    }));
+    let groups = u64::try_from(report.duplicate_groups.len()).unwrap_or(u64::MAX);
+    out.extend(more(
+        report.duplicate_groups.len().min(SHOWN),
+        groups,
+        "groups",
+    ));
+    if let Some(d) = report.duplicates.first() {
+        out.push(Block::Line(format!(
+            "e.g. {}:{} repeats {}:{} (every pair is in the JSON report)",
+            d.file, d.line, d.of_file, d.of_line
+        )));
+    }
+}
+
+fn checks(report: &Report, out: &mut Vec<Block>) {
+    if report.checks.is_empty() {
+        return;
+    }
+    let failed = report.failed_checks();
+    out.push(Block::Heading(if failed == 0 {
+        format!("checks ({} passed)", report.checks.len())
+    } else {
+        format!("checks ({failed} of {} FAILED)", report.checks.len())
+    }));
+    let rows = report
+        .checks
+        .iter()
+        .map(|c| {
+            let result = if !c.ok && c.blocking {
+                "FAILED"
+            } else if !c.ok {
+                "differs"
+            } else if c.skipped {
+                "skipped"
+            } else {
+                "ok"
+            };
+            vec![
+                result.to_owned(),
+                c.name.clone(),
+                format!("{:.2}", c.seconds),
+                c.detail.clone(),
+            ]
+        })
+        .collect();
+    out.push(Block::Table(Table {
+        header: vec!["result", "check", "seconds", "detail"],
+        rows,
+        numeric: vec![2],
+    }));
+}

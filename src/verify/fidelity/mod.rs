@@ -1,0 +1,350 @@
+//! ④ Source fidelity: re-reads the source records of imported raw_metrics rows and compares them with
+//! what the database holds. Two checks come out of one pass: `text_fidelity` (response and error text
+//! equal the source, after the documented repairs, byte for byte) and `no_clipped_values` (latency and
+//! costs equal the source; every value at the limit of its DECIMAL type, which is what a silently
+//! clipped overflow would look like, is confirmed by its source).
+//!
+//! The ledger names each row's file and line. Rows are fetched per file in line order and the file is
+//! read once with the import's own reader, so a sample costs one sequential read per file, not one
+//! seek per row, and memory stays flat (a bounded channel between the row stream and the reader).
+//! A record is only compared when its natural key equals the ledger's: a file edited since the import
+//! is skipped, not failed; if the file's SHA-256 is still the one the import saw, a line that no longer
+//! yields its row is a failure (the ledger or the reader changed). Details name table, file and line,
+//! lengths and hash prefixes, never the text.
+
+mod tally;
+
+use super::Options;
+use crate::error::{Error, InputError, Result};
+use crate::read::raw_metrics::{self, Item};
+use crate::read::source::TrackingReader;
+use crate::report::Check;
+use crate::sql;
+use crate::stage::MetricRecord;
+use chrono_tz::Tz;
+use futures_util::{pin_mut, StreamExt};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use tally::{difference, Tally, NAMED};
+use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::{GenericClient, Row};
+use uuid::Uuid;
+
+/// Stored rows in flight between the database stream and the file reader.
+const IN_FLIGHT: usize = 256;
+
+/// Runs both checks over the rows of `import` (or every import).
+pub async fn check(
+    client: &impl GenericClient,
+    import: Option<i64>,
+    options: &Options,
+) -> Result<[Check; 2]> {
+    let sources = sources(client, import).await?;
+    let total: u64 = sources.iter().map(|s| s.rows).sum();
+    let at_limit: u64 = sources.iter().map(|s| s.at_limit).sum();
+    let sample = options.sample.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    let total_param = i64::try_from(total).unwrap_or(i64::MAX);
+    let mut tally = Tally::default();
+    for source in sources {
+        let path = resolve(&options.source_root, &source.file);
+        if !path.is_file() {
+            tally.skip(&source.file, source.rows, source.at_limit, "not found");
+            continue;
+        }
+        let Ok(tz) = source.tz.parse::<Tz>() else {
+            tally.skip(
+                &source.file,
+                source.rows,
+                source.at_limit,
+                "imported under an unknown time zone",
+            );
+            continue;
+        };
+        let (sender, receiver) = flume::bounded(IN_FLIGHT);
+        let (file, tz_name) = (source.file.clone(), source.tz.clone());
+        let worker =
+            tokio::task::spawn_blocking(move || compare_file(&path, &source, tz, &receiver));
+        let params: [&(dyn ToSql + Sync); 5] = [&import, &file, &tz_name, &sample, &total_param];
+        let stream = client
+            .query_raw(sql::FIDELITY_ROWS, params)
+            .await
+            .map_err(Error::db(format!("reading the stored rows of {file}")))?;
+        pin_mut!(stream);
+        while let Some(row) = stream.next().await {
+            let row = row.map_err(Error::db(format!("reading the stored rows of {file}")))?;
+            if sender.send_async(Stored::from_row(&row)?).await.is_err() {
+                break;
+            }
+        }
+        drop(sender);
+        let found = worker
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+            .map_err(Error::from)?;
+        tally.merge(found);
+    }
+    Ok(tally.into_checks(total, at_limit, options.sample))
+}
+
+/// The ledger's view of one source file, as read under one time zone.
+struct Source {
+    file: String,
+    tz: String,
+    /// The file's SHA-256 as each import that wrote rows from it saw it.
+    sha_at_import: HashMap<i64, Option<String>>,
+    rows: u64,
+    at_limit: u64,
+}
+
+async fn sources(client: &impl GenericClient, import: Option<i64>) -> Result<Vec<Source>> {
+    let mut by_file: BTreeMap<(String, String), Source> = BTreeMap::new();
+    for row in client
+        .query(sql::FIDELITY_FILES, &[&import])
+        .await
+        .map_err(Error::db("listing the source files to re-read"))?
+    {
+        let file: String = row.get(0);
+        let tz: String = row.get(2);
+        let source = by_file
+            .entry((file.clone(), tz.clone()))
+            .or_insert_with(|| Source {
+                file,
+                tz,
+                sha_at_import: HashMap::new(),
+                rows: 0,
+                at_limit: 0,
+            });
+        source.sha_at_import.insert(row.get(1), row.get(3));
+        source.rows += u64::try_from(row.get::<_, i64>(4)).unwrap_or(0);
+        source.at_limit += u64::try_from(row.get::<_, i64>(5)).unwrap_or(0);
+    }
+    Ok(by_file.into_values().collect())
+}
+
+/// A path of `metadata.source`: as given when absolute, else under the import's working directory.
+fn resolve(root: &Path, file: &str) -> PathBuf {
+    let path = Path::new(file);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        root.join(path)
+    }
+}
+
+/// One imported row as stored.
+struct Stored {
+    line: u64,
+    import_id: i64,
+    source_key: String,
+    table: String,
+    id: Uuid,
+    /// False when the ledger's row is gone (reported by `ledger_rows_exist`).
+    found: bool,
+    response: Option<String>,
+    error: Option<String>,
+    numbers: [(&'static str, Option<Decimal>); 4],
+    at_limit: bool,
+}
+
+impl Stored {
+    fn from_row(row: &Row) -> Result<Stored> {
+        let line: i64 = get(row, 0)?;
+        Ok(Stored {
+            line: u64::try_from(line).unwrap_or(0),
+            import_id: get(row, 1)?,
+            source_key: get(row, 2)?,
+            table: get(row, 3)?,
+            id: get(row, 4)?,
+            found: get(row, 5)?,
+            response: get(row, 6)?,
+            error: get(row, 7)?,
+            numbers: [
+                ("latency_ms", get(row, 8)?),
+                ("cost_usd_input", get(row, 9)?),
+                ("cost_usd_output", get(row, 10)?),
+                ("cost_usd_total", get(row, 11)?),
+            ],
+            at_limit: get(row, 12)?,
+        })
+    }
+
+    fn place(&self, file: &str) -> String {
+        format!("{} {}:{} (id {})", self.table, file, self.line, self.id)
+    }
+}
+
+fn get<'a, T: FromSql<'a>>(row: &'a Row, column: usize) -> Result<T> {
+    row.try_get(column)
+        .map_err(Error::db("reading a stored row to compare"))
+}
+
+/// Rows of one import that did not match their line: how many, how many held a value at a limit,
+/// and the first lines.
+#[derive(Debug, Default)]
+struct Unmatched {
+    rows: u64,
+    at_limit: u64,
+    lines: Vec<u64>,
+}
+
+/// Reads `path` once, comparing each stored row (arriving in line order) with the record at its line.
+fn compare_file(
+    path: &Path,
+    source: &Source,
+    tz: Tz,
+    rows: &flume::Receiver<Stored>,
+) -> Result<Tally, InputError> {
+    let mut tally = Tally::default();
+    let mut reader = raw_metrics::reopen(path, &source.file, tz)?;
+    let mut eof = reader.is_none();
+    let mut current: Option<Item> = None;
+    let mut unmatched: BTreeMap<i64, Unmatched> = BTreeMap::new();
+    for stored in rows.iter() {
+        if !stored.found {
+            continue;
+        }
+        while !eof
+            && current
+                .as_ref()
+                .is_none_or(|item| line_of(item) < stored.line)
+        {
+            current = reader
+                .as_mut()
+                .and_then(raw_metrics::RawMetricsReader::next_item);
+            eof = current.is_none();
+        }
+        let record = match &current {
+            Some(Item::Row(row)) if row.line == stored.line => {
+                Some(MetricRecord::from_raw(0, &source.file, row))
+                    .filter(|record| record.source_key == stored.source_key)
+            }
+            _ => None,
+        };
+        match record {
+            Some(record) => compare(&stored, &record, &source.file, &mut tally),
+            None => {
+                let entry = unmatched.entry(stored.import_id).or_default();
+                entry.rows += 1;
+                entry.at_limit += u64::from(stored.at_limit);
+                if entry.lines.len() < NAMED {
+                    entry.lines.push(stored.line);
+                }
+            }
+        }
+    }
+    if unmatched.is_empty() {
+        return Ok(tally);
+    }
+    let current_sha = match reader {
+        Some(reader) => sha256_of_rest(reader.into_source(), path)?,
+        None => sha256_of_rest(
+            TrackingReader::new(std::fs::File::open(path).map_err(|e| InputError::io(path, e))?),
+            path,
+        )?,
+    };
+    for (import_id, missed) in unmatched {
+        let unchanged = source
+            .sha_at_import
+            .get(&import_id)
+            .is_some_and(|sha| sha.as_deref() == Some(current_sha.as_str()));
+        if unchanged {
+            for line in &missed.lines {
+                tally.lost.add(|| {
+                    format!(
+                        "{}:{line} no longer yields the row import {import_id} recorded, though the file is unchanged",
+                        source.file
+                    )
+                });
+            }
+            tally.lost.count += missed.rows - u64::try_from(missed.lines.len()).unwrap_or(0);
+        } else {
+            tally.skipped.push(format!(
+                "{}: changed since import {import_id} ({} rows no longer at their line)",
+                source.file, missed.rows
+            ));
+            tally.skipped_rows += missed.rows;
+            tally.skipped_at_limit += missed.at_limit;
+        }
+    }
+    Ok(tally)
+}
+
+fn line_of(item: &Item) -> u64 {
+    match item {
+        Item::Row(row) => row.line,
+        Item::Reject(reject) => reject.line,
+    }
+}
+
+/// Reads what the reader has not consumed yet, so the tracker's hash covers the whole file.
+fn sha256_of_rest(
+    mut source: TrackingReader<std::fs::File>,
+    path: &Path,
+) -> Result<String, InputError> {
+    std::io::copy(&mut source, &mut std::io::sink()).map_err(|e| InputError::io(path, e))?;
+    Ok(source.finish().0)
+}
+
+/// Compares one stored row with the record read again from its source.
+fn compare(stored: &Stored, record: &MetricRecord, file: &str, tally: &mut Tally) {
+    tally.compared += 1;
+    // master_model_evaluations.response_text is NOT NULL: an empty response is stored as ''.
+    let source_response = if stored.table == "master_model_evaluations" {
+        Some(record.response_text.clone().unwrap_or_default())
+    } else {
+        record.response_text.clone()
+    };
+    for (column, kept, read) in [
+        ("response_text", &stored.response, &source_response),
+        ("error_message", &stored.error, &record.error_message),
+    ] {
+        if kept != read {
+            tally.text_differs.add(|| {
+                format!(
+                    "{}: {column} differs from the source ({})",
+                    stored.place(file),
+                    difference(kept.as_deref(), read.as_deref())
+                )
+            });
+        }
+    }
+    let read = [
+        record.latency_ms,
+        record.cost_usd_input,
+        record.cost_usd_output,
+        record.cost_usd_total,
+    ];
+    let mut numbers_equal = true;
+    for ((column, kept), read) in stored.numbers.iter().zip(read) {
+        if let Some(kept) = kept.filter(|kept| *kept != read) {
+            numbers_equal = false;
+            tally.numbers_differ.add(|| {
+                format!(
+                    "{}: {column} stored {kept}, source {read}",
+                    stored.place(file)
+                )
+            });
+        }
+    }
+    if stored.at_limit && numbers_equal {
+        tally.at_limit_confirmed += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_sources_resolve_under_the_root_and_absolute_ones_stay() {
+        assert_eq!(
+            resolve(Path::new("/data"), "drop/raw.csv"),
+            PathBuf::from("/data/drop/raw.csv")
+        );
+        assert_eq!(
+            resolve(Path::new("/data"), "/abs/raw.csv"),
+            PathBuf::from("/abs/raw.csv")
+        );
+    }
+}
