@@ -6,17 +6,19 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Why a field could not be read; the reader turns it into a `Reject` with file, line and column.
+/// A value that did not parse is never quoted (a shifted field may hold prompt or response text, which
+/// is PHI): the message gives its length. Values that parsed as numbers are shown.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {
-    #[error("{0:?} is not a boolean spelling the legacy writers used")]
+    #[error("a {}-character value is not a boolean spelling the legacy writers used", .0.chars().count())]
     NotBoolean(String),
-    #[error("{0:?} is not a number")]
+    #[error("a {}-character value is not a number", .0.chars().count())]
     NotNumber(String),
-    #[error("{0:?} is not a whole number")]
+    #[error("{0} is not a whole number")]
     NotInteger(String),
     #[error("{value} does not fit {target}")]
     OutOfRange { value: String, target: &'static str },
-    #[error("{0:?} is not an ISO-8601 timestamp")]
+    #[error("a {}-character value is not an ISO-8601 timestamp", .0.chars().count())]
     NotTimestamp(String),
     #[error("value is empty")]
     Empty,
@@ -145,6 +147,20 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::str::FromStr;
+
+    #[test]
+    fn values_that_do_not_parse_are_never_quoted_in_messages() {
+        let secret = "client reports low mood since Monday";
+        for e in [
+            parse_bool(secret).unwrap_err(),
+            parse_decimal(secret).unwrap_err(),
+            parse_timestamp(secret, &Utc).unwrap_err(),
+        ] {
+            let message = e.to_string();
+            assert!(!message.contains("mood"), "{message}");
+            assert!(message.contains("36-character"), "{message}");
+        }
+    }
 
     #[test]
     fn python_and_spreadsheet_booleans_are_read() {

@@ -45,9 +45,10 @@ fn quoted() -> &'static Regex {
 
 fn counted() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    // A number standing before a word ("10 fields", "60 characters", "12345.5 does not fit").
+    // A number standing before a word ("10 fields", "60 characters", "12345.5 does not fit", and the
+    // "a 36-character value" readers write instead of a value that did not parse).
     RE.get_or_init(|| {
-        Regex::new(r"(^|[\s;:(])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?( )")
+        Regex::new(r"(^|[\s;:(])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?( |-character)")
             .expect("a constant, valid regex")
     })
 }
