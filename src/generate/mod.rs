@@ -1,8 +1,10 @@
-//! `generate`: a deterministic synthetic legacy drop for benchmarks and tests. It reproduces the mix
-//! of quirks of LEGACY_FORMATS.md — QUOTE_ALL rows, CRLF rows of the logger-v04 window with doubled
-//! backslashes then LF rows, multi-line JSON responses of 300 B to 10 KB, errors with multi-line
-//! messages, `Master: ` rows, Python-repr floats (`3.3e-05`), `1650.0` integers, empty json_valid — and
-//! an older file with an R15r header and union rows, a backup that duplicates a share of the rows,
+//! `generate`: a deterministic synthetic legacy drop for benchmarks and tests, with the mix of quirks
+//! of LEGACY_FORMATS.md. The server's `data/runs/raw_metrics.csv` (logger v06+: R16, QUOTE_ALL, LF,
+//! uniform terminators so `psql \copy` can load it as the benchmark's reference) has multi-line JSON
+//! responses of 300 B to 10 KB, errors with multi-line messages, `Master: ` rows, Python-repr floats
+//! (`3.3e-05`), `1650.0` integers and CRLF inside prompts; its `.backup` repeats a share of its rows. A
+//! Windows laptop's `Downloads/old_laptop/raw_metrics.csv` has an R15r header, v01 rows (CRLF,
+//! unquoted, 15 fields), then union rows of logger v04 (CRLF, doubled backslashes) and v06 (LF). Plus
 //! a prompt CSV, a Bedrock invocation log and three models.yaml versions. All text is synthetic.
 
 mod texts;
@@ -178,7 +180,7 @@ fn make_row(i: u64, at: DateTime<Utc>, texts: &Texts, rng: &mut ChaCha8Rng) -> R
     } else {
         u32::try_from(response.len() / 4).unwrap_or(u32::MAX)
     };
-    let v04_window = at < utc(2025, 11, 5, 17, 12);
+    let v04_window = at >= utc(2025, 11, 3, 15, 33) && at < utc(2025, 11, 5, 17, 12);
     let v06 = at >= utc(2025, 11, 6, 2, 47);
     let (cost_in, cost_out) = if master {
         (0.0, 0.0)
@@ -265,12 +267,12 @@ struct LegacyWriter {
 }
 
 impl LegacyWriter {
-    /// Starts `path` with a header line written as given.
-    fn create(path: &Path, header: &str) -> std::io::Result<Self> {
+    /// Starts `path` with a header line written as given, ended CRLF (Windows) or LF.
+    fn create(path: &Path, header: &str, crlf: bool) -> std::io::Result<Self> {
         let mut file = BufWriter::with_capacity(1 << 20, File::create(path)?);
         file.write_all(header.as_bytes())?;
-        file.write_all(b"\r\n")?;
-        let style = (true, true);
+        file.write_all(if crlf { b"\r\n" } else { b"\n" })?;
+        let style = (true, crlf);
         Ok(Self {
             out: Some(Self::builder(style).from_writer(file)),
             style,
@@ -321,42 +323,45 @@ impl LegacyWriter {
     }
 }
 
-/// The app's own file since 2025-11-03 21:10: QUOTE_ALL, CRLF rows (Windows, logger v04) then LF.
+/// The app's own file on the server, created 2025-11-06 (logger v06+): QUOTE_ALL, LF, R16. Its
+/// record terminators are uniform, so `psql \copy` can load it as the benchmark's reference.
 fn write_main(path: &Path, rows: u64, texts: &Texts, rng: &mut ChaCha8Rng) -> Result<()> {
-    let mut out = LegacyWriter::create(path, R16_QUOTED).map_err(|e| output_error(path, e))?;
-    let mut at = utc(2025, 11, 3, 21, 10);
+    let mut out = LegacyWriter::create(path, R16_QUOTED, false).map_err(|e| output_error(path, e))?;
+    let mut at = utc(2025, 11, 6, 3, 0);
     for i in 0..rows {
         at += Duration::microseconds(rng.random_range(500_000..3_000_000));
         let row = make_row(i, at, texts, rng);
-        out.write(&row.fields, true, row.crlf)
-            .map_err(|e| output_error(path, e))?;
+        out.write(&row.fields, true, row.crlf).map_err(|e| output_error(path, e))?;
     }
     out.finish().map_err(|e| output_error(path, e))
 }
 
-/// A laptop that kept the committed R15r file: v01 rows (15 fields, unquoted, CRLF), then union rows
-/// of logger v06+ (16 fields ending `response,input_prompt`, QUOTE_ALL, LF).
+/// A Windows laptop that kept the committed R15r file: v01 rows (15 fields, unquoted, CRLF), then
+/// union rows (16 fields ending `response,input_prompt`, QUOTE_ALL) of logger v04 (CRLF, every
+/// backslash doubled) and of logger v06+ (LF).
 fn write_old_laptop(path: &Path, rows: u64, texts: &Texts, rng: &mut ChaCha8Rng) -> Result<()> {
-    let mut out = LegacyWriter::create(path, R15R).map_err(|e| output_error(path, e))?;
-    let early = rows / 3;
+    let mut out = LegacyWriter::create(path, R15R, true).map_err(|e| output_error(path, e))?;
+    let third = rows / 3;
     let mut at = utc(2025, 10, 31, 14, 0);
     for i in 0..rows {
-        if i == early {
+        if i == third {
+            at = utc(2025, 11, 4, 9, 0);
+        } else if i == 2 * third {
             at = utc(2025, 11, 10, 9, 0);
         }
         at += Duration::seconds(rng.random_range(1..4));
         let row = make_row(i, at, texts, rng);
-        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, prompt, response] =
-            row.fields;
+        let crlf = row.crlf;
+        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, prompt, response] = row.fields;
         let mut fields = vec![f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13];
-        let written = if i < early {
+        let written = if i < third {
             // Logger v01: evaluator v01 truncated responses to 500 characters.
             fields.push(response.chars().take(500).collect());
             out.write(&fields, false, true)
         } else {
             fields.push(response);
             fields.push(prompt);
-            out.write(&fields, true, false)
+            out.write(&fields, true, crlf)
         };
         written.map_err(|e| output_error(path, e))?;
     }
