@@ -101,6 +101,12 @@ pub struct ImportArgs {
     #[arg(long, value_name = "N")]
     pub max_rejects: Option<u64>,
 
+    /// When an import inserts at least N metric rows and at least as many as the table holds (a
+    /// first load), evaluation_metrics' secondary indexes and foreign keys are dropped and rebuilt
+    /// inside the same transaction: faster, and just as checked at commit.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub bulk_threshold: u64,
+
     /// IANA time zone in which naive legacy timestamps (no Z or offset) are read, e.g. Asia/Kolkata.
     #[arg(long, value_name = "TZ", default_value = "UTC")]
     pub legacy_timezone: String,

@@ -24,6 +24,7 @@ pub struct ImportConfig {
     pub rejects_csv: Option<PathBuf>,
     pub jobs: usize,
     pub max_rejects: Option<u64>,
+    pub bulk_threshold: u64,
     pub legacy_tz: Tz,
 }
 
@@ -100,6 +101,7 @@ fn import_config(args: ImportArgs) -> Result<ImportConfig> {
         rejects_csv: args.rejects,
         jobs,
         max_rejects: args.max_rejects,
+        bulk_threshold: args.bulk_threshold,
         legacy_tz,
     })
 }

@@ -163,6 +163,7 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
     let commit = Commit {
         dry_run: config.dry_run,
         max_rejects: config.max_rejects,
+        bulk_threshold: config.bulk_threshold,
     };
     let outcome = transform::run(&mut control, &mut report, started_at, commit, &bar).await;
     report.timings.transform = transform_started.elapsed().as_secs_f64();

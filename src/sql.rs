@@ -35,6 +35,9 @@ pub const LEDGER_KNOWN_SIZES: &str = include_str!("../sql/ledger_known_sizes.sql
 /// Ledger entries of file contents by SHA-256 (`$1`).
 pub const LEDGER_KNOWN_FILES: &str = include_str!("../sql/ledger_known_files.sql");
 
+/// Settings of the import transaction (memory for the set-based statements).
+pub const TRANSACTION_SETTINGS: &str = include_str!("../sql/transaction_settings.sql");
+
 /// Empties the staging tables.
 pub const STAGE_CLEAR: &str = include_str!("../sql/stage_clear.sql");
 
@@ -81,8 +84,16 @@ pub const TRANSFORM: &[(&str, &str)] = &[
         include_str!("../sql/transform/47_users.sql"),
     ),
     (
+        "preparing a bulk load",
+        include_str!("../sql/transform/48_bulk_prepare.sql"),
+    ),
+    (
         "inserting metrics",
         include_str!("../sql/transform/50_metrics.sql"),
+    ),
+    (
+        "rebuilding indexes and keys after a bulk load",
+        include_str!("../sql/transform/52_bulk_restore.sql"),
     ),
     (
         "recording the ledger",

@@ -184,3 +184,54 @@ async fn a_dry_run_on_a_populated_database_predicts_what_is_new_and_what_is_pres
     assert_eq!(predicted["accounted"], actual["accounted"]);
     assert_eq!(predicted["files"], actual["files"]);
 }
+
+#[tokio::test]
+async fn a_bulk_first_load_rebuilds_indexes_and_keys_and_lands_the_same_rows() {
+    let shape = "SELECT (SELECT count(*) FROM pg_indexes WHERE tablename = 'evaluation_metrics') || '/' || \
+                 (SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) \
+                  FROM pg_constraint WHERE conrelid = 'evaluation_metrics'::regclass AND contype = 'f')";
+    let ordinary = TestDb::initialised().await;
+    let before: String = ordinary
+        .client()
+        .await
+        .query_one(shape, &[])
+        .await
+        .unwrap()
+        .get(0);
+    let (out, _) = ordinary.import(&["fixtures/drop"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let bulk = TestDb::initialised().await;
+    let (out, report) = bulk.import(&["fixtures/drop"], &["--bulk-threshold", "1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let steps = report["timings"]["transform_steps"].to_string();
+    assert!(
+        steps.contains("rebuilding indexes and keys after a bulk load"),
+        "{steps}"
+    );
+    let after: String = bulk
+        .client()
+        .await
+        .query_one(shape, &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        after, before,
+        "the same indexes and foreign keys exist after a bulk load"
+    );
+    assert_eq!(fingerprint(&bulk).await, fingerprint(&ordinary).await);
+    // The rebuilt foreign keys are enforced.
+    let orphan = bulk
+        .client()
+        .await
+        .execute(
+            "UPDATE evaluation_metrics SET run_id = uuid_generate_v4() WHERE true",
+            &[],
+        )
+        .await;
+    assert!(
+        orphan.is_err(),
+        "a rebuilt foreign key must reject an orphan"
+    );
+}

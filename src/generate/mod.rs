@@ -326,12 +326,14 @@ impl LegacyWriter {
 /// The app's own file on the server, created 2025-11-06 (logger v06+): QUOTE_ALL, LF, R16. Its
 /// record terminators are uniform, so `psql \copy` can load it as the benchmark's reference.
 fn write_main(path: &Path, rows: u64, texts: &Texts, rng: &mut ChaCha8Rng) -> Result<()> {
-    let mut out = LegacyWriter::create(path, R16_QUOTED, false).map_err(|e| output_error(path, e))?;
+    let mut out =
+        LegacyWriter::create(path, R16_QUOTED, false).map_err(|e| output_error(path, e))?;
     let mut at = utc(2025, 11, 6, 3, 0);
     for i in 0..rows {
         at += Duration::microseconds(rng.random_range(500_000..3_000_000));
         let row = make_row(i, at, texts, rng);
-        out.write(&row.fields, true, row.crlf).map_err(|e| output_error(path, e))?;
+        out.write(&row.fields, true, row.crlf)
+            .map_err(|e| output_error(path, e))?;
     }
     out.finish().map_err(|e| output_error(path, e))
 }
@@ -352,7 +354,8 @@ fn write_old_laptop(path: &Path, rows: u64, texts: &Texts, rng: &mut ChaCha8Rng)
         at += Duration::seconds(rng.random_range(1..4));
         let row = make_row(i, at, texts, rng);
         let crlf = row.crlf;
-        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, prompt, response] = row.fields;
+        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, prompt, response] =
+            row.fields;
         let mut fields = vec![f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13];
         let written = if i < third {
             // Logger v01: evaluator v01 truncated responses to 500 characters.

@@ -15,6 +15,26 @@ pub struct CsvRows {
     pub rows: Vec<CsvRow>,
 }
 
+impl CsvRows {
+    /// Takes the data records out, a record with more fields than the header turned into an `Err`
+    /// (no writer of these kinds produced one; which column is which would be a guess).
+    pub fn take_checked_rows(&mut self) -> impl Iterator<Item = CsvRow> {
+        let width = self.header.len();
+        std::mem::take(&mut self.rows)
+            .into_iter()
+            .map(move |(line, fields)| {
+                let checked = fields.and_then(|f| {
+                    if f.len() > width {
+                        Err(format!("record has {} fields, the header {width}", f.len()))
+                    } else {
+                        Ok(f)
+                    }
+                });
+                (line, checked)
+            })
+    }
+}
+
 /// Reads `bytes` as CSV. A record that is not UTF-8 or not CSV becomes an `Err` with a reason that
 /// never quotes the content.
 pub fn csv_rows(bytes: &[u8]) -> CsvRows {
@@ -72,6 +92,18 @@ mod tests {
             (2, Ok(vec!["1".to_owned(), "x\r\ny".to_owned()]))
         );
         assert_eq!(rows.rows[1].0, 4);
+    }
+
+    #[test]
+    fn records_longer_than_the_header_are_errors() {
+        let mut rows = csv_rows(b"a,b\n1,2\n1,2,3\n1\n");
+        let checked: Vec<CsvRow> = rows.take_checked_rows().collect();
+        assert!(checked[0].1.is_ok());
+        assert_eq!(
+            checked[1].1,
+            Err("record has 3 fields, the header 2".to_owned())
+        );
+        assert!(checked[2].1.is_ok());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 /// Reads a prompt CSV. A record whose prompt is empty, whose flag is not a boolean spelling, or
 /// that has more fields than the header is rejected; a short record leaves missing columns empty.
 pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<PromptRecord> {
-    let csv = csv_rows(bytes);
+    let mut csv = csv_rows(bytes);
     let mut out = Parsed::default();
     let col = |pred: &dyn Fn(&str) -> bool| csv.header.iter().position(|h| pred(h));
     let Some(prompt_at) = col(&prompt_column) else {
@@ -22,7 +22,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<PromptRecord> {
     let id_at = col(&|h| h == "prompt_id");
     let flag_at = col(&|h| h == "expected_json");
     let category_at = col(&|h| h == "category");
-    for (index, (line, fields)) in csv.rows.into_iter().enumerate() {
+    for (index, (line, fields)) in csv.take_checked_rows().enumerate() {
         out.records += 1;
         let fields = match fields {
             Ok(f) => f,
@@ -31,19 +31,6 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<PromptRecord> {
                 continue;
             }
         };
-        if fields.len() > csv.header.len() {
-            out.rejects.push(ctx.reject(
-                line,
-                None,
-                None,
-                format!(
-                    "record has {} fields, the header {}",
-                    fields.len(),
-                    csv.header.len()
-                ),
-            ));
-            continue;
-        }
         let get = |i: Option<usize>| i.and_then(|i| fields.get(i)).map(String::as_str);
         let text = get(Some(prompt_at)).unwrap_or("");
         if text.is_empty() {

@@ -21,13 +21,13 @@ pub fn is_error_output(output: &str) -> bool {
 
 /// Reads a detailed results file.
 pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<MetricRecord> {
-    let csv = csv_rows(bytes);
+    let mut csv = csv_rows(bytes);
     let mut out = Parsed::default();
     let run_id = results_run_id(ctx.name).unwrap_or_else(|| {
         let stem: String = ctx.name.chars().take(35).collect();
         format!("legacy_results_{stem}")
     });
-    for (line, fields) in csv.rows {
+    for (line, fields) in csv.take_checked_rows() {
         out.records += 1;
         let fields = match fields {
             Ok(f) => f,
@@ -36,19 +36,6 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<MetricRecord> {
                 continue;
             }
         };
-        if fields.len() > csv.header.len() {
-            out.rejects.push(ctx.reject(
-                line,
-                None,
-                None,
-                format!(
-                    "record has {} fields, the header {}",
-                    fields.len(),
-                    csv.header.len()
-                ),
-            ));
-            continue;
-        }
         let get = |name: &'static str| -> (usize, &'static str, &str) {
             csv.header
                 .iter()

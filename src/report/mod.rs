@@ -202,6 +202,8 @@ pub struct Timings {
     pub read_and_stage: f64,
     pub transform: f64,
     pub total: f64,
+    /// Each transform step (sql/transform file) and its seconds, where the transform's time goes.
+    pub transform_steps: Vec<(String, f64)>,
 }
 
 /// The report of one run.

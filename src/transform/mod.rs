@@ -18,6 +18,8 @@ use tokio_postgres::{Client, Transaction};
 pub struct Commit {
     pub dry_run: bool,
     pub max_rejects: Option<u64>,
+    /// Metric rows from which a first load rebuilds indexes and keys (48_bulk_prepare.sql).
+    pub bulk_threshold: u64,
 }
 
 /// How the transaction ended.
@@ -57,11 +59,28 @@ pub async fn run(
     .await
     .map_err(Error::db("setting the import id"))?;
     report.import_id = Some(import_id);
+    // Set-based statements over a whole drop hash and sort millions of rows; with the server's
+    // default work_mem (4 MB) a semi-join such as `id IN (SELECT …)` that does not fit its hash table
+    // is re-scanned per row. For this transaction only.
+    tx.execute(
+        "SELECT set_config('bellatrix_migrate.bulk_threshold', $1, true)",
+        &[&commit.bulk_threshold.to_string()],
+    )
+    .await
+    .map_err(Error::db("setting the bulk threshold"))?;
+    tx.batch_execute(sql::TRANSACTION_SETTINGS)
+        .await
+        .map_err(Error::db("setting the transaction's work_mem"))?;
     for (name, statements) in sql::TRANSFORM {
         bar.set_message(*name);
+        let started = std::time::Instant::now();
         tx.batch_execute(statements)
             .await
             .map_err(Error::db(format!("transform step: {name}")))?;
+        report
+            .timings
+            .transform_steps
+            .push(((*name).to_owned(), started.elapsed().as_secs_f64()));
         bar.inc(1);
     }
     bar.finish_and_clear();
