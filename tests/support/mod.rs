@@ -98,6 +98,37 @@ impl TestDb {
         self.import_paths(&refs, extra)
     }
 
+    /// Runs `verify --quiet --report FILE` plus `extra` and returns the run and its JSON report.
+    pub fn verify(&self, extra: &[&str]) -> (RunOutput, serde_json::Value) {
+        let report = tempfile::NamedTempFile::new().expect("a temp report file");
+        let report_path = report.path().display().to_string();
+        let mut args = vec!["verify", "--quiet", "--report", &report_path];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        let json = std::fs::read_to_string(report.path())
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(serde_json::Value::Null);
+        (out, json)
+    }
+
+    /// Runs the real binary in `dir` (for relative source paths).
+    pub fn run_in(&self, dir: &Path, args: &[&str]) -> RunOutput {
+        let mut cmd =
+            assert_cmd::Command::cargo_bin("bellatrix-migrate").expect("the binary is built");
+        cmd.current_dir(dir)
+            .env_remove("DATABASE_URL")
+            .arg("--database-url")
+            .arg(&self.url)
+            .args(args);
+        let out = cmd.output().expect("running bellatrix-migrate");
+        RunOutput {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// `SELECT count(*) FROM table`.
     pub async fn count(&self, table: &str) -> i64 {
         self.client()
