@@ -98,15 +98,17 @@ COPY_ROWS=$(psql -X -A -t "$URL/bench_copy" -c "SELECT count(*) FROM raw_text")
 fresh_db bench_import
 "$BIN" --quiet --database-url "$URL/bench_import" init >/dev/null
 measure import "$BIN" --quiet --database-url "$URL/bench_import" import --report "$WORK/import.json" "$CSV" >/dev/null
-read -r STAGE TRANSFORM CHECKS_ROWS < <(python3 -c "
-import json,sys; r=json.load(open('$WORK/import.json'))
-print(f"{r['timings']['read_and_stage']:.2f}", f"{r['timings']['transform']:.2f}", r['accounted']['inserted'])")
+read -r STAGE TRANSFORM CHECKS_ROWS < <(python3 - "$WORK/import.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("%.2f %.2f %d" % (r["timings"]["read_and_stage"], r["timings"]["transform"], r["accounted"]["inserted"]))
+PY
+)
 
 # (d) same bytes again
 measure reimport "$BIN" --quiet --database-url "$URL/bench_import" import --report "$WORK/reimport.json" "$CSV" >/dev/null
 # (e) grown by one row: read again, all old rows duplicates
 cp "$CSV" "$WORK/grown.csv"
-tail -n 1 "$WORK/drop/Downloads/old_laptop/raw_metrics.csv" >/dev/null
 python3 - "$WORK/grown.csv" <<'PY'
 import sys
 with open(sys.argv[1], "ab") as f:
