@@ -42,6 +42,23 @@ async fn reimporting_the_same_drop_changes_no_table() {
             "{table} inserted rows on a re-import"
         );
     }
+    let checks = report["checks"].as_array().unwrap();
+    let views = checks
+        .iter()
+        .find(|c| c["name"] == "views_match_base_tables")
+        .unwrap();
+    assert_eq!(
+        views["skipped"], true,
+        "a re-import that wrote nothing skips whole-table scans"
+    );
+    let reconciliation = checks
+        .iter()
+        .find(|c| c["name"] == "reconciliation")
+        .unwrap();
+    assert_eq!(
+        reconciliation["skipped"], false,
+        "the import's own accounting is still checked"
+    );
 }
 
 #[tokio::test]
