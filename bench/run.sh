@@ -39,6 +39,9 @@ if [ -z "$WORK" ]; then
     WORK=$(mktemp -d /tmp/bellatrix-bench.XXXXXX)
 fi
 mkdir -p "$WORK"
+# As root the cluster runs as the postgres user, who must be able to reach the work directory
+# (mktemp makes it private).
+chmod 755 "$WORK"
 WORK=$(cd "$WORK" && pwd)
 
 cargo build --release --locked --quiet

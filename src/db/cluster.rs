@@ -109,9 +109,19 @@ impl Cluster {
     }
 
     fn run(&self, mut cmd: Command, what: &str) -> Result<()> {
-        let output = cmd
-            .output()
-            .map_err(|e| Error::Cluster(format!("cannot run {what}: {e}")))?;
+        let output = cmd.output().map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::PermissionDenied && self.run_as.is_some()
+            {
+                format!(
+                    " (the server runs as the postgres user, who cannot reach {}: make its parent \
+                     directories traversable, e.g. chmod o+x, or pass --database-url)",
+                    self.dir.display()
+                )
+            } else {
+                String::new()
+            };
+            Error::Cluster(format!("cannot run {what}: {e}{hint}"))
+        })?;
         if output.status.success() {
             Ok(())
         } else {
