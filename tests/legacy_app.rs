@@ -5,6 +5,8 @@
 
 mod support;
 
+use support::report_file as file;
+
 use serde_json::{json, Value};
 use support::{copy_fixture, production_counts, set_mtime, TestDb};
 
@@ -29,17 +31,6 @@ async fn imported() -> (TestDb, tempfile::TempDir, Value) {
     let (out, report) = db.import_paths(&[dir.path()], &["--legacy-timezone", "Asia/Kolkata"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     (db, dir, report)
-}
-
-fn file<'a>(report: &'a Value, suffix: &str) -> &'a Value {
-    report["files"]
-        .as_array()
-        .and_then(|files| {
-            files
-                .iter()
-                .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(suffix)))
-        })
-        .unwrap_or_else(|| panic!("{suffix} is not in the report"))
 }
 
 #[tokio::test]

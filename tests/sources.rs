@@ -5,19 +5,10 @@
 
 mod support;
 
+use support::report_file as file;
+
 use serde_json::{json, Value};
 use support::TestDb;
-
-fn file<'a>(report: &'a Value, suffix: &str) -> &'a Value {
-    report["files"]
-        .as_array()
-        .and_then(|files| {
-            files
-                .iter()
-                .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(suffix)))
-        })
-        .unwrap_or_else(|| panic!("{suffix} is not in the report"))
-}
 
 /// (variant, records, inserted, duplicate, rejected) of a file in the report.
 fn outcome(report: &Value, suffix: &str) -> (String, i64, i64, i64, i64) {

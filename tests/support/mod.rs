@@ -368,3 +368,15 @@ pub fn set_mtime(path: &Path, rfc3339: &str) {
         .and_then(|f| f.set_modified(time))
         .unwrap_or_else(|e| panic!("setting the mtime of {}: {e}", path.display()));
 }
+
+/// The entry of the report's `files` whose path ends with `suffix`.
+pub fn report_file<'a>(report: &'a serde_json::Value, suffix: &str) -> &'a serde_json::Value {
+    report["files"]
+        .as_array()
+        .and_then(|files| {
+            files
+                .iter()
+                .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(suffix)))
+        })
+        .unwrap_or_else(|| panic!("{suffix} is not in the report"))
+}
