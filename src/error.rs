@@ -59,10 +59,6 @@ pub enum Error {
         applied: String,
         current: String,
     },
-    #[error("{failed} integrity check(s) failed; nothing was committed")]
-    ChecksFailed { failed: usize },
-    #[error("{rejected} rejected records exceed --max-rejects {max}; nothing was committed")]
-    TooManyRejects { rejected: u64, max: u64 },
     #[error("cannot write {path}")]
     Output {
         path: PathBuf,
@@ -74,13 +70,11 @@ pub enum Error {
 }
 
 impl Error {
-    /// 1 when the data failed a check or the reject limit, 2 for usage, configuration, input and
-    /// connection errors.
+    /// Every error is exit status 2 (usage, configuration, input or connection). Data problems
+    /// (a failed check, too many rejects) are not errors: the run ends with a report and the
+    /// `Outcome::RolledBack` that main turns into exit status 1.
     pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::ChecksFailed { .. } | Error::TooManyRejects { .. } => 1,
-            _ => 2,
-        }
+        2
     }
 
     /// Wraps a database error with what was being done.

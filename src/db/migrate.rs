@@ -47,29 +47,18 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<i32>> {
     let applied = applied_checksums(&tx).await?;
     let mut now = Vec::new();
     for m in MIGRATIONS {
-        let current = checksum(m);
-        match applied.iter().find(|(v, _)| *v == m.version) {
-            Some((_, sum)) if *sum == current => {}
-            Some((_, sum)) => {
-                return Err(Error::MigrationChanged {
-                    version: m.version,
-                    applied: sum.clone(),
-                    current,
-                })
-            }
-            None => {
-                tx.batch_execute(m.sql).await.map_err(Error::db(format!(
-                    "applying migration {:04}_{}",
-                    m.version, m.name
-                )))?;
-                tx.execute(
-                    "INSERT INTO bellatrix_migrate.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                    &[&m.version, &m.name, &current],
-                )
-                .await
-                .map_err(Error::db("recording a migration"))?;
-                now.push(m.version);
-            }
+        if let Some(current) = pending(&applied, m)? {
+            tx.batch_execute(m.sql).await.map_err(Error::db(format!(
+                "applying migration {:04}_{}",
+                m.version, m.name
+            )))?;
+            tx.execute(
+                "INSERT INTO bellatrix_migrate.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                &[&m.version, &m.name, &current],
+            )
+            .await
+            .map_err(Error::db("recording a migration"))?;
+            now.push(m.version);
         }
     }
     tx.commit()
@@ -107,22 +96,26 @@ pub async fn ensure_current(client: &Client) -> Result<()> {
         Vec::new()
     };
     for m in MIGRATIONS {
-        let current = checksum(m);
-        match applied.iter().find(|(v, _)| *v == m.version) {
-            Some((_, sum)) if *sum == current => {}
-            Some((_, sum)) => {
-                return Err(Error::MigrationChanged {
-                    version: m.version,
-                    applied: sum.clone(),
-                    current,
-                })
-            }
-            None => {
-                return Err(Error::NotInitialised {
-                    missing: format!("{:04}_{}", m.version, m.name),
-                })
-            }
+        if pending(&applied, m)?.is_some() {
+            return Err(Error::NotInitialised {
+                missing: format!("{:04}_{}", m.version, m.name),
+            });
         }
     }
     Ok(())
+}
+
+/// Whether `m` still has to be applied: `Some(its checksum)` when it is not in `applied`, `None`
+/// when it was applied as it is now, and `MigrationChanged` when the applied file differs.
+fn pending(applied: &[(i32, String)], m: &Migration) -> Result<Option<String>> {
+    let current = checksum(m);
+    match applied.iter().find(|(v, _)| *v == m.version) {
+        Some((_, sum)) if *sum == current => Ok(None),
+        Some((_, sum)) => Err(Error::MigrationChanged {
+            version: m.version,
+            applied: sum.clone(),
+            current,
+        }),
+        None => Ok(Some(current)),
+    }
 }
