@@ -68,6 +68,10 @@ pub const TRANSFORM: &[(&str, &str)] = &[
         include_str!("../sql/transform/25_master_pricing.sql"),
     ),
     (
+        "preparing a bulk load",
+        include_str!("../sql/transform/27_bulk_prepare.sql"),
+    ),
+    (
         "creating runs",
         include_str!("../sql/transform/30_runs.sql"),
     ),
@@ -84,16 +88,8 @@ pub const TRANSFORM: &[(&str, &str)] = &[
         include_str!("../sql/transform/47_users.sql"),
     ),
     (
-        "preparing a bulk load",
-        include_str!("../sql/transform/48_bulk_prepare.sql"),
-    ),
-    (
         "inserting metrics",
         include_str!("../sql/transform/50_metrics.sql"),
-    ),
-    (
-        "rebuilding indexes and keys after a bulk load",
-        include_str!("../sql/transform/52_bulk_restore.sql"),
     ),
     (
         "recording the ledger",
@@ -106,6 +102,10 @@ pub const TRANSFORM: &[(&str, &str)] = &[
     (
         "recomputing aggregates",
         include_str!("../sql/transform/80_aggregates.sql"),
+    ),
+    (
+        "rebuilding indexes and keys after a bulk load",
+        include_str!("../sql/transform/82_bulk_restore.sql"),
     ),
     (
         "comparing legacy aggregates",

@@ -204,9 +204,11 @@ async fn a_dry_run_on_a_populated_database_predicts_what_is_new_and_what_is_pres
 
 #[tokio::test]
 async fn a_bulk_first_load_rebuilds_indexes_and_keys_and_lands_the_same_rows() {
-    let shape = "SELECT (SELECT count(*) FROM pg_indexes WHERE tablename = 'evaluation_metrics') || '/' || \
+    let shape = "SELECT (SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes \
+                 WHERE tablename IN ('evaluation_runs', 'evaluation_metrics', 'master_model_evaluations', \
+                 'model_aggregated_metrics', 'row_sources')) || '/' || \
                  (SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname) \
-                  FROM pg_constraint WHERE conrelid = 'evaluation_metrics'::regclass AND contype = 'f')";
+                  FROM pg_constraint WHERE contype = 'f')";
     let ordinary = TestDb::initialised().await;
     let before: String = ordinary
         .client()

@@ -2,12 +2,21 @@
 -- wrote, or that repeats an earlier row of this import, is a duplicate (of that row); the first
 -- occurrence of a new key gets the id of the production row it will become. Rows are ordered by
 -- file precedence (file_no) then line, so the highest-fidelity copy is the one kept.
+-- t_rows holds every column but the texts (prompt, response, error message): those are most of a
+-- drop's bytes, and sorting or copying them here would move the whole drop through memory once more.
+-- `stage_ctid` points back at the staged row, so the steps that write texts fetch them by TID (the
+-- staging table is not updated after this step).
 -- Fresh statistics first: the staging table was just filled by COPY and autovacuum has not seen it.
 ANALYZE bellatrix_migrate.stage_raw_metrics;
 
 CREATE TEMP TABLE t_rows ON COMMIT DROP AS
 WITH ranked AS (
-    SELECT s.*,
+    SELECT s.ctid AS stage_ctid, s.file_no, s.line, s.source_key, s.evaluated_at, s.run_id,
+           s.run_origin, s.model_key, s.model_name, s.model_name_derived, s.provider,
+           s.bedrock_model_id, s.is_master, s.input_tokens, s.output_tokens, s.latency_ms,
+           s.json_valid, s.status, s.cost_usd_input, s.cost_usd_output, s.cost_usd_total,
+           s.prompt_hash, s.prompt_normalized_hash, s.prompt_is_placeholder, s.prompt_source_type,
+           s.expected_json, s.metadata, s.request_id, s.prompt_metadata,
            row_number()  OVER w AS occurrence,
            first_value(s.file_no) OVER w AS first_file_no,
            first_value(s.line)    OVER w AS first_line

@@ -1,27 +1,54 @@
--- Creates the runs that new rows name and no earlier import created. Counters and times are filled
--- by 70_run_counters.sql from the rows themselves.
+-- Creates the runs that new rows name and no earlier import created, with their counters and times
+-- computed here from the new rows (all of a new run's rows are in this import): started_at = first
+-- row, completed_at = last row's start + its latency, status `failed` when no row succeeded; the
+-- counters count evaluation_metrics rows (not `Master: ` rows), distinct prompts by hash and distinct
+-- models as resolved. A run named only by master rows keeps zero counters and no completed_at.
+-- Runs that already existed are recounted from all their rows by 70_run_counters.sql.
 CREATE TEMP TABLE t_new_runs (id uuid, run_id text) ON COMMIT DROP;
 
-WITH candidates AS (
+WITH named AS (
+    SELECT t.run_id, t.run_origin, t.evaluated_at, t.file_no, t.file_path, t.line, t.is_master,
+           t.status, t.latency_ms, t.prompt_hash, k.model_uuid
+    FROM t_rows t
+    JOIN t_model_keys k ON k.model_key = t.model_key
+    WHERE t.new_id IS NOT NULL AND t.run_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM evaluation_runs r WHERE r.run_id = t.run_id)
+), firsts AS (
     SELECT DISTINCT ON (run_id) run_id, run_origin, evaluated_at, file_path, line
-    FROM t_rows
-    WHERE new_id IS NOT NULL AND run_id IS NOT NULL
+    FROM named
     ORDER BY run_id, evaluated_at, file_no, line
+), counts AS (
+    SELECT run_id,
+           count(*)                                   AS total,
+           count(*) FILTER (WHERE status = 'success') AS ok,
+           count(*) FILTER (WHERE status = 'error')   AS failed,
+           count(DISTINCT prompt_hash)                AS prompts,
+           count(DISTINCT model_uuid)                 AS models,
+           min(evaluated_at)                          AS first_at,
+           max(evaluated_at + latency_ms * interval '1 millisecond') AS last_end
+    FROM named
+    WHERE NOT is_master
+    GROUP BY run_id
 ), inserted AS (
-    INSERT INTO evaluation_runs (id, run_id, user_id, name, status, started_at, metadata)
-    SELECT uuid_generate_v4(), c.run_id, NULL,
-           CASE c.run_origin
+    INSERT INTO evaluation_runs (id, run_id, user_id, name, status, started_at, completed_at,
+                                 total_prompts, total_models, total_evaluations,
+                                 successful_evaluations, failed_evaluations, metadata)
+    SELECT uuid_generate_v4(), f.run_id, NULL,
+           CASE f.run_origin
                WHEN 'cli' THEN 'Legacy CLI run'
                WHEN 'dashboard' THEN 'Legacy dashboard call'
                WHEN 'cloudwatch' THEN 'Legacy CloudWatch import'
                WHEN 'root_results' THEN 'Legacy results file (root-era evaluate.py)'
                ELSE 'Legacy run'
            END,
-           'completed', c.evaluated_at,
-           jsonb_build_object('origin', c.run_origin,
-                              'source', jsonb_build_object('file', c.file_path, 'line', c.line))
-    FROM candidates c
-    WHERE NOT EXISTS (SELECT 1 FROM evaluation_runs r WHERE r.run_id = c.run_id)
+           CASE WHEN c.ok = 0 THEN 'failed' ELSE 'completed' END,
+           COALESCE(c.first_at, f.evaluated_at), c.last_end,
+           COALESCE(c.prompts, 0), COALESCE(c.models, 0), COALESCE(c.total, 0),
+           COALESCE(c.ok, 0), COALESCE(c.failed, 0),
+           jsonb_build_object('origin', f.run_origin,
+                              'source', jsonb_build_object('file', f.file_path, 'line', f.line))
+    FROM firsts f
+    LEFT JOIN counts c ON c.run_id = f.run_id
     RETURNING id, run_id
 )
 INSERT INTO t_new_runs SELECT id, run_id FROM inserted;

@@ -6,16 +6,18 @@
 -- source saw it. CRLF and LF variants are different prompts sharing metadata.normalized_sha256.
 CREATE TEMP TABLE t_new_prompts (id uuid, prompt_hash text) ON COMMIT DROP;
 
+-- A raw row's candidate carries no text and no metadata: only the winner of each hash needs them,
+-- and they are fetched (text by the staged row's TID) or built when it is inserted.
 CREATE TEMP TABLE t_prompt_candidates ON COMMIT DROP AS
 SELECT 'prompt_file'::text AS origin,
        CASE WHEN p.kind = 'prompts_csv' THEN 1 ELSE 2 END AS priority,
-       p.file_no, p.line, f.path AS file_path, p.kind, p.prompt_text, p.prompt_hash,
-       p.prompt_normalized_hash AS normalized_hash, p.source_type, p.expected_json,
+       p.file_no, p.line, f.path AS file_path, p.kind, p.prompt_text, NULL::tid AS stage_ctid,
+       p.prompt_hash, p.prompt_normalized_hash AS normalized_hash, p.source_type, p.expected_json,
        p.expected_json_inferred, p.tags, p.metadata, NULL::timestamptz AS seen_at, NULL::text AS request_id
 FROM bellatrix_migrate.stage_prompts p
 JOIN bellatrix_migrate.stage_files f ON f.file_no = p.file_no
 UNION ALL
-SELECT 'log', 3, l.file_no, l.line, f.path, 'bedrock_log', l.prompt_text, l.prompt_hash,
+SELECT 'log', 3, l.file_no, l.line, f.path, 'bedrock_log', l.prompt_text, NULL::tid, l.prompt_hash,
        l.prompt_normalized_hash, 'cloudwatch', COALESCE(l.expected_json, FALSE), TRUE, NULL::text[],
        jsonb_build_object('source', jsonb_build_object('file', f.path, 'line', l.line)),
        l.event_time, l.request_id
@@ -24,15 +26,8 @@ JOIN bellatrix_migrate.stage_files f ON f.file_no = l.file_no
 WHERE l.prompt_text IS NOT NULL
 UNION ALL
 SELECT 'row', CASE WHEN t.prompt_is_placeholder THEN 5 ELSE 4 END, t.file_no, t.line, t.file_path,
-       'raw_metrics', t.prompt_text, t.prompt_hash, t.prompt_normalized_hash, t.prompt_source_type,
-       t.expected_json, NOT t.prompt_is_placeholder, NULL::text[],
-       jsonb_strip_nulls(jsonb_build_object(
-           'source', jsonb_build_object('file', t.file_path, 'line', t.line),
-           'legacy_prompt_id', t.metadata -> 'legacy_prompt_id',
-           'placeholder_for', CASE WHEN t.prompt_is_placeholder
-               THEN jsonb_build_object('run_id', t.run_id, 'legacy_prompt_id', t.metadata -> 'legacy_prompt_id') END))
-         || COALESCE(t.prompt_metadata, '{}'::jsonb),
-       t.evaluated_at, NULL
+       'raw_metrics', NULL, t.stage_ctid, t.prompt_hash, t.prompt_normalized_hash, t.prompt_source_type,
+       t.expected_json, NOT t.prompt_is_placeholder, NULL::text[], NULL::jsonb, t.evaluated_at, NULL
 FROM t_rows t
 WHERE t.new_id IS NOT NULL;
 
@@ -49,17 +44,27 @@ WITH agg AS (
 ), inserted AS (
     INSERT INTO prompts (id, user_id, prompt_text, prompt_hash, source_type, source_file_name,
                          expected_json, tags, created_at, updated_at, metadata)
-    SELECT uuid_generate_v4(), NULL, w.prompt_text, w.prompt_hash, w.source_type,
+    SELECT uuid_generate_v4(), NULL, COALESCE(w.prompt_text, s.prompt_text), w.prompt_hash, w.source_type,
            left(regexp_replace(w.file_path, '^.*/', ''), 255),
            w.expected_json, w.tags,
            COALESCE(a.first_seen, CURRENT_TIMESTAMP), COALESCE(a.first_seen, CURRENT_TIMESTAMP),
-           w.metadata || jsonb_strip_nulls(jsonb_build_object(
+           COALESCE(w.metadata, row_metadata.metadata) || jsonb_strip_nulls(jsonb_build_object(
                'normalized_sha256', w.normalized_hash,
                'expected_json_inferred', w.expected_json_inferred,
                'request_ids', a.request_ids,
                'sources_in_import', a.sources))
     FROM t_prompt_winners w
     JOIN agg a ON a.prompt_hash = w.prompt_hash
+    LEFT JOIN bellatrix_migrate.stage_raw_metrics s ON s.ctid = w.stage_ctid
+    LEFT JOIN t_rows t ON t.stage_ctid = w.stage_ctid
+    LEFT JOIN LATERAL (
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'source', jsonb_build_object('file', t.file_path, 'line', t.line),
+                   'legacy_prompt_id', t.metadata -> 'legacy_prompt_id',
+                   'placeholder_for', CASE WHEN t.prompt_is_placeholder
+                       THEN jsonb_build_object('run_id', t.run_id, 'legacy_prompt_id', t.metadata -> 'legacy_prompt_id') END))
+               || COALESCE(t.prompt_metadata, '{}'::jsonb) AS metadata
+    ) row_metadata ON TRUE
     WHERE NOT EXISTS (SELECT 1 FROM prompts p WHERE p.prompt_hash = w.prompt_hash)
     RETURNING id, prompt_hash
 )

@@ -18,7 +18,7 @@ use tokio_postgres::{Client, Transaction};
 pub struct Commit {
     pub dry_run: bool,
     pub max_rejects: Option<u64>,
-    /// Metric rows from which a first load rebuilds indexes and keys (48_bulk_prepare.sql).
+    /// Metric rows from which a first load rebuilds indexes and keys (27_bulk_prepare.sql).
     pub bulk_threshold: u64,
 }
 
