@@ -6,9 +6,11 @@
 WITH scope AS NOT MATERIALIZED (
     SELECT target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
 ), em AS (
-    SELECT x.* FROM evaluation_metrics x WHERE $1::bigint IS NULL OR x.id IN (SELECT target_id FROM scope)
+    SELECT x.id, x.run_id, x.model_id, x.prompt_id, x.user_id, x.metadata
+    FROM evaluation_metrics x WHERE $1::bigint IS NULL OR x.id IN (SELECT target_id FROM scope)
 ), mm AS (
-    SELECT x.* FROM master_model_evaluations x WHERE $1::bigint IS NULL OR x.id IN (SELECT target_id FROM scope)
+    SELECT x.id, x.run_id, x.model_id, x.prompt_id, x.user_id, x.metadata
+    FROM master_model_evaluations x WHERE $1::bigint IS NULL OR x.id IN (SELECT target_id FROM scope)
 ), orphans AS (
     SELECT 'evaluation_metrics.run_id' AS fk, em.id, em.metadata FROM em
     WHERE NOT EXISTS (SELECT 1 FROM evaluation_runs r WHERE r.id = em.run_id)

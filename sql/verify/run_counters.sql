@@ -4,15 +4,20 @@
 -- $1: the import to check (the runs its rows belong to), or NULL for every run.
 WITH scope AS NOT MATERIALIZED (
     SELECT target_table, target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
+), touched AS MATERIALIZED (
+    SELECT em.run_id AS id FROM evaluation_metrics em
+    WHERE em.id IN (SELECT target_id FROM scope WHERE target_table = 'evaluation_metrics')
+    UNION
+    SELECT mm.run_id FROM master_model_evaluations mm
+    WHERE mm.id IN (SELECT target_id FROM scope WHERE target_table = 'master_model_evaluations')
 ), runs AS (
-    SELECT r.* FROM evaluation_runs r
-    WHERE $1::bigint IS NULL
-       OR r.id IN (SELECT em.run_id FROM evaluation_metrics em
-                   WHERE em.id IN (SELECT target_id FROM scope WHERE target_table = 'evaluation_metrics')
-                   UNION
-                   SELECT mm.run_id FROM master_model_evaluations mm
-                   WHERE mm.id IN (SELECT target_id FROM scope WHERE target_table = 'master_model_evaluations'))
+    SELECT r.id, r.run_id, r.metadata, r.total_evaluations, r.successful_evaluations,
+           r.failed_evaluations, r.total_prompts, r.total_models
+    FROM evaluation_runs r
+    WHERE $1::bigint IS NULL OR r.id IN (SELECT id FROM touched)
 ), actual AS (
+    -- Over every row when checking the whole database (one pass, no semi-join), else over the rows
+    -- of the runs this import touched.
     SELECT em.run_id,
            count(*)                                      AS total,
            count(*) FILTER (WHERE em.status = 'success') AS ok,
@@ -20,7 +25,7 @@ WITH scope AS NOT MATERIALIZED (
            count(DISTINCT em.prompt_id)                  AS prompts,
            count(DISTINCT em.model_id)                   AS models
     FROM evaluation_metrics em
-    WHERE em.run_id IN (SELECT id FROM runs)
+    WHERE $1::bigint IS NULL OR em.run_id IN (SELECT id FROM touched)
     GROUP BY em.run_id
 ), compared AS (
     SELECT r.run_id,

@@ -13,12 +13,25 @@ WITH current_price AS (
     JOIN models m ON m.id = gp.model_id
     WHERE gp.effective_to IS NULL OR gp.effective_to > CURRENT_TIMESTAMP
     ORDER BY gp.model_id, gp.effective_from DESC NULLS LAST, gp.id
-), run_rows AS (
-    SELECT em.* FROM evaluation_metrics em JOIN evaluation_runs r ON r.id = em.run_id
-), active_rows AS (
-    SELECT em.* FROM evaluation_metrics em
-    JOIN models m ON m.id = em.model_id AND m.is_active
-    JOIN model_providers p ON p.id = m.provider_id
+), summary_view AS (
+    SELECT count(*) AS n, COALESCE(sum(success_count + error_count), 0)::numeric AS calls,
+           COALESCE(sum(total_cost_usd), 0) AS cost
+    FROM v_evaluation_summary
+), performance_view AS (
+    SELECT count(*) AS n, COALESCE(sum(total_evaluations), 0)::numeric AS calls,
+           COALESCE(sum(total_cost_usd), 0) AS cost
+    FROM v_model_performance
+), metric_totals AS (
+    -- One pass over evaluation_metrics for both views' base figures: rows of a run (all rows, as
+    -- run_id is NOT NULL, unless the run is missing) and rows of an active model with a provider.
+    SELECT count(*) FILTER (WHERE r.id IS NOT NULL AND em.status IN ('success', 'error'))::numeric AS run_calls,
+           COALESCE(sum(em.cost_usd_total) FILTER (WHERE r.id IS NOT NULL), 0) AS run_cost,
+           count(*) FILTER (WHERE am.id IS NOT NULL)::numeric AS active_calls,
+           COALESCE(sum(em.cost_usd_total) FILTER (WHERE am.id IS NOT NULL), 0) AS active_cost
+    FROM evaluation_metrics em
+    LEFT JOIN evaluation_runs r ON r.id = em.run_id
+    LEFT JOIN (SELECT m.id FROM models m JOIN model_providers p ON p.id = m.provider_id WHERE m.is_active) am
+           ON am.id = em.model_id
 ), comparisons (view_name, figure, from_view, from_tables) AS (
     SELECT 'v_current_model_pricing', 'rows', (SELECT count(*) FROM v_current_model_pricing)::numeric,
            (SELECT count(*) FROM current_price)::numeric
@@ -34,27 +47,23 @@ WITH current_price AS (
            (SELECT COALESCE(sum(max_tokens), 0) FROM v_current_model_params)::numeric,
            (SELECT COALESCE(sum(max_tokens), 0) FROM current_params)::numeric
     UNION ALL
-    SELECT 'v_evaluation_summary', 'rows', (SELECT count(*) FROM v_evaluation_summary)::numeric,
+    SELECT 'v_evaluation_summary', 'rows', (SELECT n FROM summary_view)::numeric,
            (SELECT count(*) FROM evaluation_runs)::numeric
     UNION ALL
     SELECT 'v_evaluation_summary', 'sum of success_count + error_count',
-           (SELECT COALESCE(sum(success_count + error_count), 0) FROM v_evaluation_summary)::numeric,
-           (SELECT count(*) FILTER (WHERE status IN ('success', 'error')) FROM run_rows)::numeric
+           (SELECT calls FROM summary_view), (SELECT run_calls FROM metric_totals)
     UNION ALL
     SELECT 'v_evaluation_summary', 'sum of total_cost_usd',
-           (SELECT COALESCE(sum(total_cost_usd), 0) FROM v_evaluation_summary),
-           (SELECT COALESCE(sum(cost_usd_total), 0) FROM run_rows)
+           (SELECT cost FROM summary_view), (SELECT run_cost FROM metric_totals)
     UNION ALL
-    SELECT 'v_model_performance', 'rows', (SELECT count(*) FROM v_model_performance)::numeric,
+    SELECT 'v_model_performance', 'rows', (SELECT n FROM performance_view)::numeric,
            (SELECT count(*) FROM models m JOIN model_providers p ON p.id = m.provider_id WHERE m.is_active)::numeric
     UNION ALL
     SELECT 'v_model_performance', 'sum of total_evaluations',
-           (SELECT COALESCE(sum(total_evaluations), 0) FROM v_model_performance)::numeric,
-           (SELECT count(*) FROM active_rows)::numeric
+           (SELECT calls FROM performance_view), (SELECT active_calls FROM metric_totals)
     UNION ALL
     SELECT 'v_model_performance', 'sum of total_cost_usd',
-           (SELECT COALESCE(sum(total_cost_usd), 0) FROM v_model_performance),
-           (SELECT COALESCE(sum(cost_usd_total), 0) FROM active_rows)
+           (SELECT cost FROM performance_view), (SELECT active_cost FROM metric_totals)
 ), bad AS (
     SELECT *, row_number() OVER (ORDER BY view_name, figure) AS rn
     FROM comparisons

@@ -68,7 +68,13 @@ pub async fn import_checks(client: &impl GenericClient, report: &Report) -> Resu
             .await
             .map_err(Error::db("analysing the imported tables for the checks"))?;
     }
-    let mut checks = run_all(client, Some(import_id), &Options::default(), wrote_nothing).await?;
+    let rows_are_whole = !wrote_nothing && rows_are_whole_tables(client, report).await?;
+    let scope = Scope {
+        import: Some(import_id),
+        skip_whole_table: wrote_nothing,
+        rows_are_whole,
+    };
+    let mut checks = run_all(client, &scope, &Options::default()).await?;
     for (name, query) in sql::INFO_CHECKS {
         let row = client
             .query_one(*query, &[])
@@ -89,20 +95,55 @@ pub async fn database_checks(client: &mut Client, options: &Options) -> Result<V
         .start()
         .await
         .map_err(Error::db("starting the verification snapshot"))?;
-    let checks = run_all(&tx, None, options, false).await;
+    let scope = Scope {
+        import: None,
+        skip_whole_table: false,
+        rows_are_whole: false,
+    };
+    let checks = run_all(&tx, &scope, options).await;
     tx.rollback()
         .await
         .map_err(Error::db("ending the verification snapshot"))?;
     checks
 }
 
-/// The checks in report order; `import` scopes them to one import.
+/// What the checks of one run look at.
+struct Scope {
+    /// The import to check, or None for the whole database.
+    import: Option<i64>,
+    /// The import wrote nothing: whole-table checks are skipped.
+    skip_whole_table: bool,
+    /// The import's metric and master rows are every row of their tables (see `IMPORT_IS_WHOLE`).
+    rows_are_whole: bool,
+}
+
+/// Whether the rows an import inserted into evaluation_metrics and master_model_evaluations are all
+/// the rows those tables hold (a first load).
+async fn rows_are_whole_tables(client: &impl GenericClient, report: &Report) -> Result<bool> {
+    let inserted = |table: &str| {
+        let n = report.tables.get(table).map_or(0, |t| t.inserted);
+        i64::try_from(n).unwrap_or(i64::MAX)
+    };
+    let row = client
+        .query_one(
+            sql::IMPORT_IS_WHOLE,
+            &[
+                &inserted("evaluation_metrics"),
+                &inserted("master_model_evaluations"),
+            ],
+        )
+        .await
+        .map_err(Error::db("comparing the import's rows with its tables"))?;
+    Ok(row.get(0))
+}
+
+/// The checks in report order, scoped as `scope` says.
 async fn run_all(
     client: &impl GenericClient,
-    import: Option<i64>,
+    scope: &Scope,
     options: &Options,
-    skip_whole_table: bool,
 ) -> Result<Vec<Check>> {
+    let (import, skip_whole_table) = (scope.import, scope.skip_whole_table);
     let mut checks = Vec::with_capacity(sql::CHECKS.len() + 3);
     for query in sql::CHECKS {
         if skip_whole_table && !query.scoped {
@@ -114,7 +155,12 @@ async fn run_all(
             continue;
         }
         let started = Instant::now();
-        let mut check = run_query(client, query, import).await?;
+        let query_scope = if query.by_rows && scope.rows_are_whole {
+            None
+        } else {
+            import
+        };
+        let mut check = run_query(client, query, query_scope).await?;
         check.seconds = started.elapsed().as_secs_f64();
         checks.push(check);
     }
