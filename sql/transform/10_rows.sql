@@ -28,7 +28,7 @@ SELECT r.*,
        l.import_id AS prior_import,
        l.file      AS prior_file,
        l.line      AS prior_line,
-       CASE WHEN l.source_key IS NULL AND r.occurrence = 1 THEN uuid_generate_v4() END AS new_id
+       CASE WHEN l.source_key IS NULL AND r.occurrence = 1 THEN gen_random_uuid() END AS new_id
 FROM ranked r
 JOIN bellatrix_migrate.stage_files f ON f.file_no = r.file_no
 LEFT JOIN bellatrix_migrate.row_sources l ON l.source_key = r.source_key;

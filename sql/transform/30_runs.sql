@@ -22,18 +22,25 @@ WITH named AS (
            count(*)                                   AS total,
            count(*) FILTER (WHERE status = 'success') AS ok,
            count(*) FILTER (WHERE status = 'error')   AS failed,
-           count(DISTINCT prompt_hash)                AS prompts,
-           count(DISTINCT model_uuid)                 AS models,
            min(evaluated_at)                          AS first_at,
            max(evaluated_at + latency_ms * interval '1 millisecond') AS last_end
     FROM named
     WHERE NOT is_master
     GROUP BY run_id
+), distinct_prompts AS (
+    -- Distinct counts by grouping twice: count(DISTINCT) would sort every run's rows apart.
+    SELECT run_id, count(*) AS prompts
+    FROM (SELECT DISTINCT run_id, prompt_hash FROM named WHERE NOT is_master) d
+    GROUP BY run_id
+), distinct_models AS (
+    SELECT run_id, count(*) AS models
+    FROM (SELECT DISTINCT run_id, model_uuid FROM named WHERE NOT is_master) d
+    GROUP BY run_id
 ), inserted AS (
     INSERT INTO evaluation_runs (id, run_id, user_id, name, status, started_at, completed_at,
                                  total_prompts, total_models, total_evaluations,
                                  successful_evaluations, failed_evaluations, metadata)
-    SELECT uuid_generate_v4(), f.run_id, NULL,
+    SELECT gen_random_uuid(), f.run_id, NULL,
            CASE f.run_origin
                WHEN 'cli' THEN 'Legacy CLI run'
                WHEN 'dashboard' THEN 'Legacy dashboard call'
@@ -43,12 +50,14 @@ WITH named AS (
            END,
            CASE WHEN c.ok = 0 THEN 'failed' ELSE 'completed' END,
            COALESCE(c.first_at, f.evaluated_at), c.last_end,
-           COALESCE(c.prompts, 0), COALESCE(c.models, 0), COALESCE(c.total, 0),
+           COALESCE(dp.prompts, 0), COALESCE(dm.models, 0), COALESCE(c.total, 0),
            COALESCE(c.ok, 0), COALESCE(c.failed, 0),
            jsonb_build_object('origin', f.run_origin,
                               'source', jsonb_build_object('file', f.file_path, 'line', f.line))
     FROM firsts f
     LEFT JOIN counts c ON c.run_id = f.run_id
+    LEFT JOIN distinct_prompts dp ON dp.run_id = f.run_id
+    LEFT JOIN distinct_models dm ON dm.run_id = f.run_id
     RETURNING id, run_id
 )
 INSERT INTO t_new_runs SELECT id, run_id FROM inserted;

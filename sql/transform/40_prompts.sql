@@ -44,7 +44,7 @@ WITH agg AS (
 ), inserted AS (
     INSERT INTO prompts (id, user_id, prompt_text, prompt_hash, source_type, source_file_name,
                          expected_json, tags, created_at, updated_at, metadata)
-    SELECT uuid_generate_v4(), NULL, COALESCE(w.prompt_text, s.prompt_text), w.prompt_hash, w.source_type,
+    SELECT gen_random_uuid(), NULL, COALESCE(w.prompt_text, s.prompt_text), w.prompt_hash, w.source_type,
            left(regexp_replace(w.file_path, '^.*/', ''), 255),
            w.expected_json, w.tags,
            COALESCE(a.first_seen, CURRENT_TIMESTAMP), COALESCE(a.first_seen, CURRENT_TIMESTAMP),

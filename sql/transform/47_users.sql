@@ -31,7 +31,7 @@ WHERE t.conflict IS NULL AND NOT t.known AND t.occurrence = 1
                   WHERE lower(o.email) = lower(t.email) AND o.source_key <> t.source_key AND o.occurrence = 1
                     AND (o.file_no, o.line) < (t.file_no, t.line)));
 
-UPDATE t_user_rows SET new_id = uuid_generate_v4()
+UPDATE t_user_rows SET new_id = gen_random_uuid()
 WHERE NOT known AND occurrence = 1 AND conflict IS NULL;
 
 INSERT INTO users (id, username, email, password_hash, is_active, is_admin, created_at, updated_at,

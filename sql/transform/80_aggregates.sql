@@ -15,10 +15,10 @@ WITH em AS (
     WHERE t.new_id IS NOT NULL AND NOT t.is_master
 ), inserted AS (
     INSERT INTO model_aggregated_metrics (
-        run_id, model_id, total_count, success_count, error_count, avg_input_tokens, avg_output_tokens,
+        id, run_id, model_id, total_count, success_count, error_count, avg_input_tokens, avg_output_tokens,
         p50_latency_ms, p95_latency_ms, p99_latency_ms, min_latency_ms, max_latency_ms,
         json_valid_count, json_valid_percentage, avg_cost_usd_per_request, total_cost_usd, calculated_at)
-    SELECT em.run_id, em.model_id,
+    SELECT gen_random_uuid(), em.run_id, em.model_id,
            count(*),
            count(*) FILTER (WHERE em.status = 'success'),
            count(*) FILTER (WHERE em.status = 'error'),
@@ -50,10 +50,10 @@ WITH touched AS (
       AND NOT EXISTS (SELECT 1 FROM t_new_runs n WHERE n.id = r.id)
 ), upserted AS (
     INSERT INTO model_aggregated_metrics (
-        run_id, model_id, total_count, success_count, error_count, avg_input_tokens, avg_output_tokens,
+        id, run_id, model_id, total_count, success_count, error_count, avg_input_tokens, avg_output_tokens,
         p50_latency_ms, p95_latency_ms, p99_latency_ms, min_latency_ms, max_latency_ms,
         json_valid_count, json_valid_percentage, avg_cost_usd_per_request, total_cost_usd, calculated_at)
-    SELECT em.run_id, em.model_id,
+    SELECT gen_random_uuid(), em.run_id, em.model_id,
            count(*),
            count(*) FILTER (WHERE em.status = 'success'),
            count(*) FILTER (WHERE em.status = 'error'),
