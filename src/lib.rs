@@ -256,7 +256,7 @@ async fn read_and_stage(
     };
     let options = read::ReadOptions {
         legacy_tz: config.legacy_tz,
-        batch_rows: 1000,
+        batch_rows: 250,
     };
     let jobs = config.jobs;
     let reading = tokio::task::spawn_blocking(move || {

@@ -14,14 +14,28 @@ WITH inserted AS (
 )
 INSERT INTO t_new_providers SELECT id FROM inserted;
 
+-- One row per model key: the row that names it best (a name the file gave beats one derived from
+-- the id), latest first, then by file precedence and line. Found by grouping first, so only the
+-- rows at each key's latest time are sorted, not every row.
 CREATE TEMP TABLE t_model_keys ON COMMIT DROP AS
-SELECT DISTINCT ON (model_key)
-       model_key, model_name, provider, bedrock_model_id, is_master,
-       file_path, line,
+WITH latest AS (
+    SELECT DISTINCT ON (model_key) model_key, model_name_derived, at
+    FROM (SELECT model_key, model_name_derived, max(evaluated_at) AS at
+          FROM t_rows
+          WHERE new_id IS NOT NULL
+          GROUP BY model_key, model_name_derived) g
+    ORDER BY model_key, model_name_derived, at DESC
+)
+SELECT DISTINCT ON (t.model_key)
+       t.model_key, t.model_name, t.provider, t.bedrock_model_id, t.is_master,
+       t.file_path, t.line,
        NULL::uuid AS model_uuid
-FROM t_rows
-WHERE new_id IS NOT NULL
-ORDER BY model_key, model_name_derived, evaluated_at DESC, file_no, line;
+FROM t_rows t
+JOIN latest l ON l.model_key = t.model_key
+             AND l.model_name_derived = t.model_name_derived
+             AND l.at = t.evaluated_at
+WHERE t.new_id IS NOT NULL
+ORDER BY t.model_key, t.file_no, t.line;
 
 UPDATE t_model_keys k
 SET model_uuid = (

@@ -6,13 +6,20 @@
 -- Runs that already existed are recounted from all their rows by 70_run_counters.sql.
 CREATE TEMP TABLE t_new_runs (id uuid, run_id text) ON COMMIT DROP;
 
+-- The new rows of new runs, as a table with statistics: the planner then knows how many runs there
+-- are and joins the per-run figures below by hashing instead of sorting each of them.
+CREATE TEMP TABLE t_run_rows ON COMMIT DROP AS
+SELECT t.run_id, t.run_origin, t.evaluated_at, t.file_no, t.file_path, t.line, t.is_master,
+       t.status, t.latency_ms, t.prompt_hash, k.model_uuid
+FROM t_rows t
+JOIN t_model_keys k ON k.model_key = t.model_key
+WHERE t.new_id IS NOT NULL AND t.run_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM evaluation_runs r WHERE r.run_id = t.run_id);
+
+ANALYZE t_run_rows;
+
 WITH named AS (
-    SELECT t.run_id, t.run_origin, t.evaluated_at, t.file_no, t.file_path, t.line, t.is_master,
-           t.status, t.latency_ms, t.prompt_hash, k.model_uuid
-    FROM t_rows t
-    JOIN t_model_keys k ON k.model_key = t.model_key
-    WHERE t.new_id IS NOT NULL AND t.run_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM evaluation_runs r WHERE r.run_id = t.run_id)
+    SELECT * FROM t_run_rows
 ), firsts AS (
     SELECT DISTINCT ON (run_id) run_id, run_origin, evaluated_at, file_path, line
     FROM named

@@ -65,7 +65,7 @@ pub struct Streams {
 pub const OTHER_STREAMS: usize = 5;
 
 /// Batches in flight per channel.
-const CHANNEL_BATCHES: usize = 8;
+const CHANNEL_BATCHES: usize = 4;
 
 /// Creates the channels between readers and COPY tasks.
 pub fn channels() -> (Sinks, Streams) {
