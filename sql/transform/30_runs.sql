@@ -18,11 +18,9 @@ WHERE t.new_id IS NOT NULL AND t.run_id IS NOT NULL
 
 ANALYZE t_run_rows;
 
-WITH named AS (
-    SELECT * FROM t_run_rows
-), firsts AS (
+WITH firsts AS (
     SELECT DISTINCT ON (run_id) run_id, run_origin, evaluated_at, file_path, line
-    FROM named
+    FROM t_run_rows
     ORDER BY run_id, evaluated_at, file_no, line
 ), counts AS (
     SELECT run_id,
@@ -31,17 +29,17 @@ WITH named AS (
            count(*) FILTER (WHERE status = 'error')   AS failed,
            min(evaluated_at)                          AS first_at,
            max(evaluated_at + latency_ms * interval '1 millisecond') AS last_end
-    FROM named
+    FROM t_run_rows
     WHERE NOT is_master
     GROUP BY run_id
 ), distinct_prompts AS (
     -- Distinct counts by grouping twice: count(DISTINCT) would sort every run's rows apart.
     SELECT run_id, count(*) AS prompts
-    FROM (SELECT DISTINCT run_id, prompt_hash FROM named WHERE NOT is_master) d
+    FROM (SELECT DISTINCT run_id, prompt_hash FROM t_run_rows WHERE NOT is_master) d
     GROUP BY run_id
 ), distinct_models AS (
     SELECT run_id, count(*) AS models
-    FROM (SELECT DISTINCT run_id, model_uuid FROM named WHERE NOT is_master) d
+    FROM (SELECT DISTINCT run_id, model_uuid FROM t_run_rows WHERE NOT is_master) d
     GROUP BY run_id
 ), inserted AS (
     INSERT INTO evaluation_runs (id, run_id, user_id, name, status, started_at, completed_at,

@@ -25,12 +25,17 @@ WITH scope AS NOT MATERIALIZED (
            round(100.0 * count(*) FILTER (WHERE em.json_valid) / count(*), 2) AS json_valid_percentage,
            round(sum(em.cost_usd_total) / count(*), 6) AS avg_cost_usd_per_request,
            sum(em.cost_usd_total) AS total_cost_usd
-    FROM evaluation_metrics em
-    WHERE $1::bigint IS NULL OR (em.run_id, em.model_id) IN (SELECT run_id, model_id FROM scoped)
+    -- Two branches rather than `$1 IS NULL OR ... IN (...)`, which the planner cannot turn into a join.
+    FROM (SELECT run_id, model_id, status, latency_ms, input_tokens, output_tokens, json_valid, cost_usd_total FROM evaluation_metrics WHERE $1::bigint IS NULL
+          UNION ALL
+          SELECT run_id, model_id, status, latency_ms, input_tokens, output_tokens, json_valid, cost_usd_total FROM evaluation_metrics
+          WHERE $1::bigint IS NOT NULL AND (run_id, model_id) IN (SELECT run_id, model_id FROM scoped)) em
     GROUP BY em.run_id, em.model_id
 ), stored AS (
+    SELECT a.* FROM model_aggregated_metrics a WHERE $1::bigint IS NULL
+    UNION ALL
     SELECT a.* FROM model_aggregated_metrics a
-    WHERE $1::bigint IS NULL OR (a.run_id, a.model_id) IN (SELECT run_id, model_id FROM scoped)
+    WHERE $1::bigint IS NOT NULL AND (a.run_id, a.model_id) IN (SELECT run_id, model_id FROM scoped)
 ), compared AS MATERIALIZED (
     -- Every pair with rows or an aggregate row when checking the whole database, else the pairs
     -- this import's rows belong to.

@@ -9,19 +9,29 @@
 -- $1: the import to check, or NULL for every row.
 WITH scope AS NOT MATERIALIZED (
     SELECT target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
+), em AS (
+    -- Two branches rather than `$1 IS NULL OR id IN (...)`, which the planner cannot turn into a
+    -- join: an import of a few rows reads those rows, not the table.
+    SELECT x.id, x.metadata, x.cost_usd_input, x.cost_usd_output, x.cost_usd_total FROM evaluation_metrics x WHERE $1::bigint IS NULL
+    UNION ALL
+    SELECT x.id, x.metadata, x.cost_usd_input, x.cost_usd_output, x.cost_usd_total FROM evaluation_metrics x
+    WHERE $1::bigint IS NOT NULL AND x.id IN (SELECT target_id FROM scope)
+), mm AS (
+    SELECT x.id, x.metadata FROM master_model_evaluations x WHERE $1::bigint IS NULL
+    UNION ALL
+    SELECT x.id, x.metadata FROM master_model_evaluations x
+    WHERE $1::bigint IS NOT NULL AND x.id IN (SELECT target_id FROM scope)
 ), costs AS (
     SELECT 'evaluation_metrics' AS tbl, em.id, em.metadata,
            em.cost_usd_input AS input, em.cost_usd_output AS output, em.cost_usd_total AS total
-    FROM evaluation_metrics em
-    WHERE $1::bigint IS NULL OR em.id IN (SELECT target_id FROM scope)
+    FROM em
     UNION ALL
     SELECT 'master_model_evaluations', mm.id, mm.metadata,
            (mm.metadata ->> 'cost_usd_input')::numeric,
            (mm.metadata ->> 'cost_usd_output')::numeric,
            (mm.metadata ->> 'cost_usd_total')::numeric
-    FROM master_model_evaluations mm
-    WHERE ($1::bigint IS NULL OR mm.id IN (SELECT target_id FROM scope))
-      AND jsonb_typeof(mm.metadata -> 'cost_usd_input') = 'number'
+    FROM mm
+    WHERE jsonb_typeof(mm.metadata -> 'cost_usd_input') = 'number'
       AND jsonb_typeof(mm.metadata -> 'cost_usd_output') = 'number'
       AND jsonb_typeof(mm.metadata -> 'cost_usd_total') = 'number'
 ), checked AS (

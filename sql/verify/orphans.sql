@@ -6,11 +6,17 @@
 WITH scope AS NOT MATERIALIZED (
     SELECT target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
 ), em AS (
-    SELECT x.id, x.run_id, x.model_id, x.prompt_id, x.user_id, x.metadata
-    FROM evaluation_metrics x WHERE $1::bigint IS NULL OR x.id IN (SELECT target_id FROM scope)
+    -- Two branches rather than `$1 IS NULL OR id IN (...)`, which the planner cannot turn into a
+    -- join: an import of a few rows reads those rows, not the table.
+    SELECT x.id, x.run_id, x.model_id, x.prompt_id, x.user_id, x.metadata FROM evaluation_metrics x WHERE $1::bigint IS NULL
+    UNION ALL
+    SELECT x.id, x.run_id, x.model_id, x.prompt_id, x.user_id, x.metadata FROM evaluation_metrics x
+    WHERE $1::bigint IS NOT NULL AND x.id IN (SELECT target_id FROM scope)
 ), mm AS (
-    SELECT x.id, x.run_id, x.model_id, x.prompt_id, x.user_id, x.metadata
-    FROM master_model_evaluations x WHERE $1::bigint IS NULL OR x.id IN (SELECT target_id FROM scope)
+    SELECT x.id, x.run_id, x.model_id, x.prompt_id, x.user_id, x.metadata FROM master_model_evaluations x WHERE $1::bigint IS NULL
+    UNION ALL
+    SELECT x.id, x.run_id, x.model_id, x.prompt_id, x.user_id, x.metadata FROM master_model_evaluations x
+    WHERE $1::bigint IS NOT NULL AND x.id IN (SELECT target_id FROM scope)
 ), orphans AS (
     SELECT 'evaluation_metrics.run_id' AS fk, em.id, em.metadata FROM em
     WHERE NOT EXISTS (SELECT 1 FROM evaluation_runs r WHERE r.id = em.run_id)

@@ -11,10 +11,17 @@ WITH scope AS NOT MATERIALIZED (
     SELECT mm.run_id FROM master_model_evaluations mm
     WHERE mm.id IN (SELECT target_id FROM scope WHERE target_table = 'master_model_evaluations')
 ), runs AS (
+    -- Two branches rather than `$1 IS NULL OR id IN (...)`: an OR keeps the planner from turning the
+    -- IN into a join, which would make an import of one row scan every run.
     SELECT r.id, r.run_id, r.metadata, r.total_evaluations, r.successful_evaluations,
            r.failed_evaluations, r.total_prompts, r.total_models
     FROM evaluation_runs r
-    WHERE $1::bigint IS NULL OR r.id IN (SELECT id FROM touched)
+    WHERE $1::bigint IS NULL
+    UNION ALL
+    SELECT r.id, r.run_id, r.metadata, r.total_evaluations, r.successful_evaluations,
+           r.failed_evaluations, r.total_prompts, r.total_models
+    FROM evaluation_runs r
+    WHERE $1::bigint IS NOT NULL AND r.id IN (SELECT id FROM touched)
 ), actual AS (
     -- Over every row when checking the whole database (one pass, no semi-join), else over the rows
     -- of the runs this import touched.
@@ -24,8 +31,10 @@ WITH scope AS NOT MATERIALIZED (
            count(*) FILTER (WHERE em.status = 'error')   AS failed,
            count(DISTINCT em.prompt_id)                  AS prompts,
            count(DISTINCT em.model_id)                   AS models
-    FROM evaluation_metrics em
-    WHERE $1::bigint IS NULL OR em.run_id IN (SELECT id FROM touched)
+    FROM (SELECT run_id, status, prompt_id, model_id FROM evaluation_metrics WHERE $1::bigint IS NULL
+          UNION ALL
+          SELECT run_id, status, prompt_id, model_id FROM evaluation_metrics
+          WHERE $1::bigint IS NOT NULL AND run_id IN (SELECT id FROM touched)) em
     GROUP BY em.run_id
 ), compared AS (
     SELECT r.run_id,
