@@ -102,8 +102,9 @@ pub struct ImportArgs {
     pub max_rejects: Option<u64>,
 
     /// When an import inserts at least N metric rows and at least as many as the table holds (a
-    /// first load), evaluation_metrics' secondary indexes and foreign keys are dropped and rebuilt
-    /// inside the same transaction: faster, and just as checked at commit.
+    /// first load), the secondary indexes and foreign keys of the tables it fills row by row (runs,
+    /// metrics, master rows, aggregates, ledger) are dropped and rebuilt inside the same
+    /// transaction: faster, and just as checked at commit.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub bulk_threshold: u64,
 
