@@ -290,7 +290,7 @@ fn raw_header(head: &[u8]) -> Option<raw_metrics::Header> {
 /// The SHA-256 (hex) and size of a file's bytes.
 pub fn hash_file(path: &Path) -> Result<(String, u64), InputError> {
     let file = File::open(path).map_err(|e| InputError::io(path, e))?;
-    let mut tracker = TrackingReader::new(BufReader::with_capacity(256 * 1024, file));
+    let mut tracker = TrackingReader::hash_only(BufReader::with_capacity(256 * 1024, file));
     std::io::copy(&mut tracker, &mut std::io::sink()).map_err(|e| InputError::io(path, e))?;
     Ok(tracker.finish())
 }
@@ -350,7 +350,7 @@ fn read_file(
             already_imported: None,
         });
     }
-    let mut tracker = TrackingReader::new(BufReader::new(
+    let mut tracker = TrackingReader::hash_only(BufReader::new(
         File::open(path).map_err(|e| InputError::io(path, e))?,
     ));
     let mut bytes = Vec::new();

@@ -20,6 +20,9 @@ pub struct TrackingReader<R> {
     newlines: VecDeque<u64>,
     /// How many `\n` were forgotten from `newlines` (all before the last queried offset).
     newlines_forgotten: u64,
+    /// Whether newlines are remembered at all: a caller that only hashes never asks about lines,
+    /// and the queues would grow with the file.
+    track_lines: bool,
 }
 
 impl<R: Read> TrackingReader<R> {
@@ -34,7 +37,22 @@ impl<R: Read> TrackingReader<R> {
             saw_crlf: false,
             newlines: VecDeque::new(),
             newlines_forgotten: 0,
+            track_lines: true,
         }
+    }
+
+    /// Starts tracking at offset zero, hashing and counting only (no line or CRLF queries).
+    pub fn hash_only(inner: R) -> Self {
+        let mut tracker = Self::new(inner);
+        tracker.forget_lines();
+        tracker
+    }
+
+    /// Stops remembering newlines from here on (for a caller that goes on only to hash the rest).
+    pub fn forget_lines(&mut self) {
+        self.track_lines = false;
+        self.newlines.clear();
+        self.crlf_newlines.clear();
     }
 
     /// Bytes read so far.
@@ -85,7 +103,8 @@ impl<R: Read> Read for TrackingReader<R> {
         let n = self.inner.read(buf)?;
         let chunk = &buf[..n];
         self.hasher.update(chunk);
-        for nl in memchr::memchr_iter(b'\n', chunk) {
+        let tracked = if self.track_lines { chunk } else { &[][..] };
+        for nl in memchr::memchr_iter(b'\n', tracked) {
             self.newlines.push_back(self.bytes + nl as u64);
             let after_cr = if nl == 0 {
                 self.previous_was_cr
@@ -108,6 +127,24 @@ impl<R: Read> Read for TrackingReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashing_only_remembers_no_newline_and_hashes_the_same() {
+        let text = b"a\r\nb\nc\n".repeat(1000);
+        let mut tracked = TrackingReader::new(&text[..]);
+        let mut hashed = TrackingReader::hash_only(&text[..]);
+        let mut sink = Vec::new();
+        tracked.read_to_end(&mut sink).unwrap();
+        sink.clear();
+        hashed.read_to_end(&mut sink).unwrap();
+        assert_eq!(
+            tracked.newlines.len(),
+            3000,
+            "a line-tracking reader keeps unqueried newlines"
+        );
+        assert!(hashed.newlines.is_empty() && hashed.crlf_newlines.is_empty());
+        assert_eq!(hashed.finish(), tracked.finish());
+    }
 
     #[test]
     fn hashes_and_counts_every_byte() {

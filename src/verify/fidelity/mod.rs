@@ -282,6 +282,7 @@ fn sha256_of_rest(
     mut source: TrackingReader<std::fs::File>,
     path: &Path,
 ) -> Result<String, InputError> {
+    source.forget_lines();
     std::io::copy(&mut source, &mut std::io::sink()).map_err(|e| InputError::io(path, e))?;
     Ok(source.finish().0)
 }
