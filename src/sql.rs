@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "other_sources",
         sql: include_str!("../sql/schema/0003_other_sources.sql"),
     },
+    Migration {
+        version: 4,
+        name: "staging_storage",
+        sql: include_str!("../sql/schema/0004_staging_storage.sql"),
+    },
 ];
 
 /// Creates the migrator's schema and migration table, before any migration runs.
