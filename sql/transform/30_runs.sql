@@ -18,6 +18,10 @@ WHERE t.new_id IS NOT NULL AND t.run_id IS NOT NULL
 
 ANALYZE t_run_rows;
 
+-- The per-run counts below are grouped subqueries whose row counts the planner cannot estimate
+-- (it assumes 200); it then sorts each of them for a merge join. Hash joins, for this statement only.
+SET LOCAL enable_mergejoin = off;
+
 WITH firsts AS (
     SELECT DISTINCT ON (run_id) run_id, run_origin, evaluated_at, file_path, line
     FROM t_run_rows
@@ -66,3 +70,5 @@ WITH firsts AS (
     RETURNING id, run_id
 )
 INSERT INTO t_new_runs SELECT id, run_id FROM inserted;
+
+RESET enable_mergejoin;
