@@ -70,9 +70,12 @@ async fn wait_until(client: &Client, query: &str, child: &mut Child) {
 }
 
 /// Another session of the import's database is waiting for a lock.
+/// The import waits for the table the test locked: a heavyweight lock on a relation. (Two COPY
+/// streams into one staging table briefly wait for each other's relation-extension lock, which is
+/// also a `Lock` wait but not the one the test holds.)
 const IMPORT_WAITS_FOR_LOCK: &str =
     "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
-     AND pid <> pg_backend_pid() AND wait_event_type = 'Lock')";
+     AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND wait_event = 'relation')";
 
 /// Kills the import at a moment, checks production is untouched, re-runs, and compares with one
 /// uninterrupted import. `hold` is a table the test locks so the transform stops there (or none).
@@ -170,7 +173,7 @@ async fn a_lost_connection_fails_the_import_cleanly_and_a_rerun_completes_it() {
     watcher
         .batch_execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() \
-             AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'",
+             AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND wait_event = 'relation'",
         )
         .await
         .unwrap();
