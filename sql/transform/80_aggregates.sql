@@ -5,12 +5,14 @@
 CREATE TEMP TABLE t_aggregates (inserted boolean) ON COMMIT DROP;
 
 WITH touched AS (
+    -- The (run, model) pairs the new rows add to runs that existed before (t_touched_runs, from
+    -- 70_run_counters.sql).
     SELECT DISTINCT r.id AS run_uuid, k.model_uuid
     FROM t_rows t
     JOIN evaluation_runs r ON r.run_id = t.run_id
+    JOIN t_touched_runs o ON o.id = r.id
     JOIN t_model_keys k ON k.model_key = t.model_key
     WHERE t.new_id IS NOT NULL AND NOT t.is_master
-      AND NOT EXISTS (SELECT 1 FROM t_new_runs n WHERE n.id = r.id)
 ), em AS (
     -- Runs this import created: all their rows are new, so they are taken from the new rows as
     -- staged (the values evaluation_metrics received), without reading the table back.

@@ -54,8 +54,7 @@ SELECT 'evaluation_runs',
        (SELECT count(*) FROM t_new_runs),
        (SELECT count(DISTINCT run_id) FROM t_rows WHERE new_id IS NOT NULL AND run_id IS NOT NULL)
          - (SELECT count(*) FROM t_new_runs),
-       (SELECT count(*) FROM t_touched_runs t
-         WHERE NOT EXISTS (SELECT 1 FROM t_new_runs n WHERE n.id = t.id))
+       (SELECT count(*) FROM t_touched_runs)
 UNION ALL
 SELECT 'model_aggregated_metrics',
        count(*) FILTER (WHERE inserted),

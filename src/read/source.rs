@@ -103,8 +103,21 @@ impl<R: Read> Read for TrackingReader<R> {
         let n = self.inner.read(buf)?;
         let chunk = &buf[..n];
         self.hasher.update(chunk);
-        let tracked = if self.track_lines { chunk } else { &[][..] };
-        for nl in memchr::memchr_iter(b'\n', tracked) {
+        if self.track_lines {
+            self.remember_newlines(chunk);
+        }
+        if let Some(&last) = chunk.last() {
+            self.previous_was_cr = last == b'\r';
+        }
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> TrackingReader<R> {
+    /// Queues the offset of every `\n` in `chunk` (read at offset `self.bytes`), and of every CRLF.
+    fn remember_newlines(&mut self, chunk: &[u8]) {
+        for nl in memchr::memchr_iter(b'\n', chunk) {
             self.newlines.push_back(self.bytes + nl as u64);
             let after_cr = if nl == 0 {
                 self.previous_was_cr
@@ -116,11 +129,6 @@ impl<R: Read> Read for TrackingReader<R> {
                 self.saw_crlf = true;
             }
         }
-        if let Some(&last) = chunk.last() {
-            self.previous_was_cr = last == b'\r';
-        }
-        self.bytes += n as u64;
-        Ok(n)
     }
 }
 
