@@ -23,10 +23,15 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// PostgreSQL URL, e.g. postgresql://user@host:5432/db (the password is never printed). Without
-    /// it (and without DATABASE_URL) the tool starts or reuses a local throwaway cluster under
-    /// ./.bellatrix/ and says how to connect to it.
-    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    /// The target database, as libpq takes it: a URI such as
+    /// postgresql://user@host:5432/db?sslmode=verify-full&sslrootcert=ca.pem or key=value pairs
+    /// (host=... dbname=... sslmode=require). Else DATABASE_URL; else the PG* variables (PGHOST,
+    /// PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY,
+    /// PGCONNECT_TIMEOUT, PGAPPNAME, PGPASSFILE) fill in what is not given, and a missing password
+    /// comes from PGPASSWORD or ~/.pgpass. Keep passwords out of this flag: other users see it in
+    /// the process list. With none of these set, a local throwaway cluster under ./.bellatrix/ is
+    /// used (and stderr says so).
+    #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
     /// No progress bars or status lines; the report is still printed.

@@ -1,6 +1,7 @@
 //! Validated configuration: command-line arguments checked and resolved before any I/O happens.
 
 use crate::cli::{Cli, Command, ImportArgs, VerifyArgs};
+use crate::db::conninfo::{self, Origin, PasswordSource, Settings};
 use crate::error::{Error, Result};
 use chrono_tz::Tz;
 use std::path::PathBuf;
@@ -8,8 +9,8 @@ use std::path::PathBuf;
 /// Where the data goes.
 #[derive(Debug, Clone)]
 pub enum Database {
-    /// A server the user named.
-    Url(String),
+    /// A server the user named (`--database-url`, `DATABASE_URL` or the `PG*` variables).
+    Server(Box<Settings>),
     /// The local throwaway cluster under this directory.
     Local(PathBuf),
 }
@@ -51,6 +52,9 @@ pub struct Config {
     pub database: Database,
     pub quiet: bool,
     pub task: Task,
+    /// Said on stderr before anything runs, even with `--quiet` (a password in the process list,
+    /// a password file that was not used).
+    pub warnings: Vec<String>,
 }
 
 /// The directory of the local throwaway cluster.
@@ -59,10 +63,7 @@ pub const LOCAL_CLUSTER_DIR: &str = ".bellatrix";
 impl Config {
     /// Validates the parsed arguments.
     pub fn from_cli(cli: Cli) -> Result<Self> {
-        let database = match cli.global.database_url.filter(|u| !u.trim().is_empty()) {
-            Some(url) => Database::Url(url),
-            None => Database::Local(PathBuf::from(LOCAL_CLUSTER_DIR)),
-        };
+        let (database, warnings) = database(cli.global.database_url, &conninfo::process_env)?;
         let task = match cli.command {
             Command::Init => Task::Init,
             Command::Import(args) => Task::Import(import_config(args)?),
@@ -77,8 +78,45 @@ impl Config {
             database,
             quiet: cli.global.quiet,
             task,
+            warnings,
         })
     }
+}
+
+/// Chooses the database as libpq's conventions say: `--database-url`, else `DATABASE_URL`, else
+/// the `PG*` variables; only when none names a server, the local throwaway cluster.
+pub fn database(flag: Option<String>, env: conninfo::Env<'_>) -> Result<(Database, Vec<String>)> {
+    let (conninfo, origin) = match flag.filter(|u| !u.trim().is_empty()) {
+        Some(url) => (url, Origin::Flag),
+        None => match env("DATABASE_URL").filter(|u| !u.trim().is_empty()) {
+            Some(url) => (url, Origin::DatabaseUrl),
+            None if conninfo::TARGET_VARIABLES.iter().any(|v| env(v).is_some()) => {
+                (String::new(), Origin::Environment)
+            }
+            None => {
+                return Ok((
+                    Database::Local(PathBuf::from(LOCAL_CLUSTER_DIR)),
+                    Vec::new(),
+                ))
+            }
+        },
+    };
+    let settings = conninfo::resolve(&conninfo, origin, env)?;
+    let mut warnings = Vec::new();
+    if origin == Origin::Flag && settings.password == PasswordSource::ConnectionString {
+        warnings.push(
+            "the password given in --database-url is visible to every user of this machine in              the process list: use PGPASSWORD or a password file (~/.pgpass, mode 0600) instead"
+                .to_owned(),
+        );
+    }
+    if let PasswordSource::None {
+        refused: Some(reason),
+        ..
+    } = &settings.password
+    {
+        warnings.push(format!("{reason}; it was not used"));
+    }
+    Ok((Database::Server(Box::new(settings)), warnings))
 }
 
 fn import_config(args: ImportArgs) -> Result<ImportConfig> {

@@ -45,8 +45,13 @@ pub enum Error {
         #[source]
         source: tokio_postgres::Error,
     },
-    #[error("cannot get a database connection")]
-    Pool(#[from] deadpool_postgres::PoolError),
+    /// A further connection (for a COPY stream) could not be opened; the text says why.
+    #[error("cannot open another database connection: {0}")]
+    Pool(String),
+    #[error(transparent)]
+    Connect(#[from] crate::db::ConnectError),
+    #[error(transparent)]
+    Settings(#[from] crate::db::SettingsError),
     #[error("invalid database configuration: {0}")]
     Config(String),
     #[error("local PostgreSQL cluster: {0}")]
@@ -81,6 +86,12 @@ impl Error {
     pub fn db(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> Error {
         let context = context.into();
         move |source| Error::Db { context, source }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for Error {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        Error::Pool(crate::db::connect::describe_pool_error(&e))
     }
 }
 

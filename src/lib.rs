@@ -59,35 +59,53 @@ pub async fn run(config: Config) -> Result<Output> {
             .map_err(|e| Error::Task(e.to_string()))?
             .map(Output::Generated);
     }
-    let url = database_url(&config).await?;
+    for warning in &config.warnings {
+        progress::warn(warning);
+    }
+    let settings = database(&config).await?;
     match &config.task {
         Task::Init => {
-            let applied = init(&url).await?;
+            let connected = db::connect(&settings).await?;
+            let applied = init(connected.client).await?;
             Ok(Output::Initialised {
                 applied,
-                database: db::redacted(&url),
+                database: connected.info.server,
             })
         }
         Task::Import(import_config) => {
-            if matches!(config.database, Database::Local(_)) {
-                init(&url).await?;
-            }
-            import(&url, import_config, config.quiet).await
+            let connected = db::connect(&settings).await?;
+            progress::note(
+                config.quiet,
+                &format!("connected to {}", connected.info.describe()),
+            );
+            let connected = if matches!(config.database, Database::Local(_)) {
+                init(connected.client).await?;
+                db::connect(&settings).await?
+            } else {
+                connected
+            };
+            import(&settings, connected, import_config, config.quiet).await
         }
         Task::Generate { .. } => unreachable!("handled above without a database"),
-        Task::Verify(verify_config) => verify(&url, verify_config).await,
+        Task::Verify(verify_config) => {
+            let connected = db::connect(&settings).await?;
+            verify(connected, verify_config).await
+        }
     }
 }
 
 /// The verify pipeline: every check on the whole database, in one read-only snapshot → report.
-async fn verify(url: &str, config: &VerifyConfig) -> Result<Output> {
+async fn verify(connected: db::Connected, config: &VerifyConfig) -> Result<Output> {
     let started = Instant::now();
-    let mut report = Report::new(Mode::Verify, db::redacted(url), "n/a".to_owned());
-    let pool = db::pool(url, 1)?;
-    let mut client = pool.get().await?;
+    let db::Connected {
+        mut client,
+        info: connection,
+    } = connected;
+    let mut report = Report::new(Mode::Verify, connection.server.clone(), "n/a".to_owned());
+    report.connection = Some(connection);
     db::migrate::ensure_current(&client).await?;
     report.checks = verify::database_checks(&mut client, &config.checks).await?;
-    report::collect::table_rows(&**client, &mut report).await?;
+    report::collect::table_rows(&client, &mut report).await?;
     report.outcome = Some(
         if report.checks_ok() {
             "passed"
@@ -127,14 +145,17 @@ fn write_reports(
 }
 
 /// Applies pending migrations.
-async fn init(url: &str) -> Result<Vec<i32>> {
-    let pool = db::pool(url, 1)?;
-    let mut client = pool.get().await?;
+async fn init(mut client: tokio_postgres::Client) -> Result<Vec<i32>> {
     db::migrate::apply(&mut client).await
 }
 
 /// The import pipeline: read → stage → transform → verify → report.
-async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output> {
+async fn import(
+    settings: &db::Settings,
+    connected: db::Connected,
+    config: &ImportConfig,
+    quiet: bool,
+) -> Result<Output> {
     let started = Instant::now();
     let started_at = Utc::now();
     let mode = if config.dry_run {
@@ -142,10 +163,18 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
     } else {
         Mode::Import
     };
-    let mut report = Report::new(mode, db::redacted(url), config.legacy_tz.name().to_owned());
+    let db::Connected {
+        client: mut control,
+        info: connection,
+    } = connected;
+    let mut report = Report::new(
+        mode,
+        connection.server.clone(),
+        config.legacy_tz.name().to_owned(),
+    );
     let copy_streams = config.jobs.clamp(1, 2);
-    let pool = db::pool(url, copy_streams + stage::OTHER_STREAMS + 1)?;
-    let mut control = pool.get().await?;
+    let pool = db::pool(settings, &connection, copy_streams + stage::OTHER_STREAMS)?;
+    report.connection = Some(connection);
     db::migrate::ensure_current(&control).await?;
     lock_imports(&control, quiet).await?;
 
@@ -327,39 +356,38 @@ async fn stage_files(client: &tokio_postgres::Client, summaries: &[FileSummary])
     Ok(())
 }
 
-/// Resolves the database URL, starting the local cluster when none was given.
-async fn database_url(config: &Config) -> Result<String> {
+/// The connection settings: the server the user named, or the local cluster (started if needed).
+async fn database(config: &Config) -> Result<db::Settings> {
     match &config.database {
-        Database::Url(url) => Ok(url.clone()),
+        Database::Server(settings) => Ok((**settings).clone()),
         Database::Local(dir) => {
             let dir = dir.clone();
             let cluster = tokio::task::spawn_blocking(move || db::cluster::local(&dir))
                 .await
                 .map_err(|e| Error::Task(e.to_string()))??;
-            let admin = db::pool(&cluster.url("postgres"), 1)?;
-            let client = admin.get().await?;
-            let exists = client
+            let local =
+                |name: &str| db::conninfo::local(cluster.port, name, db::cluster::SUPERUSER, None);
+            let admin = db::connect(&local("postgres")).await?.client;
+            let exists = admin
                 .query_opt("SELECT 1 FROM pg_database WHERE datname = 'bellatrix'", &[])
                 .await
                 .map_err(Error::db("looking for the local database"))?
                 .is_some();
             if !exists {
-                client
+                admin
                     .batch_execute("CREATE DATABASE bellatrix")
                     .await
                     .map_err(Error::db("creating the local database"))?;
             }
-            let url = cluster.url("bellatrix");
-            progress::note(
-                config.quiet,
-                &format!(
-                    "no --database-url or DATABASE_URL: using the local throwaway PostgreSQL in {} \
-                     (connect with: psql {url}; stop with: pg_ctl stop -D {}/data)",
-                    cluster.dir.display(),
-                    cluster.dir.display()
-                ),
-            );
-            Ok(url)
+            // Said even with --quiet: data going to a throwaway cluster must never be a surprise.
+            progress::always(&format!(
+                "no --database-url, DATABASE_URL or PG* variables: using the local throwaway \
+                 PostgreSQL in {} (connect with: psql {}; stop with: pg_ctl stop -D {}/data)",
+                cluster.dir.display(),
+                cluster.url("bellatrix"),
+                cluster.dir.display()
+            ));
+            Ok(local("bellatrix"))
         }
     }
 }

@@ -6,9 +6,11 @@
 mod support;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-use support::{fingerprint, production_counts, write_synthetic_raw_metrics, TestDb};
+use support::{
+    bellatrix_command, fingerprint, production_counts, write_synthetic_raw_metrics, TestDb,
+};
 use tokio_postgres::Client;
 
 const ROWS: usize = 6000;
@@ -26,8 +28,7 @@ fn synthetic_input() -> Input {
 }
 
 fn spawn_import(db: &TestDb, input: &Input) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("bellatrix-migrate"))
-        .env_remove("DATABASE_URL")
+    bellatrix_command()
         .args(["--database-url", &db.url, "import", "--quiet"])
         .arg(&input.path)
         .stdout(Stdio::piped())

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{fingerprint, fixture, production_counts, TestDb};
+use support::{bellatrix_command, fingerprint, fixture, production_counts, TestDb};
 
 /// The bytes of `relative` up to the start of its `n`-th data record (header = record 0).
 fn prefix_before_record(relative: &str, n: usize) -> Vec<u8> {
@@ -157,8 +157,7 @@ async fn two_imports_started_at_once_end_with_the_database_of_one() {
 
     let db = TestDb::initialised().await;
     let spawn = || {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("bellatrix-migrate"))
-            .env_remove("DATABASE_URL")
+        bellatrix_command()
             .args(["--database-url", &db.url, "import", "--quiet"])
             .arg(fixture("fixtures/drop"))
             .arg(fixture("fixtures/raw_metrics"))

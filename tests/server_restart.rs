@@ -3,9 +3,11 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-use support::{cluster, fingerprint, production_counts, write_synthetic_raw_metrics, TestDb};
+use support::{
+    bellatrix_command, cluster, fingerprint, production_counts, write_synthetic_raw_metrics, TestDb,
+};
 
 #[tokio::test]
 async fn a_server_restart_mid_import_leaves_production_as_it_was_and_a_rerun_completes() {
@@ -13,8 +15,7 @@ async fn a_server_restart_mid_import_leaves_production_as_it_was_and_a_rerun_com
     let input = dir.path().join("raw_metrics.csv");
     write_synthetic_raw_metrics(&input, 3000);
     let import = |db: &TestDb| {
-        Command::new(assert_cmd::cargo::cargo_bin("bellatrix-migrate"))
-            .env_remove("DATABASE_URL")
+        bellatrix_command()
             .args(["--database-url", &db.url, "import", "--quiet"])
             .arg(&input)
             .stdout(Stdio::null())

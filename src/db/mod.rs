@@ -1,49 +1,44 @@
-//! Database access: the connection pool, schema migrations, and the local throwaway cluster used when
-//! no database URL is given.
+//! Database access: connection settings resolved as libpq does (`conninfo`, `pgpass`), TLS
+//! (`tls`), connections opened stage by stage with timeouts and hints (`connect`), the pool for the
+//! COPY streams, schema migrations, and the local throwaway cluster used when no server is named.
 
 pub mod cluster;
+pub mod connect;
+pub mod conninfo;
 pub mod migrate;
+pub mod pgpass;
+pub mod tls;
+
+pub use connect::{ConnectError, Connected, ConnectionInfo};
+pub use conninfo::{Origin, Settings, SettingsError};
 
 use crate::error::{Error, Result};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
+use deadpool_postgres::Pool;
 
-/// Builds a pool of at most `size` connections to `url`.
-pub fn pool(url: &str, size: usize) -> Result<Pool> {
-    let config: tokio_postgres::Config = url
-        .parse()
-        .map_err(|e: tokio_postgres::Error| Error::Config(format!("database URL: {e}")))?;
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    Pool::builder(manager)
-        .max_size(size.max(2))
-        .build()
-        .map_err(|e| Error::Config(e.to_string()))
+/// Opens the control connection.
+pub async fn connect(settings: &Settings) -> Result<Connected> {
+    Ok(connect::connect(settings).await?)
 }
 
-/// A database URL fit for logs: user, host, port and database, never the password.
-pub fn redacted(url: &str) -> String {
-    let Ok(config) = url.parse::<tokio_postgres::Config>() else {
-        return "(unparseable database URL)".to_owned();
-    };
-    let host = config
+/// A pool of at most `size` further connections, with the TLS mode the control connection used.
+pub fn pool(settings: &Settings, control: &ConnectionInfo, size: usize) -> Result<Pool> {
+    connect::pool(settings, control, size).map_err(Error::Pool)
+}
+
+/// The first server of `settings` fit for logs: user, host, port and database, never the password.
+pub fn redacted(settings: &Settings) -> String {
+    let pg = &settings.pg;
+    let host = pg
         .get_hosts()
         .first()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(name) => name.clone(),
-            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
-        })
+        .map(conninfo::host_name)
+        .or_else(|| pg.get_hostaddrs().first().map(ToString::to_string))
         .unwrap_or_else(|| "localhost".to_owned());
-    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let port = pg.get_ports().first().copied().unwrap_or(5432);
     format!(
         "postgresql://{}@{host}:{port}/{}",
-        config.get_user().unwrap_or(""),
-        config.get_dbname().unwrap_or("")
+        pg.get_user().unwrap_or(""),
+        pg.get_dbname().unwrap_or("")
     )
 }
 
@@ -53,7 +48,14 @@ mod tests {
 
     #[test]
     fn redaction_drops_the_password() {
-        let shown = redacted("postgresql://alice:s3cret@db.example:6543/bellatrix");
+        let env = |_: &str| None;
+        let settings = conninfo::resolve(
+            "postgresql://alice:s3cret@db.example:6543/bellatrix",
+            Origin::Flag,
+            &env,
+        )
+        .unwrap();
+        let shown = redacted(&settings);
         assert_eq!(shown, "postgresql://alice@db.example:6543/bellatrix");
         assert!(!shown.contains("s3cret"));
     }

@@ -76,7 +76,10 @@ pub(crate) fn mode_words(mode: Mode) -> &'static str {
 }
 
 fn summary(report: &Report, out: &mut Vec<Block>) {
-    let mut lines = vec![format!("database: {}", report.database)];
+    let mut lines = vec![match &report.connection {
+        Some(c) => format!("database: {}", c.describe()),
+        None => format!("database: {}", report.database),
+    }];
     if let Some(id) = report.import_id {
         lines.push(format!("import id: {id}"));
     }

@@ -218,6 +218,8 @@ pub struct Report {
     pub outcome: Option<String>,
     /// Where the data went, without credentials.
     pub database: String,
+    /// How the connection was made: where the settings came from, TLS, server version.
+    pub connection: Option<crate::db::ConnectionInfo>,
     pub import_id: Option<i64>,
     pub legacy_timezone: String,
     pub files: Vec<FileReport>,
@@ -279,6 +281,7 @@ impl Report {
             generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             outcome: None,
             database,
+            connection: None,
             import_id: None,
             legacy_timezone,
             files: Vec::new(),

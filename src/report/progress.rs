@@ -49,3 +49,14 @@ pub fn note(quiet: bool, message: &str) {
         eprintln!("{message}");
     }
 }
+
+/// Prints a warning to stderr, also with `--quiet`: something the user must know.
+pub fn warn(message: &str) {
+    eprintln!("warning: {message}");
+}
+
+/// Prints a line to stderr that `--quiet` does not hide (where the data goes, when it may not be
+/// where the user expects).
+pub fn always(message: &str) {
+    eprintln!("{message}");
+}

@@ -79,10 +79,8 @@ impl TestDb {
     pub fn run(&self, args: &[&str]) -> RunOutput {
         let mut cmd =
             assert_cmd::Command::cargo_bin("bellatrix-migrate").expect("the binary is built");
-        cmd.env_remove("DATABASE_URL")
-            .arg("--database-url")
-            .arg(&self.url)
-            .args(args);
+        scrub_connection_env(&mut cmd);
+        cmd.arg("--database-url").arg(&self.url).args(args);
         let out = cmd.output().expect("running bellatrix-migrate");
         RunOutput {
             code: out.status.code().unwrap_or(-1),
@@ -116,8 +114,8 @@ impl TestDb {
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> RunOutput {
         let mut cmd =
             assert_cmd::Command::cargo_bin("bellatrix-migrate").expect("the binary is built");
+        scrub_connection_env(&mut cmd);
         cmd.current_dir(dir)
-            .env_remove("DATABASE_URL")
             .arg("--database-url")
             .arg(&self.url)
             .args(args);
@@ -138,6 +136,43 @@ impl TestDb {
             .expect("counting rows")
             .get(0)
     }
+}
+
+/// Every variable that could point the binary at another server or password: the tests name
+/// their server themselves.
+pub const CONNECTION_VARS: &[&str] = &[
+    "DATABASE_URL",
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGUSER",
+    "PGDATABASE",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSERVICE",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGCONNECT_TIMEOUT",
+    "PGAPPNAME",
+];
+
+/// Removes `CONNECTION_VARS` from a command's environment.
+pub fn scrub_connection_env(cmd: &mut assert_cmd::Command) {
+    for var in CONNECTION_VARS {
+        cmd.env_remove(var);
+    }
+}
+
+/// The real binary as a `std::process::Command` (for spawning), its environment scrubbed of
+/// `CONNECTION_VARS`.
+pub fn bellatrix_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("bellatrix-migrate"));
+    for var in CONNECTION_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
 }
 
 /// What a run of the binary printed and returned.

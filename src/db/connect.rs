@@ -1,0 +1,678 @@
+//! Opening connections, one stage at a time (resolve the host name, open TCP or the Unix socket,
+//! TLS, authentication, the database), each inside `connect_timeout`, so that a failure names the
+//! stage and comes with a hint, and a server that accepts TCP but never answers ends the wait.
+//! The control connection of every command is opened here; the pool's extra connections follow
+//! the same settings and the TLS mode that the control connection settled on.
+
+use super::conninfo::{host_name, Origin, PasswordSource, Settings, SslMode};
+use super::tls::{self, Flagged, Verification};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
+use tokio_postgres::config::Host;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::{Client, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// How the connection was made, for the report and the terminal.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConnectionInfo {
+    /// `postgresql://user@host:port/db`, never the password.
+    pub server: String,
+    pub origin: Origin,
+    pub encrypted: bool,
+    pub sslmode: SslMode,
+    /// What the server's certificate was checked for (only when encrypted).
+    pub verification: Option<Verification>,
+    pub server_version: String,
+}
+
+impl ConnectionInfo {
+    /// One line for the terminal and the text report.
+    pub fn describe(&self) -> String {
+        let security = match (self.encrypted, self.verification) {
+            (false, _) => "not encrypted".to_owned(),
+            (true, Some(Verification::ChainAndHostName)) => {
+                "encrypted (TLS; certificate verified for the host name)".to_owned()
+            }
+            (true, Some(Verification::Chain)) => {
+                "encrypted (TLS; certificate chain verified, host name not checked)".to_owned()
+            }
+            (true, _) => "encrypted (TLS; server certificate not verified)".to_owned(),
+        };
+        format!(
+            "{} (PostgreSQL {}), {security}, sslmode={}",
+            self.server,
+            self.server_version,
+            self.sslmode.as_str()
+        )
+    }
+}
+
+/// An open control connection.
+pub struct Connected {
+    pub client: Client,
+    pub info: ConnectionInfo,
+}
+
+/// The stage a connection attempt failed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Resolve,
+    Tcp,
+    Tls,
+    Authentication,
+    Database,
+    Server,
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stage::Resolve => "resolving the host name",
+            Stage::Tcp => "opening the connection",
+            Stage::Tls => "TLS",
+            Stage::Authentication => "authentication",
+            Stage::Database => "opening the database",
+            Stage::Server => "server start-up",
+        })
+    }
+}
+
+/// A connection that could not be opened: where, at which stage, why, and what to try.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot connect to {target} ({stage}): {cause}{}", hint.as_ref().map(|h| format!("\nhint: {h}")).unwrap_or_default())]
+pub struct ConnectError {
+    pub target: String,
+    pub stage: Stage,
+    pub cause: String,
+    pub hint: Option<String>,
+}
+
+/// One host to try: name (or socket directory), the address to use instead of resolving, port.
+struct Endpoint {
+    host: Host,
+    addr: Option<std::net::IpAddr>,
+    port: u16,
+}
+
+/// Opens the control connection, trying each host in turn as libpq does.
+pub async fn connect(settings: &Settings) -> Result<Connected, ConnectError> {
+    let mut last = None;
+    for endpoint in endpoints(settings) {
+        match connect_endpoint(settings, &endpoint).await {
+            Ok(connected) => return Ok(connected),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| ConnectError {
+        target: super::redacted(settings),
+        stage: Stage::Resolve,
+        cause: "no host to connect to".to_owned(),
+        hint: Some("set host in the connection string or PGHOST".to_owned()),
+    }))
+}
+
+fn endpoints(settings: &Settings) -> Vec<Endpoint> {
+    let pg = &settings.pg;
+    let ports = pg.get_ports();
+    let port = |i: usize| ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+    let addrs = pg.get_hostaddrs();
+    if pg.get_hosts().is_empty() {
+        return addrs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Endpoint {
+                host: Host::Tcp(a.to_string()),
+                addr: Some(*a),
+                port: port(i),
+            })
+            .collect();
+    }
+    pg.get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Endpoint {
+            host: h.clone(),
+            addr: addrs.get(i).copied(),
+            port: port(i),
+        })
+        .collect()
+}
+
+async fn connect_endpoint(
+    settings: &Settings,
+    endpoint: &Endpoint,
+) -> Result<Connected, ConnectError> {
+    let mode = settings.tls.mode;
+    let first = match (mode, &endpoint.host) {
+        (_, Host::Unix(_)) | (SslMode::Disable | SslMode::Allow, _) => SslMode::Disable,
+        (SslMode::Prefer, _) => SslMode::Prefer,
+        _ => SslMode::Require,
+    };
+    match attempt(settings, endpoint, first).await {
+        // libpq's `allow`: plain first, TLS when the server insists.
+        Err(e) if mode == SslMode::Allow && e.stage == Stage::Authentication => {
+            attempt(settings, endpoint, SslMode::Require).await
+        }
+        // libpq's `prefer`: TLS first, plain when the handshake fails.
+        Err(e) if mode == SslMode::Prefer && e.stage == Stage::Tls => {
+            attempt(settings, endpoint, SslMode::Disable).await
+        }
+        result => result,
+    }
+}
+
+/// One attempt with the TLS behaviour `wire` (disable, prefer or require).
+async fn attempt(
+    settings: &Settings,
+    endpoint: &Endpoint,
+    wire: SslMode,
+) -> Result<Connected, ConnectError> {
+    let deadline = settings.connect_timeout.map(|t| Instant::now() + t);
+    let target = target(settings, endpoint);
+    let fail = |stage, cause: String, hint: Option<String>| ConnectError {
+        target: target.clone(),
+        stage,
+        cause,
+        hint,
+    };
+    let timed_out = |stage| {
+        let seconds = settings.connect_timeout.unwrap_or_default().as_secs();
+        fail(
+            stage,
+            format!("no answer within {seconds} s (connect_timeout)"),
+            Some(
+                "check the host and port, and that no firewall drops the packets; a server or \
+                 pooler that accepts connections but never answers also ends here (raise \
+                 connect_timeout if the server is just slow)"
+                    .to_owned(),
+            ),
+        )
+    };
+    let used_tls = Arc::new(AtomicBool::new(false));
+    let mut pg = settings.pg.clone();
+    pg.ssl_mode(match wire {
+        SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+        SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+        _ => tokio_postgres::config::SslMode::Require,
+    });
+    let client = match &endpoint.host {
+        Host::Unix(dir) => {
+            let path = dir.join(format!(".s.PGSQL.{}", endpoint.port));
+            let stream = within(deadline, tokio::net::UnixStream::connect(&path))
+                .await
+                .map_err(|()| timed_out(Stage::Tcp))?
+                .map_err(|e| fail(Stage::Tcp, e.to_string(), Some(socket_hint(&path))))?;
+            startup(settings, &pg, stream, None, &used_tls, deadline)
+                .await
+                .map_err(|e| classify(e, settings, &target, &used_tls, &timed_out))?
+        }
+        Host::Tcp(name) => {
+            let addrs = match endpoint.addr {
+                Some(addr) => vec![std::net::SocketAddr::new(addr, endpoint.port)],
+                None => within(
+                    deadline,
+                    tokio::net::lookup_host((name.as_str(), endpoint.port)),
+                )
+                .await
+                .map_err(|()| timed_out(Stage::Resolve))?
+                .map_err(|e| {
+                    fail(
+                        Stage::Resolve,
+                        format!("could not translate host name \"{name}\" to an address: {e}"),
+                        Some("check the host name and this machine's DNS".to_owned()),
+                    )
+                })?
+                .collect(),
+            };
+            let stream = open_tcp(&addrs, deadline, settings)
+                .await
+                .map_err(|e| match e {
+                    None => timed_out(Stage::Tcp),
+                    Some(e) => fail(Stage::Tcp, e.to_string(), Some(tcp_hint(&e, endpoint.port))),
+                })?;
+            startup(settings, &pg, stream, Some(name), &used_tls, deadline)
+                .await
+                .map_err(|e| classify(e, settings, &target, &used_tls, &timed_out))?
+        }
+    };
+    let encrypted = used_tls.load(Ordering::SeqCst);
+    let server_version = server_version(&client).await;
+    Ok(Connected {
+        client,
+        info: ConnectionInfo {
+            server: target,
+            origin: settings.origin,
+            encrypted,
+            sslmode: settings.tls.mode,
+            verification: encrypted.then(|| Verification::of(&settings.tls)),
+            server_version,
+        },
+    })
+}
+
+/// Runs `fut` until `deadline`; `Err(())` when it passed.
+async fn within<F: std::future::Future>(
+    deadline: Option<Instant>,
+    fut: F,
+) -> Result<F::Output, ()> {
+    match deadline {
+        Some(at) => tokio::time::timeout_at(at, fut).await.map_err(drop),
+        None => Ok(fut.await),
+    }
+}
+
+/// Connects to the first address that answers; `None` when the deadline passed.
+async fn open_tcp(
+    addrs: &[std::net::SocketAddr],
+    deadline: Option<Instant>,
+    settings: &Settings,
+) -> Result<tokio::net::TcpStream, Option<std::io::Error>> {
+    let mut last = None;
+    for addr in addrs {
+        match within(deadline, tokio::net::TcpStream::connect(addr)).await {
+            Err(()) => return Err(None),
+            Ok(Err(e)) => last = Some(e),
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                let k = settings.keepalives;
+                if k.enabled {
+                    let keepalive = socket2::TcpKeepalive::new()
+                        .with_time(k.idle)
+                        .with_interval(k.interval)
+                        .with_retries(k.retries);
+                    socket2::SockRef::from(&stream)
+                        .set_tcp_keepalive(&keepalive)
+                        .map_err(Some)?;
+                }
+                return Ok(stream);
+            }
+        }
+    }
+    Err(Some(last.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::NotFound, "the host name has no address")
+    })))
+}
+
+/// Why a start-up failed: the server's error, or the time running out.
+enum StartupError {
+    Pg(tokio_postgres::Error),
+    Setup(String),
+    TimedOut,
+}
+
+/// TLS negotiation, authentication and the start-up packet over an open stream.
+async fn startup<S>(
+    settings: &Settings,
+    pg: &tokio_postgres::Config,
+    stream: S,
+    tls_host: Option<&str>,
+    used_tls: &Arc<AtomicBool>,
+    deadline: Option<Instant>,
+) -> Result<Client, StartupError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let connected = match tls_host {
+        Some(host) if pg.get_ssl_mode() != tokio_postgres::config::SslMode::Disable => {
+            let config = tls::client_config(&settings.tls)
+                .map_err(|e| StartupError::Setup(e.to_string()))?;
+            let inner =
+                MakeTlsConnect::<S>::make_tls_connect(&mut MakeRustlsConnect::new(config), host)
+                    .map_err(|e| StartupError::Setup(format!("host name for TLS: {e}")))?;
+            let tls = Flagged {
+                inner,
+                used: used_tls.clone(),
+            };
+            let (client, connection) = within(deadline, pg.connect_raw(stream, tls))
+                .await
+                .map_err(|()| StartupError::TimedOut)?
+                .map_err(StartupError::Pg)?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            client
+        }
+        _ => {
+            let mut plain = pg.clone();
+            plain.ssl_mode(tokio_postgres::config::SslMode::Disable);
+            let (client, connection) = within(deadline, plain.connect_raw(stream, NoTls))
+                .await
+                .map_err(|()| StartupError::TimedOut)?
+                .map_err(StartupError::Pg)?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            client
+        }
+    };
+    Ok(connected)
+}
+
+async fn server_version(client: &Client) -> String {
+    // Simple protocol: also safe through a pooler in transaction mode.
+    match client.simple_query("SHOW server_version").await {
+        Ok(messages) => messages
+            .iter()
+            .find_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+                _ => None,
+            })
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+fn target(settings: &Settings, endpoint: &Endpoint) -> String {
+    format!(
+        "postgresql://{}@{}:{}/{}",
+        settings.pg.get_user().unwrap_or_default(),
+        host_name(&endpoint.host),
+        endpoint.port,
+        settings.pg.get_dbname().unwrap_or_default()
+    )
+}
+
+fn socket_hint(path: &std::path::Path) -> String {
+    format!(
+        "is the server running locally and accepting connections on the Unix socket {}? (give \
+         host=HOST for TCP)",
+        path.display()
+    )
+}
+
+fn tcp_hint(e: &std::io::Error, port: u16) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => {
+            format!("is the server running on that host and accepting TCP/IP connections on port {port}?")
+        }
+        _ => "check the host, the port and the network path to the server".to_owned(),
+    }
+}
+
+/// Turns a start-up failure into a stage, a cause without "db error" noise, and a hint.
+fn classify(
+    e: StartupError,
+    settings: &Settings,
+    target: &str,
+    used_tls: &AtomicBool,
+    timed_out: &dyn Fn(Stage) -> ConnectError,
+) -> ConnectError {
+    let encrypted = used_tls.load(Ordering::SeqCst);
+    let e = match e {
+        StartupError::TimedOut => {
+            return timed_out(if encrypted {
+                Stage::Authentication
+            } else {
+                Stage::Server
+            })
+        }
+        StartupError::Setup(cause) => {
+            return ConnectError {
+                target: target.to_owned(),
+                stage: Stage::Tls,
+                cause,
+                hint: None,
+            }
+        }
+        StartupError::Pg(e) => e,
+    };
+    let (stage, cause, hint) = describe(&e, settings, encrypted);
+    ConnectError {
+        target: target.to_owned(),
+        stage,
+        cause,
+        hint,
+    }
+}
+
+/// The innermost message of an error chain (the one that says what happened).
+pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = e;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+fn describe(
+    e: &tokio_postgres::Error,
+    settings: &Settings,
+    encrypted: bool,
+) -> (Stage, String, Option<String>) {
+    if let Some(db) = e.as_db_error() {
+        let message = db.message().to_owned();
+        let code = db.code();
+        if *code == SqlState::INVALID_PASSWORD {
+            return (
+                Stage::Authentication,
+                message,
+                Some(password_hint(&settings.password)),
+            );
+        }
+        if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+            let hint = if !encrypted && message.contains("no encryption") {
+                "the server accepts this user here only over TLS: connect with sslmode=require \
+                 (better: sslmode=verify-full with sslrootcert=FILE)"
+            } else {
+                "the server's pg_hba.conf has no line that lets this user in from this host to this \
+                 database: ask the DBA to add one"
+            };
+            return (Stage::Authentication, message, Some(hint.to_owned()));
+        }
+        if *code == SqlState::INVALID_CATALOG_NAME {
+            return (
+                Stage::Database,
+                message,
+                Some("check the database name, or create it (createdb) and run `bellatrix-migrate init`".to_owned()),
+            );
+        }
+        if *code == SqlState::TOO_MANY_CONNECTIONS {
+            return (
+                Stage::Server,
+                message,
+                Some("the server (or pooler) allows no more connections: wait for others to end, or raise max_connections".to_owned()),
+            );
+        }
+        if *code == SqlState::CANNOT_CONNECT_NOW {
+            return (
+                Stage::Server,
+                message,
+                Some("the server is starting or stopping: try again shortly".to_owned()),
+            );
+        }
+        return (Stage::Server, message, None);
+    }
+    let top = e.to_string();
+    let cause = innermost(e);
+    if top.starts_with("error performing TLS handshake") {
+        let hint = tls_hint(&cause, settings);
+        return (Stage::Tls, cause, Some(hint));
+    }
+    if cause.contains("password missing") {
+        return (
+            Stage::Authentication,
+            "the server asks for a password and none was given".to_owned(),
+            Some(password_hint(&settings.password)),
+        );
+    }
+    if top.starts_with("authentication error") {
+        return (Stage::Authentication, cause, None);
+    }
+    (
+        Stage::Server,
+        cause,
+        Some(
+            "the server closed the connection during start-up: is this a PostgreSQL server (or \
+             PgBouncer) on that port? Its log may say why"
+                .to_owned(),
+        ),
+    )
+}
+
+fn tls_hint(cause: &str, settings: &Settings) -> String {
+    let lower = cause.to_lowercase();
+    if lower.contains("does not support tls") {
+        "the server does not offer TLS: ask the DBA to enable ssl on the server; only on a trusted \
+         network use sslmode=prefer or disable"
+            .to_owned()
+    } else if lower.contains("not valid for name") || lower.contains("notvalidforname") {
+        "the server's certificate was issued for another host name: connect with a name the \
+         certificate lists, or use sslmode=verify-ca to check only the signing chain"
+            .to_owned()
+    } else if lower.contains("unknown issuer") || lower.contains("unknownissuer") {
+        format!(
+            "the server's certificate is not signed by a trusted authority{}: give the CA that \
+             signed it with sslrootcert=FILE (for Amazon RDS, the region's certificate bundle)",
+            match &settings.tls.root {
+                super::conninfo::RootCerts::File(f) => format!(" in {}", f.display()),
+                super::conninfo::RootCerts::System => " of this machine".to_owned(),
+                super::conninfo::RootCerts::None => String::new(),
+            }
+        )
+    } else if lower.contains("expired") {
+        "the server's certificate has expired (or this machine's clock is wrong)".to_owned()
+    } else {
+        "the TLS handshake failed: check sslmode, sslrootcert and the server's ssl settings"
+            .to_owned()
+    }
+}
+
+fn password_hint(source: &PasswordSource) -> String {
+    match source {
+        PasswordSource::ConnectionString => {
+            "check the password given in the connection string".to_owned()
+        }
+        PasswordSource::Environment => "check the password in PGPASSWORD".to_owned(),
+        PasswordSource::File(file) => {
+            format!("check the password for this server in {}", file.display())
+        }
+        PasswordSource::None {
+            refused: Some(reason),
+            ..
+        } => format!("{reason}; until then no password was sent"),
+        PasswordSource::None { file, .. } => format!(
+            "no password was found: set PGPASSWORD, or add a line \
+             host:port:database:user:password to {} (mode 0600); never put it in --database-url, \
+             where other users see it in the process list",
+            file.as_ref()
+                .map_or_else(|| PathBuf::from("~/.pgpass"), PathBuf::clone)
+                .display()
+        ),
+    }
+}
+
+/// A pool of up to `size` further connections with the settings of the control connection.
+pub fn pool(settings: &Settings, control: &ConnectionInfo, size: usize) -> Result<Pool, String> {
+    let mut pg = settings.pg.clone();
+    pg.ssl_mode(if control.encrypted {
+        tokio_postgres::config::SslMode::Require
+    } else {
+        tokio_postgres::config::SslMode::Disable
+    });
+    if let Some(timeout) = settings.connect_timeout {
+        pg.connect_timeout(timeout);
+    }
+    let k = settings.keepalives;
+    pg.keepalives(k.enabled)
+        .keepalives_idle(k.idle)
+        .keepalives_interval(k.interval)
+        .keepalives_retries(k.retries);
+    let config = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let manager = if control.encrypted {
+        let tls = tls::client_config(&settings.tls).map_err(|e| e.to_string())?;
+        Manager::from_config(pg, MakeRustlsConnect::new(tls), config)
+    } else {
+        Manager::from_config(pg, NoTls, config)
+    };
+    Pool::builder(manager)
+        .max_size(size.max(2))
+        .runtime(Runtime::Tokio1)
+        .create_timeout(settings.connect_timeout.map(|t| t + Duration::from_secs(1)))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// What a failed `pool.get()` means, in words (the pool's own wording talks about "objects").
+pub fn describe_pool_error(e: &deadpool_postgres::PoolError) -> String {
+    use deadpool_postgres::PoolError;
+    match e {
+        PoolError::Backend(pg) => {
+            let (_, cause, hint) = match pg.as_db_error() {
+                Some(_) => {
+                    let (stage, cause, hint) = describe_plain(pg);
+                    (stage, cause, hint)
+                }
+                None => (Stage::Server, innermost(pg), None),
+            };
+            match hint {
+                Some(h) => format!("{cause}\nhint: {h}"),
+                None => cause,
+            }
+        }
+        PoolError::Timeout(_) => {
+            "no answer within connect_timeout while opening another connection\n\
+             hint: a pooler whose pool is smaller than the connections this import needs at once \
+             makes them wait; raise its pool size or use --jobs 1"
+                .to_owned()
+        }
+        PoolError::Closed => "the connection pool was closed".to_owned(),
+        PoolError::NoRuntimeSpecified => "no async runtime for connection timeouts".to_owned(),
+        PoolError::PostCreateHook(e) => e.to_string(),
+    }
+}
+
+fn describe_plain(e: &tokio_postgres::Error) -> (Stage, String, Option<String>) {
+    let db = e.as_db_error();
+    let message = db
+        .map(|d| d.message().to_owned())
+        .unwrap_or_else(|| innermost(e));
+    let hint = db
+        .filter(|d| *d.code() == SqlState::TOO_MANY_CONNECTIONS)
+        .map(|_| {
+            "the server (or pooler) allows fewer connections than this import opens at once: \
+             raise max_connections (or the pool size), or use --jobs 1"
+                .to_owned()
+        });
+    (Stage::Server, message, hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connect_error_names_target_stage_and_hint_once() {
+        let e = ConnectError {
+            target: "postgresql://u@h:5432/d".to_owned(),
+            stage: Stage::Tls,
+            cause: "server does not support TLS".to_owned(),
+            hint: Some("enable ssl".to_owned()),
+        };
+        let text = e.to_string();
+        assert_eq!(
+            text,
+            "cannot connect to postgresql://u@h:5432/d (TLS): server does not support TLS\nhint: enable ssl"
+        );
+    }
+
+    #[test]
+    fn a_missing_password_hint_points_at_the_password_file_never_the_url() {
+        let hint = password_hint(&PasswordSource::None {
+            file: Some(PathBuf::from("/home/u/.pgpass")),
+            refused: None,
+        });
+        assert!(
+            hint.contains("/home/u/.pgpass") && hint.contains("PGPASSWORD"),
+            "{hint}"
+        );
+    }
+}
