@@ -56,8 +56,8 @@ pub enum Error {
     Config(String),
     #[error("local PostgreSQL cluster: {0}")]
     Cluster(String),
-    #[error("the database schema is not initialised (migration {missing} is missing): run `bellatrix-migrate init`")]
-    NotInitialised { missing: String },
+    #[error("the schema of {database} is not initialised (migration {missing} is missing): run `bellatrix-migrate init` as the database's owner")]
+    NotInitialised { database: String, missing: String },
     #[error("migration {version} was changed after it was applied (checksum {applied} in the database, {current} now)")]
     MigrationChanged {
         version: i32,

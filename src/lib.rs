@@ -102,8 +102,8 @@ async fn verify(connected: db::Connected, config: &VerifyConfig) -> Result<Outpu
         info: connection,
     } = connected;
     let mut report = Report::new(Mode::Verify, connection.server.clone(), "n/a".to_owned());
+    db::migrate::ensure_current(&client, &connection.server).await?;
     report.connection = Some(connection);
-    db::migrate::ensure_current(&client).await?;
     report.checks = verify::database_checks(&mut client, &config.checks).await?;
     report::collect::table_rows(&client, &mut report).await?;
     report.outcome = Some(
@@ -175,7 +175,7 @@ async fn import(
     let copy_streams = config.jobs.clamp(1, 2);
     let pool = db::pool(settings, &connection, copy_streams + stage::OTHER_STREAMS)?;
     report.connection = Some(connection);
-    db::migrate::ensure_current(&control).await?;
+    db::migrate::ensure_current(&control, &report.database).await?;
     lock_imports(&control, quiet).await?;
 
     stage::clear(&pool).await?;

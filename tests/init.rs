@@ -167,4 +167,9 @@ async fn import_refuses_an_uninitialised_database_with_exit_2() {
         "{}",
         out.stderr
     );
+    assert!(
+        out.stderr.contains(&format!("/{}", db.name)),
+        "names the database: {}",
+        out.stderr
+    );
 }

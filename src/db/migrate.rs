@@ -81,7 +81,8 @@ async fn applied_checksums(
 }
 
 /// Fails with `NotInitialised` unless every migration is applied with its current checksum.
-pub async fn ensure_current(client: &Client) -> Result<()> {
+/// `database` names the server in the error (as `redacted` shows it).
+pub async fn ensure_current(client: &Client, database: &str) -> Result<()> {
     let exists: bool = client
         .query_one(
             "SELECT to_regclass('bellatrix_migrate.schema_migrations') IS NOT NULL",
@@ -98,6 +99,7 @@ pub async fn ensure_current(client: &Client) -> Result<()> {
     for m in MIGRATIONS {
         if pending(&applied, m)?.is_some() {
             return Err(Error::NotInitialised {
+                database: database.to_owned(),
                 missing: format!("{:04}_{}", m.version, m.name),
             });
         }
