@@ -22,7 +22,8 @@ pub mod transform;
 pub mod verify;
 
 use chrono::Utc;
-use config::{Config, Database, ImportConfig, Task, VerifyConfig};
+use config::{Config, Database, ImportConfig, InitConfig, Task, VerifyConfig};
+use db::privileges::{self, Needs};
 use deadpool_postgres::Pool;
 use error::{Error, Result};
 use read::FileSummary;
@@ -38,7 +39,11 @@ pub enum Output {
     Initialised {
         applied: Vec<i32>,
         database: String,
+        /// Each role of `--grant-import` / `--grant-verify` and the GRANT statements run for it.
+        granted: Vec<(String, Vec<String>)>,
     },
+    /// `init --print-grants`: the GRANT statements, not run.
+    Grants(Vec<String>),
     Imported {
         report: Box<Report>,
         outcome: Outcome,
@@ -61,16 +66,10 @@ pub async fn run(config: Config) -> Result<Output> {
     }
     let url = database_url(&config).await?;
     match &config.task {
-        Task::Init => {
-            let applied = init(&url).await?;
-            Ok(Output::Initialised {
-                applied,
-                database: db::redacted(&url),
-            })
-        }
+        Task::Init(init_config) => init(&url, init_config).await,
         Task::Import(import_config) => {
             if matches!(config.database, Database::Local(_)) {
-                init(&url).await?;
+                init(&url, &InitConfig::default()).await?;
             }
             import(&url, import_config, config.quiet).await
         }
@@ -85,6 +84,7 @@ async fn verify(url: &str, config: &VerifyConfig) -> Result<Output> {
     let mut report = Report::new(Mode::Verify, db::redacted(url), "n/a".to_owned());
     let pool = db::pool(url, 1)?;
     let mut client = pool.get().await?;
+    privileges::check(&**client, Needs::Verify).await?;
     db::migrate::ensure_current(&client).await?;
     report.checks = verify::database_checks(&mut client, &config.checks).await?;
     report::collect::table_rows(&**client, &mut report).await?;
@@ -126,11 +126,33 @@ fn write_reports(
     Ok(())
 }
 
-/// Applies pending migrations.
-async fn init(url: &str) -> Result<Vec<i32>> {
+/// Applies pending migrations as the owner of the schema, then grants what `--grant-import` and
+/// `--grant-verify` ask for; or, with `--print-grants`, only lists those grants.
+async fn init(url: &str, config: &InitConfig) -> Result<Output> {
     let pool = db::pool(url, 1)?;
     let mut client = pool.get().await?;
-    db::migrate::apply(&mut client).await
+    if config.print_grants {
+        db::migrate::ensure_current(&client).await?;
+        let mut statements = Vec::new();
+        for (needs, role) in &config.grants {
+            statements.extend(privileges::grant_statements(&**client, *needs, role, true).await?);
+        }
+        return Ok(Output::Grants(statements));
+    }
+    privileges::check_owner(&**client).await?;
+    let applied = db::migrate::apply(&mut client).await?;
+    let mut granted = Vec::new();
+    for (needs, role) in &config.grants {
+        granted.push((
+            role.clone(),
+            privileges::grant(&mut client, *needs, role).await?,
+        ));
+    }
+    Ok(Output::Initialised {
+        applied,
+        database: db::redacted(url),
+        granted,
+    })
 }
 
 /// The import pipeline: read → stage → transform → verify → report.
@@ -146,7 +168,11 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
     let copy_streams = config.jobs.clamp(1, 2);
     let pool = db::pool(url, copy_streams + stage::OTHER_STREAMS + 1)?;
     let mut control = pool.get().await?;
+    // Before anything is read or written: a missing privilege fails here, naming it, and a role that
+    // does not own the bulk-loaded tables is set for the ordinary path.
+    privileges::check(&**control, Needs::Import).await?;
     db::migrate::ensure_current(&control).await?;
+    let bulk_refusal = privileges::bulk_refusal(&**control).await?;
     lock_imports(&control, quiet).await?;
 
     stage::clear(&pool).await?;
@@ -164,6 +190,7 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
         dry_run: config.dry_run,
         max_rejects: config.max_rejects,
         bulk_threshold: config.bulk_threshold,
+        bulk_refusal,
     };
     let outcome = transform::run(&mut control, &mut report, started_at, commit, &bar).await;
     report.timings.transform = transform_started.elapsed().as_secs_f64();

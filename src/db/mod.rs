@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod migrate;
+pub mod privileges;
 
 use crate::error::{Error, Result};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
