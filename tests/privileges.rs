@@ -208,8 +208,9 @@ async fn a_role_without_the_grants_is_refused_before_reading_naming_the_privileg
     let (out, _) = as_role.import(&[LEGACY_APP], &[]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr
-            .contains("TRUNCATE on table bellatrix_migrate.stage_files (staging"),
+        out.stderr.contains(
+            "TRUNCATE on table bellatrix_migrate.stage_files (staging, emptied with TRUNCATE)"
+        ),
         "{}",
         out.stderr
     );
