@@ -62,9 +62,6 @@ pub async fn run(
     .await
     .map_err(Error::db("setting the import id"))?;
     report.import_id = Some(import_id);
-    // Set-based statements over a whole drop hash and sort millions of rows; with the server's
-    // default work_mem (4 MB) a semi-join such as `id IN (SELECT …)` that does not fit its hash table
-    // is re-scanned per row. For this transaction only.
     tx.execute(
         "SELECT set_config('bellatrix_migrate.bulk_threshold', $1, true)",
         &[&commit.bulk_threshold.to_string()],
@@ -82,6 +79,9 @@ pub async fn run(
     )
     .await
     .map_err(Error::db("setting whether the bulk path is allowed"))?;
+    // Set-based statements over a whole drop hash and sort millions of rows; with the server's
+    // default work_mem (4 MB) a semi-join such as `id IN (SELECT …)` that does not fit its hash table
+    // is re-scanned per row. For this transaction only.
     tx.batch_execute(sql::TRANSACTION_SETTINGS)
         .await
         .map_err(Error::db("setting the transaction's work_mem"))?;
