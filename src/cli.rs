@@ -43,8 +43,9 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Create or upgrade the target schema and the migrator's own schema (idempotent). Also adopts a
     /// database the legacy app created itself, adding only what is missing and repairing its
-    /// prompt-hash trigger, without touching data.
-    Init,
+    /// prompt-hash trigger, without touching data. Runs as the owner of the schema (the role that
+    /// creates it); `--grant-import ROLE` then gives another role what `import` needs.
+    Init(InitArgs),
     /// Import legacy files and folders (folders are walked; each file is classified by content).
     Import(ImportArgs),
     /// Run every integrity check on what is in the database and print the report; exit 1 when one
@@ -54,6 +55,24 @@ pub enum Command {
     /// the legacy quirks, a backup duplicating 5% of them, an R15r file with union rows, a prompt CSV,
     /// a Bedrock log and models.yaml versions. No database is used.
     Generate(GenerateArgs),
+}
+
+/// Options of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// After the migrations, grant ROLE exactly the privileges `import` and `verify` need (see the
+    /// README, "Roles and privileges"); only what it lacks, so running it again grants nothing.
+    #[arg(long, value_name = "ROLE")]
+    pub grant_import: Option<String>,
+
+    /// After the migrations, grant ROLE the read-only privileges `verify` needs.
+    #[arg(long, value_name = "ROLE")]
+    pub grant_verify: Option<String>,
+
+    /// Print the GRANT statements of --grant-import / --grant-verify (all of them, for a DBA to run)
+    /// instead of running them; applies no migration and changes nothing.
+    #[arg(long)]
+    pub print_grants: bool,
 }
 
 /// Options of `generate`.

@@ -1,7 +1,8 @@
 //! Validated configuration: command-line arguments checked and resolved before any I/O happens.
 
-use crate::cli::{Cli, Command, ImportArgs, VerifyArgs};
+use crate::cli::{Cli, Command, ImportArgs, InitArgs, VerifyArgs};
 use crate::db::conninfo::{self, Origin, PasswordSource, Settings};
+use crate::db::privileges::Needs;
 use crate::error::{Error, Result};
 use chrono_tz::Tz;
 use std::path::PathBuf;
@@ -29,6 +30,15 @@ pub struct ImportConfig {
     pub legacy_tz: Tz,
 }
 
+/// A validated `init`.
+#[derive(Debug, Clone, Default)]
+pub struct InitConfig {
+    /// Roles to grant the privileges of a command to, after the migrations.
+    pub grants: Vec<(Needs, String)>,
+    /// Print the GRANT statements instead of migrating and granting.
+    pub print_grants: bool,
+}
+
 /// A validated `verify`.
 #[derive(Debug, Clone)]
 pub struct VerifyConfig {
@@ -40,7 +50,7 @@ pub struct VerifyConfig {
 /// What to run.
 #[derive(Debug, Clone)]
 pub enum Task {
-    Init,
+    Init(InitConfig),
     Import(ImportConfig),
     Generate { out: PathBuf, rows: u64, seed: u64 },
     Verify(VerifyConfig),
@@ -65,7 +75,7 @@ impl Config {
     pub fn from_cli(cli: Cli) -> Result<Self> {
         let (database, warnings) = database(cli.global.database_url, &conninfo::process_env)?;
         let task = match cli.command {
-            Command::Init => Task::Init,
+            Command::Init(args) => Task::Init(init_config(args)?),
             Command::Import(args) => Task::Import(import_config(args)?),
             Command::Generate(args) => Task::Generate {
                 out: args.out,
@@ -141,6 +151,32 @@ fn import_config(args: ImportArgs) -> Result<ImportConfig> {
         max_rejects: args.max_rejects,
         bulk_threshold: args.bulk_threshold,
         legacy_tz,
+    })
+}
+
+fn init_config(args: InitArgs) -> Result<InitConfig> {
+    let grants: Vec<(Needs, String)> = [
+        (Needs::Import, args.grant_import),
+        (Needs::Verify, args.grant_verify),
+    ]
+    .into_iter()
+    .filter_map(|(needs, role)| role.map(|r| (needs, r)))
+    .collect();
+    if let Some((needs, _)) = grants.iter().find(|(_, role)| role.is_empty()) {
+        return Err(Error::Config(format!(
+            "--grant-{} needs a role name",
+            needs.task()
+        )));
+    }
+    if args.print_grants && grants.is_empty() {
+        return Err(Error::Config(
+            "--print-grants prints the statements of --grant-import ROLE or --grant-verify ROLE: give one"
+                .to_owned(),
+        ));
+    }
+    Ok(InitConfig {
+        grants,
+        print_grants: args.print_grants,
     })
 }
 

@@ -64,6 +64,20 @@ pub enum Error {
         applied: String,
         current: String,
     },
+    #[error("role {role} lacks privileges that {task} needs: {missing}; as the owner of the schema, run `bellatrix-migrate init --grant-{task} {role}` (README: Roles and privileges)")]
+    MissingPrivileges {
+        role: String,
+        /// `import` or `verify`.
+        task: &'static str,
+        /// Each missing privilege, its object and what it is for.
+        missing: String,
+    },
+    #[error("init creates and alters the schema, so it runs as the owner of the schema; role {role} is not: {problems}; connect as the owner (or a member of the owner role)")]
+    NotOwner { role: String, problems: String },
+    #[error("role {0:?} does not exist: create it first (CREATE ROLE ... LOGIN PASSWORD ...)")]
+    UnknownRole(String),
+    #[error("granting to {role} left privileges missing: {missing}")]
+    GrantIncomplete { role: String, missing: String },
     #[error("cannot write {path}")]
     Output {
         path: PathBuf,

@@ -22,7 +22,8 @@ pub mod transform;
 pub mod verify;
 
 use chrono::Utc;
-use config::{Config, Database, ImportConfig, Task, VerifyConfig};
+use config::{Config, Database, ImportConfig, InitConfig, Task, VerifyConfig};
+use db::privileges::{self, Needs};
 use deadpool_postgres::Pool;
 use error::{Error, Result};
 use read::FileSummary;
@@ -38,7 +39,11 @@ pub enum Output {
     Initialised {
         applied: Vec<i32>,
         database: String,
+        /// Each role of `--grant-import` / `--grant-verify` and the GRANT statements run for it.
+        granted: Vec<(String, Vec<String>)>,
     },
+    /// `init --print-grants`: the GRANT statements, not run.
+    Grants(Vec<String>),
     Imported {
         report: Box<Report>,
         outcome: Outcome,
@@ -64,13 +69,9 @@ pub async fn run(config: Config) -> Result<Output> {
     }
     let settings = database(&config).await?;
     match &config.task {
-        Task::Init => {
+        Task::Init(init_config) => {
             let connected = db::connect(&settings).await?;
-            let applied = init(connected.client).await?;
-            Ok(Output::Initialised {
-                applied,
-                database: connected.info.server,
-            })
+            init(connected, init_config).await
         }
         Task::Import(import_config) => {
             let connected = db::connect(&settings).await?;
@@ -79,7 +80,7 @@ pub async fn run(config: Config) -> Result<Output> {
                 &format!("connected to {}", connected.info.describe()),
             );
             let connected = if matches!(config.database, Database::Local(_)) {
-                init(connected.client).await?;
+                init(connected, &InitConfig::default()).await?;
                 db::connect(&settings).await?
             } else {
                 connected
@@ -102,6 +103,7 @@ async fn verify(connected: db::Connected, config: &VerifyConfig) -> Result<Outpu
         info: connection,
     } = connected;
     let mut report = Report::new(Mode::Verify, connection.server.clone(), "n/a".to_owned());
+    privileges::check(&client, Needs::Verify).await?;
     db::migrate::ensure_current(&client, &connection.server).await?;
     report.connection = Some(connection);
     report.checks = verify::database_checks(&mut client, &config.checks).await?;
@@ -144,9 +146,35 @@ fn write_reports(
     Ok(())
 }
 
-/// Applies pending migrations.
-async fn init(mut client: tokio_postgres::Client) -> Result<Vec<i32>> {
-    db::migrate::apply(&mut client).await
+/// Applies pending migrations as the owner of the schema, then grants what `--grant-import` and
+/// `--grant-verify` ask for; or, with `--print-grants`, only lists those grants.
+async fn init(connected: db::Connected, config: &InitConfig) -> Result<Output> {
+    let db::Connected {
+        mut client,
+        info: connection,
+    } = connected;
+    if config.print_grants {
+        db::migrate::ensure_current(&client, &connection.server).await?;
+        let mut statements = Vec::new();
+        for (needs, role) in &config.grants {
+            statements.extend(privileges::grant_statements(&client, *needs, role, true).await?);
+        }
+        return Ok(Output::Grants(statements));
+    }
+    privileges::check_owner(&client).await?;
+    let applied = db::migrate::apply(&mut client).await?;
+    let mut granted = Vec::new();
+    for (needs, role) in &config.grants {
+        granted.push((
+            role.clone(),
+            privileges::grant(&mut client, *needs, role).await?,
+        ));
+    }
+    Ok(Output::Initialised {
+        applied,
+        database: connection.server,
+        granted,
+    })
 }
 
 /// The import pipeline: read → stage → transform → verify → report.
@@ -175,7 +203,11 @@ async fn import(
     let copy_streams = config.jobs.clamp(1, 2);
     let pool = db::pool(settings, &connection, copy_streams + stage::OTHER_STREAMS)?;
     report.connection = Some(connection);
+    // Before anything is read or written: a missing privilege fails here, naming it, and a role that
+    // does not own the bulk-loaded tables is set for the ordinary path.
+    privileges::check(&control, Needs::Import).await?;
     db::migrate::ensure_current(&control, &report.database).await?;
+    let bulk_refusal = privileges::bulk_refusal(&control).await?;
     lock_imports(&control, quiet).await?;
 
     stage::clear(&pool).await?;
@@ -193,6 +225,7 @@ async fn import(
         dry_run: config.dry_run,
         max_rejects: config.max_rejects,
         bulk_threshold: config.bulk_threshold,
+        bulk_refusal,
     };
     let outcome = transform::run(&mut control, &mut report, started_at, commit, &bar).await;
     report.timings.transform = transform_started.elapsed().as_secs_f64();

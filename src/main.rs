@@ -29,12 +29,32 @@ fn main() -> ExitCode {
         runtime.block_on(run(config))
     });
     match result {
-        Ok(Output::Initialised { applied, database }) => {
+        Ok(Output::Initialised {
+            applied,
+            database,
+            granted,
+        }) => {
             if applied.is_empty() {
                 print_out(&format!("schema of {database} is up to date\n"));
             } else {
                 print_out(&format!("applied migrations {applied:?} to {database}\n"));
             }
+            for (role, statements) in granted {
+                if statements.is_empty() {
+                    print_out(&format!("{role} already holds every privilege it needs\n"));
+                } else {
+                    let mut text = format!("granted to {role}:\n");
+                    for statement in statements {
+                        text.push_str(&format!("  {statement};\n"));
+                    }
+                    print_out(&text);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(Output::Grants(statements)) => {
+            let text: String = statements.iter().map(|s| format!("{s};\n")).collect();
+            print_out(&text);
             ExitCode::SUCCESS
         }
         Ok(Output::Imported { report, outcome }) => {

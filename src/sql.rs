@@ -237,3 +237,27 @@ pub const ANALYZE_FOR_CHECKS: &str = include_str!("../sql/verify/analyze.sql");
 pub const FIDELITY_FILES: &str = include_str!("../sql/verify/fidelity_files.sql");
 /// Text fidelity: the stored rows of one file to compare, in line order.
 pub const FIDELITY_ROWS: &str = include_str!("../sql/verify/fidelity_rows.sql");
+
+/// Least privilege (`src/db/privileges.rs`): the one list of what `import` and `verify` need of a
+/// role that does not own the schema, and the queries over it (`$1` = task, `$2` = role or NULL).
+pub mod privileges {
+    /// Wraps `required.sql` as the CTE `required` in front of one of the queries over it.
+    macro_rules! over_required {
+        ($file:literal) => {
+            concat!(
+                "WITH required AS (\n",
+                include_str!("../sql/privileges/required.sql"),
+                "\n)\n",
+                include_str!($file)
+            )
+        };
+    }
+    /// The privileges the current role lacks.
+    pub const MISSING: &str = over_required!("../sql/privileges/missing.sql");
+    /// GRANT statements for role `$2` (`$3`: all of them, or only what it lacks).
+    pub const GRANTS: &str = over_required!("../sql/privileges/grants.sql");
+    /// What keeps the current role from running `init` (objects it does not own, CREATE it lacks).
+    pub const INIT_OWNER: &str = over_required!("../sql/privileges/init_owner.sql");
+    /// What keeps the current role from the bulk path (tables it does not own).
+    pub const BULK_OWNER: &str = include_str!("../sql/privileges/bulk_owner.sql");
+}

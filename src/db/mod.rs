@@ -11,6 +11,7 @@ pub mod tls;
 
 pub use connect::{ConnectError, Connected, ConnectionInfo};
 pub use conninfo::{Origin, Settings, SettingsError};
+pub mod privileges;
 
 use crate::error::{Error, Result};
 use deadpool_postgres::Pool;

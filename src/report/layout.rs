@@ -86,6 +86,10 @@ fn summary(report: &Report, out: &mut Vec<Block>) {
     if let Some(outcome) = &report.outcome {
         lines.push(format!("outcome: {outcome}"));
     }
+    if let Some(bulk) = &report.bulk_path {
+        let path = if bulk.taken { "bulk" } else { "ordinary" };
+        lines.push(format!("load path: {path} ({})", bulk.reason));
+    }
     lines.push(format!(
         "started: {} (bellatrix-migrate {})",
         report.generated_at, report.tool_version

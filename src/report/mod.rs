@@ -206,6 +206,14 @@ pub struct Timings {
     pub transform_steps: Vec<(String, f64)>,
 }
 
+/// Whether an import took the bulk path of a first load (indexes and foreign keys rebuilt once,
+/// `--bulk-threshold`), and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BulkPath {
+    pub taken: bool,
+    pub reason: String,
+}
+
 /// The report of one run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -243,6 +251,9 @@ pub struct Report {
     /// Rows imported with a tie-break decision (row shape or backslashes), for the reviewer.
     pub ambiguous_rows: u64,
     pub checks: Vec<Check>,
+    /// Import and dry run: which path the transform took (27_bulk_prepare.sql) and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bulk_path: Option<BulkPath>,
     /// `verify` only: rows in each production table.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub table_rows: BTreeMap<String, u64>,
@@ -304,6 +315,7 @@ impl Report {
             naive_timestamps: NaiveTimestamps::default(),
             ambiguous_rows: 0,
             checks: Vec::new(),
+            bulk_path: None,
             table_rows: BTreeMap::new(),
             timings: Timings::default(),
             transform_rejects: Vec::new(),

@@ -7,19 +7,22 @@ pub mod ledger;
 
 use crate::error::{Error, Result};
 use crate::read::Reject;
-use crate::report::{Duplicate, Report, LISTED_LIMIT};
+use crate::report::{BulkPath, Duplicate, Report, LISTED_LIMIT};
 use crate::{sql, verify};
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use tokio_postgres::{Client, Transaction};
 
 /// What to do once the transform and checks have run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Commit {
     pub dry_run: bool,
     pub max_rejects: Option<u64>,
     /// Metric rows from which a first load rebuilds indexes and keys (27_bulk_prepare.sql).
     pub bulk_threshold: u64,
+    /// Why the importing role may not take that bulk path (it does not own the tables), decided
+    /// before anything was read; None when it may.
+    pub bulk_refusal: Option<String>,
 }
 
 /// How the transaction ended.
@@ -59,15 +62,26 @@ pub async fn run(
     .await
     .map_err(Error::db("setting the import id"))?;
     report.import_id = Some(import_id);
-    // Set-based statements over a whole drop hash and sort millions of rows; with the server's
-    // default work_mem (4 MB) a semi-join such as `id IN (SELECT …)` that does not fit its hash table
-    // is re-scanned per row. For this transaction only.
     tx.execute(
         "SELECT set_config('bellatrix_migrate.bulk_threshold', $1, true)",
         &[&commit.bulk_threshold.to_string()],
     )
     .await
     .map_err(Error::db("setting the bulk threshold"))?;
+    let allowed = if commit.bulk_refusal.is_some() {
+        "off"
+    } else {
+        "on"
+    };
+    tx.execute(
+        "SELECT set_config('bellatrix_migrate.bulk_allowed', $1, true)",
+        &[&allowed],
+    )
+    .await
+    .map_err(Error::db("setting whether the bulk path is allowed"))?;
+    // Set-based statements over a whole drop hash and sort millions of rows; with the server's
+    // default work_mem (4 MB) a semi-join such as `id IN (SELECT …)` that does not fit its hash table
+    // is re-scanned per row. For this transaction only.
     tx.batch_execute(sql::TRANSACTION_SETTINGS)
         .await
         .map_err(Error::db("setting the transaction's work_mem"))?;
@@ -84,6 +98,7 @@ pub async fn run(
         bar.inc(1);
     }
     bar.finish_and_clear();
+    report.bulk_path = Some(bulk_path(&tx, &commit).await?);
     collect_counts(&tx, report).await?;
     crate::report::collect::details(&tx, report).await?;
     report
@@ -144,6 +159,53 @@ async fn record_uncommitted(
         .await
         .map_err(Error::db("recording the import in the ledger"))?
         .get(0))
+}
+
+/// Which path 27_bulk_prepare.sql took, and why, in words for the report.
+async fn bulk_path(tx: &Transaction<'_>, commit: &Commit) -> Result<BulkPath> {
+    let row = tx
+        .query_one(
+            "SELECT current_setting('bellatrix_migrate.bulk_path', true), \
+             current_setting('bellatrix_migrate.bulk_new_rows', true)",
+            &[],
+        )
+        .await
+        .map_err(Error::db("reading the bulk-path decision"))?;
+    let decision: Option<String> = row.get(0);
+    let new_rows: Option<String> = row.get(1);
+    let new_rows = new_rows.unwrap_or_default();
+    let threshold = commit.bulk_threshold;
+    let (taken, reason) = match decision.as_deref() {
+        Some("taken") => (
+            true,
+            format!(
+                "a first load of {new_rows} new metric rows (--bulk-threshold {threshold}): secondary \
+                 indexes and foreign keys dropped and rebuilt inside the transaction"
+            ),
+        ),
+        Some("not-owner") => (
+            false,
+            format!(
+                "{new_rows} new metric rows, a first load, but {}: indexes and keys maintained row by \
+                 row instead (the same rows, slower; an import by the owner takes the bulk path)",
+                commit
+                    .bulk_refusal
+                    .as_deref()
+                    .unwrap_or("the role does not own the tables")
+            ),
+        ),
+        Some("not-first-load") => (
+            false,
+            format!(
+                "not a first load: evaluation_metrics already holds more rows than the {new_rows} new ones"
+            ),
+        ),
+        _ => (
+            false,
+            format!("{new_rows} new metric rows, fewer than --bulk-threshold {threshold}"),
+        ),
+    };
+    Ok(BulkPath { taken, reason })
 }
 
 fn count(row: &tokio_postgres::Row, i: usize) -> u64 {
