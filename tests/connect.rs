@@ -421,3 +421,46 @@ async fn a_password_in_the_url_is_warned_about_and_never_printed() {
     assert!(out.stderr.contains("process list"), "{}", out.stderr);
     assert!(!out.stdout.contains("visible-secret") && !out.stderr.contains("visible-secret"));
 }
+
+#[tokio::test]
+async fn a_refused_further_connection_is_explained_without_pool_words() {
+    let db = TestDb::new().await;
+    let admin = db.client().await;
+    let role = format!("limited_{}", db.name);
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN CONNECTION LIMIT 1; ALTER DATABASE {} OWNER TO {role}; \
+             ALTER SCHEMA public OWNER TO {role}",
+            db.name
+        ))
+        .await
+        .unwrap();
+    let url = db.url.replace("postgres@", &format!("{role}@"));
+    let out = run(&["--database-url", &url, "init"], &[], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let fixtures = support::fixture("fixtures/drop");
+    let out = run(
+        &[
+            "--database-url",
+            &url,
+            "import",
+            "--quiet",
+            fixtures.to_str().unwrap(),
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot open another database connection: too many connections for role"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("hint: "), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("object") && !out.stderr.contains("db error"),
+        "{}",
+        out.stderr
+    );
+}
