@@ -25,7 +25,8 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// PostgreSQL URL, e.g. postgresql://user@host:5432/db (the password is never printed). Without
     /// it (and without DATABASE_URL) the tool starts or reuses a local throwaway cluster under
-    /// ./.bellatrix/ and says how to connect to it.
+    /// ./.bellatrix/ (127.0.0.1 only, its password in .bellatrix/pgpass) and says how to connect to
+    /// it; `local stop` stops it.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
@@ -49,6 +50,27 @@ pub enum Command {
     /// the legacy quirks, a backup duplicating 5% of them, an R15r file with union rows, a prompt CSV,
     /// a Bedrock log and models.yaml versions. No database is used.
     Generate(GenerateArgs),
+    /// The local throwaway cluster under ./.bellatrix/ that init, import and verify use without
+    /// --database-url: `local status` says whether it runs and how to connect (its password is in
+    /// .bellatrix/pgpass), `local stop` stops it (also as root, where the server runs as the
+    /// postgres user). The next command without --database-url starts it again.
+    Local(LocalArgs),
+}
+
+/// Options of `local`.
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    #[command(subcommand)]
+    pub action: LocalAction,
+}
+
+/// What `local` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum LocalAction {
+    /// Stop the local cluster's server (its data stays in ./.bellatrix/).
+    Stop,
+    /// Say whether the local cluster exists and runs, its port, and how to connect.
+    Status,
 }
 
 /// Options of `generate`.

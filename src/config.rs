@@ -1,6 +1,6 @@
 //! Validated configuration: command-line arguments checked and resolved before any I/O happens.
 
-use crate::cli::{Cli, Command, ImportArgs, VerifyArgs};
+use crate::cli::{Cli, Command, ImportArgs, LocalAction, VerifyArgs};
 use crate::error::{Error, Result};
 use chrono_tz::Tz;
 use std::path::PathBuf;
@@ -41,8 +41,17 @@ pub struct VerifyConfig {
 pub enum Task {
     Init,
     Import(ImportConfig),
-    Generate { out: PathBuf, rows: u64, seed: u64 },
+    Generate {
+        out: PathBuf,
+        rows: u64,
+        seed: u64,
+    },
     Verify(VerifyConfig),
+    /// `local stop` / `local status` on the local cluster in `dir`, whatever database is named.
+    Local {
+        action: LocalAction,
+        dir: PathBuf,
+    },
 }
 
 /// Everything `lib::run` needs.
@@ -72,6 +81,10 @@ impl Config {
                 seed: args.seed,
             },
             Command::Verify(args) => Task::Verify(verify_config(args)),
+            Command::Local(args) => Task::Local {
+                action: args.action,
+                dir: PathBuf::from(LOCAL_CLUSTER_DIR),
+            },
         };
         Ok(Self {
             database,

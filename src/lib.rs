@@ -48,6 +48,8 @@ pub enum Output {
     Verified {
         report: Box<Report>,
     },
+    /// `local stop` or `local status` ran; what it found or did.
+    Local(String),
 }
 
 /// Runs the configured command.
@@ -58,6 +60,16 @@ pub async fn run(config: Config) -> Result<Output> {
             .await
             .map_err(|e| Error::Task(e.to_string()))?
             .map(Output::Generated);
+    }
+    if let Task::Local { action, dir } = &config.task {
+        let (action, dir) = (*action, dir.clone());
+        return tokio::task::spawn_blocking(move || match action {
+            cli::LocalAction::Stop => db::local::stop(&dir),
+            cli::LocalAction::Status => db::local::status(&dir),
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?
+        .map(Output::Local);
     }
     let url = database_url(&config).await?;
     match &config.task {
@@ -74,7 +86,9 @@ pub async fn run(config: Config) -> Result<Output> {
             }
             import(&url, import_config, config.quiet).await
         }
-        Task::Generate { .. } => unreachable!("handled above without a database"),
+        Task::Generate { .. } | Task::Local { .. } => {
+            unreachable!("handled above without a database")
+        }
         Task::Verify(verify_config) => verify(&url, verify_config).await,
     }
 }
@@ -332,34 +346,43 @@ async fn database_url(config: &Config) -> Result<String> {
     match &config.database {
         Database::Url(url) => Ok(url.clone()),
         Database::Local(dir) => {
+            let shown = dir.clone();
             let dir = dir.clone();
-            let cluster = tokio::task::spawn_blocking(move || db::cluster::local(&dir))
+            let local = tokio::task::spawn_blocking(move || db::local::start(&dir))
                 .await
                 .map_err(|e| Error::Task(e.to_string()))??;
+            for note in &local.notes {
+                progress::note(config.quiet, note);
+            }
+            let cluster = local.cluster;
             let admin = db::pool(&cluster.url("postgres"), 1)?;
             let client = admin.get().await?;
             let exists = client
-                .query_opt("SELECT 1 FROM pg_database WHERE datname = 'bellatrix'", &[])
+                .query_opt(
+                    "SELECT 1 FROM pg_database WHERE datname = $1",
+                    &[&db::local::DATABASE],
+                )
                 .await
                 .map_err(Error::db("looking for the local database"))?
                 .is_some();
             if !exists {
                 client
-                    .batch_execute("CREATE DATABASE bellatrix")
+                    .batch_execute(&format!("CREATE DATABASE {}", db::local::DATABASE))
                     .await
                     .map_err(Error::db("creating the local database"))?;
             }
-            let url = cluster.url("bellatrix");
             progress::note(
                 config.quiet,
                 &format!(
                     "no --database-url or DATABASE_URL: using the local throwaway PostgreSQL in {} \
-                     (connect with: psql {url}; stop with: pg_ctl stop -D {}/data)",
-                    cluster.dir.display(),
-                    cluster.dir.display()
+                     (connect with: {}; stop with: bellatrix-migrate local stop)",
+                    shown.display(),
+                    db::local::connect_hint(&shown, cluster.port),
                 ),
             );
-            Ok(url)
+            // The URL carries the password, for this process only: never printed (reports show
+            // db::redacted), never passed to another program.
+            Ok(cluster.url(db::local::DATABASE))
         }
     }
 }

@@ -2,6 +2,7 @@
 //! no database URL is given.
 
 pub mod cluster;
+pub mod local;
 pub mod migrate;
 
 use crate::error::{Error, Result};
