@@ -50,10 +50,13 @@ pub enum Command {
     /// the legacy quirks, a backup duplicating 5% of them, an R15r file with union rows, a prompt CSV,
     /// a Bedrock log and models.yaml versions. No database is used.
     Generate(GenerateArgs),
-    /// The local throwaway cluster under ./.bellatrix/ that init, import and verify use without
-    /// --database-url: `local status` says whether it runs and how to connect (its password is in
-    /// .bellatrix/pgpass), `local stop` stops it (also as root, where the server runs as the
-    /// postgres user). The next command without --database-url starts it again.
+    /// Stop the local throwaway cluster under ./.bellatrix/ (`local stop`), or say whether it runs
+    /// and how to connect (`local status`).
+    ///
+    /// It is the cluster init, import and verify use without --database-url. It listens on
+    /// 127.0.0.1 only and requires the password kept in .bellatrix/pgpass (mode 0600). `local stop`
+    /// works as root too, where the server runs as the postgres user; the next command without
+    /// --database-url starts it again.
     Local(LocalArgs),
 }
 

@@ -136,7 +136,13 @@ fn file_text(path: &Path) -> String {
 async fn an_import_without_a_database_uses_a_local_cluster_that_requires_its_password() {
     let work = Workdir::new();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/legacy_app");
-    let run = work.ok(&["import", &fixture.display().to_string()]);
+    let report = work.dir.path().join("report.json");
+    let run = work.ok(&[
+        "import",
+        "--report",
+        &report.display().to_string(),
+        &fixture.display().to_string(),
+    ]);
     let port = work.port();
 
     let pgpass = work.base().join("pgpass");
@@ -166,6 +172,7 @@ async fn an_import_without_a_database_uses_a_local_cluster_that_requires_its_pas
         ("server.log", file_text(&work.base().join("server.log"))),
         ("initdb.log", file_text(&work.base().join("initdb.log"))),
         ("port", file_text(&work.base().join("port"))),
+        ("the report", file_text(&report)),
     ] {
         assert!(!text.contains(&password), "the password is in {what}");
     }
