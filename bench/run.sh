@@ -53,13 +53,14 @@ export PATH="$PG_BIN:$PATH"
 cd "$WORK"
 "$BIN" --quiet init >/dev/null
 PORT=$(cat "$WORK/.bellatrix/port")
+# The local cluster requires its password: psql finds it in the password file; the tool gets it in
+# DATABASE_URL (exported before each use, so it is never in a process's arguments).
+export PGPASSFILE="$WORK/.bellatrix/pgpass"
+PASSWORD=$(cut -d: -f5 "$PGPASSFILE")
 URL="postgresql://postgres@127.0.0.1:$PORT"
+TOOL_URL="postgresql://postgres:$PASSWORD@127.0.0.1:$PORT"
 stop_cluster() {
-    if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$PG_BIN/pg_ctl" stop -m fast -D "$WORK/.bellatrix/data" >/dev/null 2>&1 || true
-    else
-        "$PG_BIN/pg_ctl" stop -m fast -D "$WORK/.bellatrix/data" >/dev/null 2>&1 || true
-    fi
+    (cd "$WORK" && "$BIN" local stop >/dev/null 2>&1) || true
 }
 trap stop_cluster EXIT
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
@@ -99,8 +100,9 @@ COPY_ROWS=$(psql -X -A -t "$URL/bench_copy" -c "SELECT count(*) FROM raw_text")
 
 # (b) + (c) full import of the same file
 fresh_db bench_import
-"$BIN" --quiet --database-url "$URL/bench_import" init >/dev/null
-measure import "$BIN" --quiet --database-url "$URL/bench_import" import --report "$WORK/import.json" "$CSV" >/dev/null
+export DATABASE_URL="$TOOL_URL/bench_import"
+"$BIN" --quiet init >/dev/null
+measure import "$BIN" --quiet import --report "$WORK/import.json" "$CSV" >/dev/null
 read -r STAGE TRANSFORM CHECKS_ROWS < <(python3 - "$WORK/import.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -109,7 +111,7 @@ PY
 )
 
 # (d) same bytes again
-measure reimport "$BIN" --quiet --database-url "$URL/bench_import" import --report "$WORK/reimport.json" "$CSV" >/dev/null
+measure reimport "$BIN" --quiet import --report "$WORK/reimport.json" "$CSV" >/dev/null
 # (e) grown by one row: read again, all old rows duplicates
 cp "$CSV" "$WORK/grown.csv"
 python3 - "$WORK/grown.csv" <<'PY'
@@ -117,15 +119,15 @@ import sys
 with open(sys.argv[1], "ab") as f:
     f.write(b'"2025-12-31T23:59:59.000001Z","run_20260101_052959","Nova Pro","us.amazon.nova-pro-v1:0","1","10","5","900","True","","success","2e-05","3e-05","5e-05","Summarise pump log 1 as JSON.","{}"\n')
 PY
-measure reimport_grown "$BIN" --quiet --database-url "$URL/bench_import" import --report "$WORK/grown.json" "$WORK/grown.csv" >/dev/null
+measure reimport_grown "$BIN" --quiet import --report "$WORK/grown.json" "$WORK/grown.csv" >/dev/null
 
 # (f) pgloader, when installed
 PGLOADER=""
 if command -v pgloader >/dev/null 2>&1; then
     fresh_db bench_pgloader
     psql_q "$URL/bench_pgloader" -c "CREATE TABLE raw_typed (ts timestamptz, run_id text, model_name text, model_id text, prompt_id text, input_tokens text, output_tokens text, latency_ms numeric, json_valid text, error text, status text, cost_usd_input double precision, cost_usd_output double precision, cost_usd_total double precision, input_prompt text, response text)"
-    cat > "$WORK/load.pgl" <<PGL
-LOAD CSV FROM '$CSV' INTO $URL/bench_pgloader?tablename=raw_typed
+    (umask 077 && cat > "$WORK/load.pgl") <<PGL
+LOAD CSV FROM '$CSV' INTO $TOOL_URL/bench_pgloader?tablename=raw_typed
 WITH skip header = 1, fields optionally enclosed by '"', fields terminated by ','
 SET work_mem to '64MB';
 PGL
@@ -134,8 +136,9 @@ fi
 
 # (g) the whole drop
 fresh_db bench_drop
-"$BIN" --quiet --database-url "$URL/bench_drop" init >/dev/null
-measure drop "$BIN" --quiet --database-url "$URL/bench_drop" import --report "$WORK/drop.json" "$WORK/drop" >/dev/null
+export DATABASE_URL="$TOOL_URL/bench_drop"
+"$BIN" --quiet init >/dev/null
+measure drop "$BIN" --quiet import --report "$WORK/drop.json" "$WORK/drop" >/dev/null
 DROP_RECORDS=$(python3 -c "import json; print(json.load(open('$WORK/drop.json'))['source_records'])")
 
 ratio() { python3 -c "print(f'{$1 / $(wall copy):.2f}')"; }

@@ -30,7 +30,7 @@ pub struct GlobalArgs {
     /// PGCONNECT_TIMEOUT, PGAPPNAME, PGPASSFILE) fill in what is not given, and a missing password
     /// comes from PGPASSWORD or ~/.pgpass. Keep passwords out of this flag: other users see it in
     /// the process list. With none of these set, a local throwaway cluster under ./.bellatrix/ is
-    /// used (and stderr says so).
+    /// used (and stderr says so); `local stop` stops it.
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
@@ -55,6 +55,30 @@ pub enum Command {
     /// the legacy quirks, a backup duplicating 5% of them, an R15r file with union rows, a prompt CSV,
     /// a Bedrock log and models.yaml versions. No database is used.
     Generate(GenerateArgs),
+    /// Stop the local throwaway cluster under ./.bellatrix/ (`local stop`), or say whether it runs
+    /// and how to connect (`local status`).
+    ///
+    /// It is the cluster init, import and verify use without --database-url. It listens on
+    /// 127.0.0.1 only and requires the password kept in .bellatrix/pgpass (mode 0600). `local stop`
+    /// works as root too, where the server runs as the postgres user; the next command without
+    /// --database-url starts it again.
+    Local(LocalArgs),
+}
+
+/// Options of `local`.
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    #[command(subcommand)]
+    pub action: LocalAction,
+}
+
+/// What `local` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum LocalAction {
+    /// Stop the local cluster's server (its data stays in ./.bellatrix/).
+    Stop,
+    /// Say whether the local cluster exists and runs, its port, and how to connect.
+    Status,
 }
 
 /// Options of `init`.

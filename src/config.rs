@@ -1,6 +1,6 @@
 //! Validated configuration: command-line arguments checked and resolved before any I/O happens.
 
-use crate::cli::{Cli, Command, ImportArgs, InitArgs, VerifyArgs};
+use crate::cli::{Cli, Command, ImportArgs, InitArgs, LocalAction, VerifyArgs};
 use crate::db::conninfo::{self, Origin, PasswordSource, Settings};
 use crate::db::privileges::Needs;
 use crate::error::{Error, Result};
@@ -52,8 +52,17 @@ pub struct VerifyConfig {
 pub enum Task {
     Init(InitConfig),
     Import(ImportConfig),
-    Generate { out: PathBuf, rows: u64, seed: u64 },
+    Generate {
+        out: PathBuf,
+        rows: u64,
+        seed: u64,
+    },
     Verify(VerifyConfig),
+    /// `local stop` / `local status` on the local cluster in `dir`, whatever database is named.
+    Local {
+        action: LocalAction,
+        dir: PathBuf,
+    },
 }
 
 /// Everything `lib::run` needs.
@@ -83,6 +92,10 @@ impl Config {
                 seed: args.seed,
             },
             Command::Verify(args) => Task::Verify(verify_config(args)),
+            Command::Local(args) => Task::Local {
+                action: args.action,
+                dir: PathBuf::from(LOCAL_CLUSTER_DIR),
+            },
         };
         Ok(Self {
             database,

@@ -53,6 +53,8 @@ pub enum Output {
     Verified {
         report: Box<Report>,
     },
+    /// `local stop` or `local status` ran; what it found or did.
+    Local(String),
 }
 
 /// Runs the configured command.
@@ -63,6 +65,16 @@ pub async fn run(config: Config) -> Result<Output> {
             .await
             .map_err(|e| Error::Task(e.to_string()))?
             .map(Output::Generated);
+    }
+    if let Task::Local { action, dir } = &config.task {
+        let (action, dir) = (*action, dir.clone());
+        return tokio::task::spawn_blocking(move || match action {
+            cli::LocalAction::Stop => db::local::stop(&dir),
+            cli::LocalAction::Status => db::local::status(&dir),
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?
+        .map(Output::Local);
     }
     for warning in &config.warnings {
         progress::warn(warning);
@@ -87,7 +99,9 @@ pub async fn run(config: Config) -> Result<Output> {
             };
             import(&settings, connected, import_config, config.quiet).await
         }
-        Task::Generate { .. } => unreachable!("handled above without a database"),
+        Task::Generate { .. } | Task::Local { .. } => {
+            unreachable!("handled above without a database")
+        }
         Task::Verify(verify_config) => {
             let connected = db::connect(&settings).await?;
             verify(connected, verify_config).await
@@ -394,33 +408,42 @@ async fn database(config: &Config) -> Result<db::Settings> {
     match &config.database {
         Database::Server(settings) => Ok((**settings).clone()),
         Database::Local(dir) => {
+            let shown = dir.clone();
             let dir = dir.clone();
-            let cluster = tokio::task::spawn_blocking(move || db::cluster::local(&dir))
+            let local = tokio::task::spawn_blocking(move || db::local::start(&dir))
                 .await
                 .map_err(|e| Error::Task(e.to_string()))??;
-            let local =
-                |name: &str| db::conninfo::local(cluster.port, name, db::cluster::SUPERUSER, None);
+            for note in &local.notes {
+                progress::always(note);
+            }
+            let cluster = local.cluster;
+            let password = cluster.password().map(str::to_owned);
+            let local = |name: &str| {
+                db::conninfo::local(cluster.port, name, db::cluster::SUPERUSER, password.clone())
+            };
             let admin = db::connect(&local("postgres")).await?.client;
             let exists = admin
-                .query_opt("SELECT 1 FROM pg_database WHERE datname = 'bellatrix'", &[])
+                .query_opt(
+                    "SELECT 1 FROM pg_database WHERE datname = $1",
+                    &[&db::local::DATABASE],
+                )
                 .await
                 .map_err(Error::db("looking for the local database"))?
                 .is_some();
             if !exists {
                 admin
-                    .batch_execute("CREATE DATABASE bellatrix")
+                    .batch_execute(&format!("CREATE DATABASE {}", db::local::DATABASE))
                     .await
                     .map_err(Error::db("creating the local database"))?;
             }
             // Said even with --quiet: data going to a throwaway cluster must never be a surprise.
             progress::always(&format!(
                 "no --database-url, DATABASE_URL or PG* variables: using the local throwaway \
-                 PostgreSQL in {} (connect with: psql {}; stop with: pg_ctl stop -D {}/data)",
-                cluster.dir.display(),
-                cluster.url("bellatrix"),
-                cluster.dir.display()
+                 PostgreSQL in {} (connect with: {}; stop with: bellatrix-migrate local stop)",
+                shown.display(),
+                db::local::connect_hint(&shown, cluster.port),
             ));
-            Ok(local("bellatrix"))
+            Ok(local(db::local::DATABASE))
         }
     }
 }

@@ -83,6 +83,10 @@ fn main() -> ExitCode {
             print_out(&text);
             ExitCode::SUCCESS
         }
+        Ok(Output::Local(message)) => {
+            print_out(&format!("{message}\n"));
+            ExitCode::SUCCESS
+        }
         Ok(Output::Verified { report }) => {
             print_out(&report.to_text());
             let failed = report.failed_checks();

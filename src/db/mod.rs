@@ -5,6 +5,7 @@
 pub mod cluster;
 pub mod connect;
 pub mod conninfo;
+pub mod local;
 pub mod migrate;
 pub mod pgpass;
 pub mod tls;
