@@ -65,6 +65,21 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "the import lock is still held after --lock-timeout {timeout}, by {holder}: another import \
+         or init is running on this database; nothing was written"
+    )]
+    LockTimeout { timeout: String, holder: String },
+    #[error(
+        "the database gave {got} of the {needed} connections an import uses at once within {wait_secs} s \
+         ({hint}); nothing was written"
+    )]
+    TooFewConnections {
+        got: usize,
+        needed: usize,
+        wait_secs: u64,
+        hint: String,
+    },
     #[error("a background task failed: {0}")]
     Task(String),
 }

@@ -1,7 +1,9 @@
 //! Database access: the connection pool, schema migrations, and the local throwaway cluster used when
 //! no database URL is given.
 
+pub mod capacity;
 pub mod cluster;
+pub mod lock;
 pub mod migrate;
 
 use crate::error::{Error, Result};
