@@ -263,16 +263,18 @@ async fn stage_in(
     quiet: bool,
 ) -> Result<Vec<FileSummary>> {
     db::migrate::ensure_current(tx).await?;
-    // The transaction stays idle while the files are read and staged on the other connections
-    // (and while the checks re-read source files), which a server's
-    // idle_in_transaction_session_timeout would end: this transaction is not a forgotten one, and it
-    // ends with the import.
-    tx.batch_execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-        .await
-        .map_err(Error::db("setting idle_in_transaction_session_timeout"))?;
     stage::clear(pool).await?;
     let files = read::discover(&config.paths)?;
     let (to_read, mut summaries) = transform::ledger::partition(tx, files).await?;
+    // The transaction stays idle while the files are read and staged on the other connections
+    // (and while the checks re-read source files), which a server's
+    // idle_in_transaction_session_timeout would end: this transaction is not a forgotten one, and it
+    // ends with the import. Sent as a simple query, the last before staging, it also drops the
+    // unnamed portal of the ledger query, whose snapshot would otherwise hold back vacuum's horizon
+    // for as long as staging takes.
+    tx.batch_execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+        .await
+        .map_err(Error::db("setting idle_in_transaction_session_timeout"))?;
     summaries.extend(read_and_stage(pool, to_read, config, copy_streams, quiet).await?);
     summaries.sort_by_key(|s| s.file_no);
     stage_files(tx, &summaries).await?;

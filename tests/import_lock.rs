@@ -182,3 +182,46 @@ async fn a_servers_lock_timeout_does_not_cut_the_wait_short_without_lock_timeout
     let (out, _) = running.wait();
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn the_import_transaction_holds_back_no_vacuum_horizon_while_staging() {
+    let db = TestDb::initialised().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("raw_metrics.csv");
+    support::write_synthetic_raw_metrics(&input, 6000);
+    let path = input.display().to_string();
+    let watcher = db.client().await;
+    let running = bounded::spawn(&db.url, &["import", "--quiet", &path], LIMIT);
+    let started = std::time::Instant::now();
+    let (xid, xmin) = loop {
+        let row = watcher
+            .query_opt(
+                "SELECT c.backend_xid::text, c.backend_xmin::text FROM pg_stat_activity c \
+                 WHERE c.datname = current_database() AND c.state = 'idle in transaction' \
+                 AND c.query LIKE 'SET LOCAL idle_in_transaction_session_timeout%' \
+                 AND EXISTS (SELECT 1 FROM pg_stat_activity s WHERE s.datname = current_database() \
+                             AND s.state = 'active' AND s.query LIKE 'COPY bellatrix_migrate.stage_raw_metrics%')",
+                &[],
+            )
+            .await
+            .unwrap();
+        if let Some(row) = row {
+            break (
+                row.get::<_, Option<String>>(0),
+                row.get::<_, Option<String>>(1),
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "never saw the import's transaction idle during COPY"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert_eq!(
+        (xid, xmin),
+        (None, None),
+        "no transaction id, no snapshot while staging"
+    );
+    let (out, _) = running.wait();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
