@@ -1,6 +1,8 @@
-//! End-to-end: the import lock. An import that finds it taken says who holds it (pid,
-//! application_name, since when) and goes on once it is free; `--lock-timeout` ends the wait with
-//! exit 2 and nothing written. The lock is held here as the tool holds it, by a transaction.
+//! End-to-end: the import lock and the import's one transaction that holds it. An import that finds
+//! the lock taken says who holds it (pid, application_name, since when) and goes on once it is free;
+//! `--lock-timeout` ends the wait with exit 2 and nothing written. The lock is held here as the tool
+//! holds it, by a transaction. The import's transaction, open from the start, survives a server's
+//! idle-in-transaction timeout, holds back no vacuum horizon while staging, and leaves staging empty.
 
 mod support;
 
@@ -224,4 +226,48 @@ async fn the_import_transaction_holds_back_no_vacuum_horizon_while_staging() {
     );
     let (out, _) = running.wait();
     assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn staging_is_emptied_by_a_committed_import_and_by_a_dry_run() {
+    let db = TestDb::initialised().await;
+    let drop_dir = fixture("fixtures/drop").display().to_string();
+    let staged = || async {
+        let mut n = 0;
+        for table in [
+            "stage_files",
+            "stage_raw_metrics",
+            "stage_prompts",
+            "stage_log_entries",
+            "stage_models",
+            "stage_users",
+            "stage_aggregates",
+        ] {
+            n += db.count(&format!("bellatrix_migrate.{table}")).await;
+        }
+        n
+    };
+    let (out, _) = bounded::run(
+        &db.url,
+        &["import", "--quiet", "--dry-run", &drop_dir],
+        LIMIT,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(staged().await, 0, "after a dry run");
+    let (out, _) = bounded::run(&db.url, &["import", "--quiet", &drop_dir], LIMIT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(staged().await, 0, "after a committed import");
+    let outcomes: Vec<String> = db
+        .client()
+        .await
+        .query(
+            "SELECT outcome FROM bellatrix_migrate.imports ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(outcomes, ["dry-run", "committed"]);
 }
