@@ -71,8 +71,8 @@ pub enum Error {
     )]
     LockTimeout { timeout: String, holder: String },
     #[error(
-        "the database gave {got} of the {needed} connections an import uses at once within {wait_secs} s \
-         ({hint}); nothing was written"
+        "the database gave {got} of the {needed} connections an import uses at once within {wait_secs} s, \
+         nothing was written; hint: {hint}"
     )]
     TooFewConnections {
         got: usize,
@@ -80,6 +80,12 @@ pub enum Error {
         wait_secs: u64,
         hint: String,
     },
+    #[error(
+        "the connection of the import's transaction closed while {during} (a pooler's \
+         idle_transaction_timeout shorter than that, a server restart or a lost network); nothing \
+         was committed"
+    )]
+    TransactionClosed { during: String },
     #[error("a background task failed: {0}")]
     Task(String),
 }

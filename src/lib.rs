@@ -276,6 +276,11 @@ async fn stage_in(
         .await
         .map_err(Error::db("setting idle_in_transaction_session_timeout"))?;
     summaries.extend(read_and_stage(pool, to_read, config, copy_streams, quiet).await?);
+    if tx.client().is_closed() {
+        return Err(Error::TransactionClosed {
+            during: "the files were read and staged".to_owned(),
+        });
+    }
     summaries.sort_by_key(|s| s.file_no);
     stage_files(tx, &summaries).await?;
     Ok(summaries)

@@ -151,7 +151,7 @@ async fn a_pool_of_one_server_connection_ends_with_exit_2_and_nothing_written_in
         for part in [
             "gave 1 of the 8 connections",
             "default_pool_size",
-            "--jobs 1 (uses 7)",
+            "--jobs 1, which uses 7",
             "nothing was written",
         ] {
             assert!(
@@ -243,4 +243,56 @@ async fn an_import_killed_through_transaction_pooling_leaves_no_lock_and_a_rerun
         .unwrap()
         .get(0);
     assert_eq!(locks, 0, "no advisory lock outlives its import");
+}
+
+#[tokio::test]
+async fn statement_pooling_is_refused_with_exit_2_and_nothing_written() {
+    let bouncer = PgBouncer::start(PoolMode::Statement, ROOMY);
+    let db = TestDb::initialised().await;
+    let before = production_counts(&db).await;
+    let drop_dir = fixture("fixtures/drop").display().to_string();
+    let (out, _) = bounded::run(
+        &bouncer.url(&db.name),
+        &["import", "--quiet", &drop_dir],
+        LIMIT,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("transaction blocks not allowed in statement pooling mode"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(production_counts(&db).await, before);
+    assert_eq!(db.count("bellatrix_migrate.imports").await, 0);
+}
+
+#[tokio::test]
+async fn pgbouncers_idle_transaction_timeout_shorter_than_staging_fails_the_import_cleanly() {
+    // A client cannot change PgBouncer's idle_transaction_timeout: the import's transaction, idle
+    // while staging, is ended by PgBouncer. Exit 2, nothing committed, and no lock is left.
+    let bouncer = PgBouncer::start_with(
+        PoolMode::Transaction,
+        ROOMY,
+        "idle_transaction_timeout = 0.2",
+    );
+    let (db, url) = initialised_through(|name| bouncer.url(name)).await;
+    let before = production_counts(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("raw_metrics.csv");
+    write_synthetic_raw_metrics(&input, 6000);
+    let (out, _) = import(&url, &input, &[]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stderr, out.stdout);
+    assert!(
+        out.stderr.contains(
+            "the connection of the import's transaction closed while the files were read and staged"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(production_counts(&db).await, before);
+    assert_eq!(db.count("bellatrix_migrate.imports").await, 0);
+    // The next import, direct, is not kept waiting by a lock of the failed one.
+    let (out, _) = import(&db.url, &input, &["--lock-timeout", "30s"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }

@@ -70,14 +70,14 @@ pub async fn check(pool: &Pool, needed: usize, minimum: usize, wait: Duration) -
 /// What to change when the connections did not all answer.
 fn hint(needed: usize, minimum: usize) -> String {
     let jobs = if needed > minimum {
-        format!(", or import with --jobs 1 (uses {minimum})")
+        format!(", or import with --jobs 1, which uses {minimum}")
     } else {
         String::new()
     };
     format!(
-        "behind PgBouncer, its pool for this database and user must give this import {needed} server \
-         connections at once: raise default_pool_size (or the database's pool_size, max_db_connections, \
-         max_user_connections){jobs}; other clients of the pool count too"
+        "behind PgBouncer, the pool for this database and user must give the import {needed} server \
+         connections at once, besides what its other clients hold: raise default_pool_size (or \
+         pool_size, max_db_connections, max_user_connections){jobs}"
     )
 }
 
@@ -90,7 +90,7 @@ mod tests {
         let h = hint(8, 7);
         assert!(h.contains("8 server connections"), "{h}");
         assert!(h.contains("default_pool_size"), "{h}");
-        assert!(h.contains("--jobs 1 (uses 7)"), "{h}");
+        assert!(h.contains("--jobs 1, which uses 7"), "{h}");
         assert!(!hint(7, 7).contains("--jobs"));
     }
 }

@@ -18,6 +18,8 @@ pub enum PoolMode {
     Session,
     /// A server connection per transaction; between transactions it goes back to the pool.
     Transaction,
+    /// A server connection per statement; transactions are refused.
+    Statement,
 }
 
 impl PoolMode {
@@ -25,6 +27,7 @@ impl PoolMode {
         match self {
             PoolMode::Session => "session",
             PoolMode::Transaction => "transaction",
+            PoolMode::Statement => "statement",
         }
     }
 }
@@ -55,6 +58,11 @@ impl PgBouncer {
     /// Starts PgBouncer in `mode` with at most `pool_size` server connections per database and user,
     /// in front of the test cluster, and waits until it accepts connections.
     pub fn start(mode: PoolMode, pool_size: u32) -> PgBouncer {
+        PgBouncer::start_with(mode, pool_size, "")
+    }
+
+    /// `start` with `extra` lines for the `[pgbouncer]` section (e.g. `idle_transaction_timeout = 1`).
+    pub fn start_with(mode: PoolMode, pool_size: u32, extra: &str) -> PgBouncer {
         let server = cluster();
         let dir = tempfile::Builder::new()
             .prefix("bellatrix-pgbouncer-")
@@ -77,7 +85,8 @@ impl PgBouncer {
              default_pool_size = {pool_size}\n\
              max_client_conn = 200\n\
              logfile = {log}\n\
-             pidfile = {pid}\n",
+             pidfile = {pid}\n\
+             {extra}\n",
             server_port = server.port,
             auth = path("userlist.txt").display(),
             mode = mode.name(),
