@@ -162,13 +162,6 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
     let copy_streams = config.jobs.clamp(1, 2);
     let connections = copy_streams + stage::OTHER_STREAMS + 1;
     let pool = db::pool(url, connections)?;
-    db::capacity::check(
-        &pool,
-        connections,
-        stage::OTHER_STREAMS + 2,
-        db::capacity::WAIT,
-    )
-    .await?;
     let mut control = pool.get().await?;
     let control: &mut tokio_postgres::Client = &mut control;
     // The import's one transaction, from the start: it holds the import lock, which therefore ends
@@ -189,6 +182,10 @@ async fn import(url: &str, config: &ImportConfig, quiet: bool) -> Result<Output>
             &format!("got the import lock after {:.1} s", waited.as_secs_f64()),
         );
     }
+    // Before anything is written: a pooler that cannot give every connection a server connection of
+    // its own at once would leave the COPY streams queued for ever.
+    let minimum = stage::OTHER_STREAMS + 2;
+    db::capacity::check(&pool, 1, connections, minimum, db::capacity::WAIT).await?;
     let staged = stage_in(&tx, &pool, config, copy_streams, quiet).await;
     let summaries = match staged {
         Ok(summaries) => summaries,

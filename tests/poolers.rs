@@ -236,7 +236,8 @@ async fn an_import_killed_through_transaction_pooling_leaves_no_lock_and_a_rerun
     assert_eq!(fingerprint(&db).await, fingerprint(&reference).await);
     let locks: i64 = watcher
         .query_one(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             &[],
         )
         .await
@@ -295,4 +296,47 @@ async fn pgbouncers_idle_transaction_timeout_shorter_than_staging_fails_the_impo
     // The next import, direct, is not kept waiting by a lock of the failed one.
     let (out, _) = import(&db.url, &input, &["--lock-timeout", "30s"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn an_import_waiting_for_the_lock_holds_one_server_connection_then_checks_the_rest() {
+    // Session mode, a pool of 2: the waiting import's control connection takes one server
+    // connection and waits for the lock (saying so) without asking for more; once the lock is free
+    // it asks for the other 7 and ends: 2 of 8, exit 2.
+    let bouncer = PgBouncer::start(PoolMode::Session, 2);
+    let db = TestDb::initialised().await;
+    let holder = db.client().await;
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({})",
+            bellatrix_migrate::db::migrate::LOCK_KEY
+        ))
+        .await
+        .unwrap();
+    let drop_dir = fixture("fixtures/drop").display().to_string();
+    let mut running = bounded::spawn(
+        &bouncer.url(&db.name),
+        &["import", "--quiet", &drop_dir],
+        LIMIT,
+    );
+    running.wait_for_stderr("the import lock is held by");
+    let servers: i64 = holder
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(servers, 1, "the waiting import holds one server connection");
+    holder.batch_execute("COMMIT").await.unwrap();
+    let (out, _) = running.wait();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("gave 2 of the 8 connections"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(db.count("bellatrix_migrate.imports").await, 0);
 }

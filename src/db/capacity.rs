@@ -4,7 +4,9 @@
 //! queue (a PgBouncer pool smaller than that used to hang without a word). So each connection opens a
 //! transaction and asks for its server process, all at once: behind PgBouncer, in session and in
 //! transaction mode alike, every one of them then holds a server connection of its own, and they all
-//! answer only if the pool has room for all of them.
+//! answer only if the pool has room for all of them. The control connection is checked out first and
+//! takes the import lock; the others are asked only once it holds the lock, so an import waiting for
+//! another holds one server connection, not eight.
 
 use crate::error::{Error, Result};
 use deadpool_postgres::Pool;
@@ -16,13 +18,22 @@ use tokio_postgres::SimpleQueryMessage;
 /// How long the connections have to answer together.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// Fails with `TooFewConnections` unless `needed` connections of `pool` each get a server
-/// connection of their own within `wait`. `minimum` is what the smallest import (`--jobs 1`) uses,
-/// for the hint. The connections go back to the pool, their transactions rolled back.
-pub async fn check(pool: &Pool, needed: usize, minimum: usize, wait: Duration) -> Result<()> {
+/// Fails with `TooFewConnections` unless `needed` connections each have a server connection of their
+/// own within `wait`: the `held` ones the caller already has checked out of `pool` (each in an open
+/// transaction, so pinned to its server), and `needed - held` more of `pool`, asked here. `minimum`
+/// is what the smallest import (`--jobs 1`) uses, for the hint. The connections asked here go back
+/// to the pool, their transactions rolled back.
+pub async fn check(
+    pool: &Pool,
+    held: usize,
+    needed: usize,
+    minimum: usize,
+    wait: Duration,
+) -> Result<()> {
+    let more = needed.saturating_sub(held);
     // Connecting has its own timeout (connect_timeout); what may wait for ever is the first
     // statement, in the pooler's queue.
-    let clients = join_all((0..needed).map(|_| pool.get()))
+    let clients = join_all((0..more).map(|_| pool.get()))
         .await
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
@@ -49,10 +60,10 @@ pub async fn check(pool: &Pool, needed: usize, minimum: usize, wait: Duration) -
             Err(_elapsed) => {}
         }
     }
-    if pids.len() < needed {
+    if pids.len() < more {
         // The connections still waiting are dropped with the pool: the pooler forgets their queries.
         return Err(Error::TooFewConnections {
-            got: pids.len(),
+            got: held + pids.len(),
             needed,
             wait_secs: wait.as_secs(),
             hint: hint(needed, minimum),
