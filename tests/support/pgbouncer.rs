@@ -1,7 +1,7 @@
 //! Test support: a real PgBouncer (the `pgbouncer` Debian package) in front of the test cluster, as a
 //! child process of the test with its own generated configuration in a temp dir (never the system
-//! service), killed when dropped. As root it runs as the `postgres` user, like the cluster, since
-//! PgBouncer refuses to run as root.
+//! service), killed when dropped (or, should the test binary die first, by a watcher). As root it
+//! runs as the `postgres` user, like the cluster, since PgBouncer refuses to run as root.
 
 use super::cluster;
 use bellatrix_migrate::db::cluster::{free_port, SUPERUSER};
@@ -114,6 +114,22 @@ impl PgBouncer {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let child = cmd.spawn().expect("starting pgbouncer");
+        // Should the test binary die without dropping it, PgBouncer goes with it (the pid only if
+        // it is still this PgBouncer, with this configuration file).
+        Command::new("sh")
+            .arg("-c")
+            .arg(
+                "while [ -d /proc/$0 ]; do sleep 1; done; \
+                 tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null | grep -qF \"$2\" && kill $1",
+            )
+            .arg(std::process::id().to_string())
+            .arg(child.id().to_string())
+            .arg(path("pgbouncer.ini"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting pgbouncer's clean-up watcher");
         let mut bouncer = PgBouncer { child, dir, port };
         bouncer.wait_until_listening();
         bouncer
