@@ -129,6 +129,7 @@ impl PgBouncer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
+            .map(drop)
             .expect("starting pgbouncer's clean-up watcher");
         let mut bouncer = PgBouncer { child, dir, port };
         bouncer.wait_until_listening();
