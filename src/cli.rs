@@ -156,6 +156,13 @@ pub struct ImportArgs {
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub bulk_threshold: u64,
 
+    /// How long to wait for another import or init on the same database (they take turns; the one
+    /// waiting says, even with --quiet, who holds the lock): seconds (30) or a duration with units
+    /// (30s, 5m, 1h 30m); 0 gives up at once. Then exit 2, nothing written. Default: wait as long
+    /// as it takes.
+    #[arg(long, value_name = "DURATION", value_parser = crate::db::lock::parse_timeout)]
+    pub lock_timeout: Option<std::time::Duration>,
+
     /// IANA time zone in which naive legacy timestamps (no Z or offset) are read, e.g. Asia/Kolkata.
     #[arg(long, value_name = "TZ", default_value = "UTC")]
     pub legacy_timezone: String,

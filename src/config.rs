@@ -28,6 +28,8 @@ pub struct ImportConfig {
     pub max_rejects: Option<u64>,
     pub bulk_threshold: u64,
     pub legacy_tz: Tz,
+    /// How long to wait for another import's lock; `None`: as long as it takes.
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 /// A validated `init`.
@@ -164,6 +166,7 @@ fn import_config(args: ImportArgs) -> Result<ImportConfig> {
         max_rejects: args.max_rejects,
         bulk_threshold: args.bulk_threshold,
         legacy_tz,
+        lock_timeout: args.lock_timeout,
     })
 }
 

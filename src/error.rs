@@ -84,6 +84,27 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "the import lock is still held after --lock-timeout {timeout}, by {holder}: another import \
+         or init is running on this database; nothing was written"
+    )]
+    LockTimeout { timeout: String, holder: String },
+    #[error(
+        "the database gave {got} of the {needed} connections an import uses at once within {wait_secs} s, \
+         nothing was written; hint: {hint}"
+    )]
+    TooFewConnections {
+        got: usize,
+        needed: usize,
+        wait_secs: u64,
+        hint: String,
+    },
+    #[error(
+        "the connection of the import's transaction closed while {during} (a pooler's \
+         idle_transaction_timeout shorter than that, a server restart or a lost network); nothing \
+         was committed"
+    )]
+    TransactionClosed { during: String },
     #[error("a background task failed: {0}")]
     Task(String),
 }

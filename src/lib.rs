@@ -117,11 +117,27 @@ async fn verify(connected: db::Connected, config: &VerifyConfig) -> Result<Outpu
         info: connection,
     } = connected;
     let mut report = Report::new(Mode::Verify, connection.server.clone(), "n/a".to_owned());
-    privileges::check(&client, Needs::Verify).await?;
-    db::migrate::ensure_current(&client, &connection.server).await?;
+    // Each statement in a transaction, so that behind a pooler in transaction mode a statement's
+    // prepare and execute reach the same server connection.
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db("checking the schema"))?;
+    privileges::check(&tx, Needs::Verify).await?;
+    db::migrate::ensure_current(&tx, &connection.server).await?;
+    tx.commit()
+        .await
+        .map_err(Error::db("checking the schema"))?;
     report.connection = Some(connection);
     report.checks = verify::database_checks(&mut client, &config.checks).await?;
-    report::collect::table_rows(&client, &mut report).await?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db("counting rows per table"))?;
+    report::collect::table_rows(&tx, &mut report).await?;
+    tx.commit()
+        .await
+        .map_err(Error::db("counting rows per table"))?;
     report.outcome = Some(
         if report.checks_ok() {
             "passed"
@@ -168,15 +184,25 @@ async fn init(connected: db::Connected, config: &InitConfig) -> Result<Output> {
         info: connection,
     } = connected;
     if config.print_grants {
-        db::migrate::ensure_current(&client, &connection.server).await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(Error::db("listing the grants"))?;
+        db::migrate::ensure_current(&tx, &connection.server).await?;
         let mut statements = Vec::new();
         for (needs, role) in &config.grants {
-            statements.extend(privileges::grant_statements(&client, *needs, role, true).await?);
+            statements.extend(privileges::grant_statements(&tx, *needs, role, true).await?);
         }
         return Ok(Output::Grants(statements));
     }
-    privileges::check_owner(&client).await?;
-    let applied = db::migrate::apply(&mut client).await?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db("checking ownership"))?;
+    privileges::check_owner(&tx).await?;
+    tx.commit().await.map_err(Error::db("checking ownership"))?;
+    let applied =
+        db::migrate::apply(&mut client, |holder| announce_lock_wait(holder, None)).await?;
     let mut granted = Vec::new();
     for (needs, role) in &config.grants {
         granted.push((
@@ -215,21 +241,46 @@ async fn import(
         config.legacy_tz.name().to_owned(),
     );
     let copy_streams = config.jobs.clamp(1, 2);
-    let pool = db::pool(settings, &connection, copy_streams + stage::OTHER_STREAMS)?;
+    let connections = copy_streams + stage::OTHER_STREAMS + 1;
+    let pool = db::pool(settings, &connection, connections - 1)?;
     report.connection = Some(connection);
+    let control: &mut tokio_postgres::Client = &mut control;
+    // The import's one transaction, from the start: it holds the import lock, which therefore ends
+    // with it (commit, rollback or a lost connection), even behind a pooler.
+    let tx = control
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::ReadCommitted)
+        .start()
+        .await
+        .map_err(Error::db("starting the import transaction"))?;
     // Before anything is read or written: a missing privilege fails here, naming it, and a role that
     // does not own the bulk-loaded tables is set for the ordinary path.
-    privileges::check(&control, Needs::Import).await?;
-    db::migrate::ensure_current(&control, &report.database).await?;
-    let bulk_refusal = privileges::bulk_refusal(&control).await?;
-    lock_imports(&control, quiet).await?;
-
-    stage::clear(&pool).await?;
-    let files = read::discover(&config.paths)?;
-    let (to_read, mut summaries) = transform::ledger::partition(&control, files).await?;
-    summaries.extend(read_and_stage(&pool, to_read, config, copy_streams, quiet).await?);
-    summaries.sort_by_key(|s| s.file_no);
-    stage_files(&control, &summaries).await?;
+    privileges::check(&tx, Needs::Import).await?;
+    let bulk_refusal = privileges::bulk_refusal(&tx).await?;
+    let waited = db::lock::acquire(&tx, config.lock_timeout, |holder| {
+        announce_lock_wait(holder, config.lock_timeout)
+    })
+    .await?;
+    if let Some(waited) = waited {
+        progress::note(
+            quiet,
+            &format!("got the import lock after {:.1} s", waited.as_secs_f64()),
+        );
+    }
+    // Before anything is written: a pooler that cannot give every connection a server connection of
+    // its own at once would leave the COPY streams queued for ever.
+    let minimum = stage::OTHER_STREAMS + 2;
+    db::capacity::check(&pool, 1, connections, minimum, db::capacity::WAIT).await?;
+    let staged = stage_in(&tx, &pool, config, copy_streams, quiet, &report.database).await;
+    let summaries = match staged {
+        Ok(summaries) => summaries,
+        Err(e) => {
+            drop(tx);
+            // Best effort: the error that stopped the import is the one to show.
+            let _ = stage::clear_unless_locked(control).await;
+            return Err(e);
+        }
+    };
     report.add_files(&summaries);
     report.timings.read_and_stage = started.elapsed().as_secs_f64();
 
@@ -241,16 +292,23 @@ async fn import(
         bulk_threshold: config.bulk_threshold,
         bulk_refusal,
     };
-    let outcome = transform::run(&mut control, &mut report, started_at, commit, &bar).await;
+    let outcome = transform::run(tx, &mut report, started_at, commit, &bar).await;
     report.timings.transform = transform_started.elapsed().as_secs_f64();
-
-    // Staging is emptied and the lock released whether or not the transform succeeded; a killed run
-    // leaves both to the next run (the lock dies with the connection, staging is cleared at start).
-    let cleared = stage::clear(&pool).await;
-    let unlocked = unlock_imports(&control).await;
-    let outcome = outcome?;
-    cleared?;
-    unlocked?;
+    // A committed import emptied staging in its transaction; otherwise it is emptied now, unless
+    // another import already holds the lock (then staging is that one's). A killed run leaves it
+    // to the next run, which clears staging once it holds the lock.
+    let outcome = match outcome {
+        Ok(Outcome::Committed) => Outcome::Committed,
+        Ok(outcome) => {
+            transform::record_uncommitted(control, &mut report, started_at, &outcome).await?;
+            stage::clear_unless_locked(control).await?;
+            outcome
+        }
+        Err(e) => {
+            let _ = stage::clear_unless_locked(control).await;
+            return Err(e);
+        }
+    };
     if let Some(path) = &config.rejects_csv {
         report::write_rejects_csv(path, &summaries, &report.transform_rejects).map_err(|e| {
             Error::Output {
@@ -276,32 +334,63 @@ async fn import(
     })
 }
 
-/// Serialises imports: a second import waits for the first, saying so.
-async fn lock_imports(client: &tokio_postgres::Client, quiet: bool) -> Result<()> {
-    let got: bool = client
-        .query_one("SELECT pg_try_advisory_lock($1)", &[&db::migrate::LOCK_KEY])
+/// Checks the schema, empties staging, reads and stages the files, all while `tx` holds the import
+/// lock; returns the files' summaries in input order, recorded in `stage_files` in `tx`. The
+/// transaction touches no staging table before the COPY streams (on other connections) have
+/// committed: TRUNCATE and COPY would wait for it.
+async fn stage_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    pool: &Pool,
+    config: &ImportConfig,
+    copy_streams: usize,
+    quiet: bool,
+    database: &str,
+) -> Result<Vec<FileSummary>> {
+    db::migrate::ensure_current(tx, database).await?;
+    stage::clear(pool).await?;
+    let files = read::discover(&config.paths)?;
+    let (to_read, mut summaries) = transform::ledger::partition(tx, files).await?;
+    // The transaction stays idle while the files are read and staged on the other connections
+    // (and while the checks re-read source files), which a server's
+    // idle_in_transaction_session_timeout would end: this transaction is not a forgotten one, and it
+    // ends with the import. Sent as a simple query, the last before staging, it also drops the
+    // unnamed portal of the ledger query, whose snapshot would otherwise hold back vacuum's horizon
+    // for as long as staging takes.
+    tx.batch_execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         .await
-        .map_err(Error::db("taking the import lock"))?
-        .get(0);
-    if !got {
-        progress::note(
-            quiet,
-            "another import or init is running on this database; waiting for it to finish",
-        );
-        client
-            .execute("SELECT pg_advisory_lock($1)", &[&db::migrate::LOCK_KEY])
-            .await
-            .map_err(Error::db("waiting for the import lock"))?;
+        .map_err(Error::db("setting idle_in_transaction_session_timeout"))?;
+    summaries.extend(read_and_stage(pool, to_read, config, copy_streams, quiet).await?);
+    if tx.client().is_closed() {
+        return Err(Error::TransactionClosed {
+            during: "the files were read and staged".to_owned(),
+        });
     }
-    Ok(())
+    summaries.sort_by_key(|s| s.file_no);
+    stage_files(tx, &summaries).await?;
+    Ok(summaries)
 }
 
-async fn unlock_imports(client: &tokio_postgres::Client) -> Result<()> {
-    client
-        .execute("SELECT pg_advisory_unlock($1)", &[&db::migrate::LOCK_KEY])
-        .await
-        .map(drop)
-        .map_err(Error::db("releasing the import lock"))
+/// Says, even with --quiet, that the import waits for another one and who that is: a wait that may
+/// last is never silent.
+fn announce_lock_wait(holder: Option<&db::lock::Holder>, timeout: Option<std::time::Duration>) {
+    let holder = holder.map_or_else(
+        || "a session that has just ended".to_owned(),
+        ToString::to_string,
+    );
+    let until = match timeout {
+        Some(t) => format!(
+            "waiting at most {} (--lock-timeout)",
+            humantime::format_duration(t)
+        ),
+        None => "waiting for it to finish (--lock-timeout to give up)".to_owned(),
+    };
+    progress::note(
+        false,
+        &format!(
+            "another import or init is running on this database: the import lock is held by \
+             {holder}; {until}"
+        ),
+    );
 }
 
 /// Reads every file on rayon and copies the rows into staging on `copy_streams` connections.
@@ -366,7 +455,10 @@ async fn read_and_stage(
 }
 
 /// Records the files of this run in `stage_files` for the transform.
-async fn stage_files(client: &tokio_postgres::Client, summaries: &[FileSummary]) -> Result<()> {
+async fn stage_files(
+    client: &tokio_postgres::Transaction<'_>,
+    summaries: &[FileSummary],
+) -> Result<()> {
     let statement = client
         .prepare(
             "INSERT INTO bellatrix_migrate.stage_files (file_no, path, kind, variant, sha256, size, records, rejected) \

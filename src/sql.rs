@@ -46,6 +46,9 @@ pub const TRANSACTION_SETTINGS: &str = include_str!("../sql/transaction_settings
 /// Empties the staging tables.
 pub const STAGE_CLEAR: &str = include_str!("../sql/stage_clear.sql");
 
+/// The session holding the import lock (`$1` = its key), as `pg_stat_activity` shows it.
+pub const LOCK_HOLDER: &str = include_str!("../sql/lock_holder.sql");
+
 /// The transform, in order: each a name (for progress and errors) and a batch of statements.
 pub const TRANSFORM: &[(&str, &str)] = &[
     (

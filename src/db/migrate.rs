@@ -1,12 +1,14 @@
 //! The schema migration runner behind `init`: applies `sql/schema/*.sql` in order, each recorded with
-//! a checksum in `bellatrix_migrate.schema_migrations`, all in one transaction under an advisory lock
-//! so two `init`s never interleave. A small runner rather than a crate because it must also adopt a
-//! database the legacy app built itself, where every migration is written to be idempotent.
+//! a checksum in `bellatrix_migrate.schema_migrations`, all in one transaction under the import lock
+//! (a transaction-level advisory lock) so two `init`s never interleave. A small runner rather than a
+//! crate because it must also adopt a database the legacy app built itself, where every migration is
+//! written to be idempotent.
 
+use super::lock::{self, Holder};
 use crate::error::{Error, Result};
 use crate::sql::{Migration, BOOTSTRAP, MIGRATIONS};
 use sha2::{Digest, Sha256};
-use tokio_postgres::Client;
+use tokio_postgres::{Client, GenericClient, IsolationLevel};
 
 /// Advisory lock key shared by `init` and `import` ("bellatrx" in ASCII).
 pub const LOCK_KEY: i64 = 0x6265_6c6c_6174_7278;
@@ -16,34 +18,24 @@ fn checksum(m: &Migration) -> String {
 }
 
 /// Applies every pending migration; returns the versions applied now (empty when up to date).
-pub async fn apply(client: &mut Client) -> Result<Vec<i32>> {
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-        .await
-        .map_err(Error::db("taking the migration lock"))?;
-    let result = apply_locked(client).await;
-    let unlock = client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await
-        .map_err(Error::db("releasing the migration lock"));
-    let applied = result?;
-    unlock?;
-    Ok(applied)
-}
-
-async fn apply_locked(client: &mut Client) -> Result<Vec<i32>> {
-    client
-        .batch_execute("SET client_min_messages = warning")
-        .await
-        .map_err(Error::db("setting client_min_messages"))?;
-    client
-        .batch_execute(BOOTSTRAP)
-        .await
-        .map_err(Error::db("creating the migration table"))?;
+/// Everything happens in one transaction that first takes the import lock (`super::lock`), so two
+/// `init`s, or an `init` and an `import`, never interleave; `on_wait` is told who holds the lock
+/// when it has to wait.
+pub async fn apply(client: &mut Client, on_wait: impl FnOnce(Option<&Holder>)) -> Result<Vec<i32>> {
     let tx = client
-        .transaction()
+        .build_transaction()
+        .isolation_level(IsolationLevel::ReadCommitted)
+        .start()
         .await
         .map_err(Error::db("starting the migration transaction"))?;
+    lock::acquire(&tx, None, on_wait).await?;
+    // SET LOCAL: a session setting would stay behind on a pooled server connection.
+    tx.batch_execute("SET LOCAL client_min_messages = warning")
+        .await
+        .map_err(Error::db("setting client_min_messages"))?;
+    tx.batch_execute(BOOTSTRAP)
+        .await
+        .map_err(Error::db("creating the migration table"))?;
     let applied = applied_checksums(&tx).await?;
     let mut now = Vec::new();
     for m in MIGRATIONS {
@@ -67,9 +59,7 @@ async fn apply_locked(client: &mut Client) -> Result<Vec<i32>> {
     Ok(now)
 }
 
-async fn applied_checksums(
-    client: &impl tokio_postgres::GenericClient,
-) -> Result<Vec<(i32, String)>> {
+async fn applied_checksums(client: &impl GenericClient) -> Result<Vec<(i32, String)>> {
     let rows = client
         .query(
             "SELECT version, checksum FROM bellatrix_migrate.schema_migrations",
@@ -82,7 +72,7 @@ async fn applied_checksums(
 
 /// Fails with `NotInitialised` unless every migration is applied with its current checksum.
 /// `database` names the server in the error (as `redacted` shows it).
-pub async fn ensure_current(client: &Client, database: &str) -> Result<()> {
+pub async fn ensure_current(client: &impl GenericClient, database: &str) -> Result<()> {
     let exists: bool = client
         .query_one(
             "SELECT to_regclass('bellatrix_migrate.schema_migrations') IS NOT NULL",

@@ -2,10 +2,12 @@
 //! (`tls`), connections opened stage by stage with timeouts and hints (`connect`), the pool for the
 //! COPY streams, schema migrations, and the local throwaway cluster used when no server is named.
 
+pub mod capacity;
 pub mod cluster;
 pub mod connect;
 pub mod conninfo;
 pub mod local;
+pub mod lock;
 pub mod migrate;
 pub mod pgpass;
 pub mod tls;

@@ -118,7 +118,13 @@ pub async fn grant_statements(
 /// Grants `role` what `needs` requires and it lacks, in one transaction, then checks that it now
 /// holds every one; returns the statements run (none when it had them all).
 pub async fn grant(client: &mut Client, needs: Needs, role: &str) -> Result<Vec<String>> {
-    let known = client
+    // Every statement inside the transaction: behind a pooler in transaction mode a statement's
+    // prepare and execute then reach the same server connection.
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db("starting the grants"))?;
+    let known = tx
         .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
         .await
         .map_err(Error::db("looking for the role"))?
@@ -126,10 +132,6 @@ pub async fn grant(client: &mut Client, needs: Needs, role: &str) -> Result<Vec<
     if !known {
         return Err(Error::UnknownRole(role.to_owned()));
     }
-    let tx = client
-        .transaction()
-        .await
-        .map_err(Error::db("starting the grants"))?;
     let statements = grant_statements(&tx, needs, role, false).await?;
     for statement in &statements {
         tx.batch_execute(statement)

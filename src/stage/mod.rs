@@ -19,11 +19,31 @@ use tokio::task::JoinHandle;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 
-/// Empties the staging tables, removing whatever a killed run left behind.
+/// Empties the staging tables, removing whatever a killed run left behind. Only while this import
+/// holds the import lock (on its control connection), and on another connection, in a transaction of
+/// its own: TRUNCATE's exclusive lock must end before the COPY streams start.
 pub async fn clear(pool: &Pool) -> Result<()> {
     let client = pool.get().await?;
     client
         .batch_execute(crate::sql::STAGE_CLEAR)
+        .await
+        .map_err(Error::db("clearing the staging tables"))
+}
+
+/// Empties the staging tables after an import that did not commit (a committed one empties them in
+/// its own transaction), in a transaction that takes the import lock first; when another import
+/// holds it, staging is that import's and is left alone (it cleared what this one left at its start).
+pub async fn clear_unless_locked(client: &mut tokio_postgres::Client) -> Result<()> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db("starting to clear the staging tables"))?;
+    if crate::db::lock::try_acquire(&tx).await? {
+        tx.batch_execute(crate::sql::STAGE_CLEAR)
+            .await
+            .map_err(Error::db("clearing the staging tables"))?;
+    }
+    tx.commit()
         .await
         .map_err(Error::db("clearing the staging tables"))
 }
@@ -115,10 +135,17 @@ pub fn spawn_copiers(
 }
 
 /// Copies batches from `rows` into `T`'s staging table until the channel closes; returns the
-/// number of rows copied. Several may run at once, each on its own connection.
+/// number of rows copied. Several may run at once, each on its own connection, each in a transaction
+/// of its own that commits when its channel closes: behind a pooler in transaction mode that keeps the
+/// COPY statement and its data on one server connection, and the import's transaction, open on the
+/// control connection, sees the rows once committed.
 pub async fn copy_rows<T: Staged>(pool: Pool, rows: flume::Receiver<Vec<T>>) -> Result<u64> {
-    let client = pool.get().await?;
-    let sink = client
+    let mut client = pool.get().await?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db(format!("starting the COPY into {}", T::TABLE)))?;
+    let sink = tx
         .copy_in(T::COPY_STATEMENT)
         .await
         .map_err(Error::db(format!("starting COPY into {}", T::TABLE)))?;
@@ -133,8 +160,12 @@ pub async fn copy_rows<T: Staged>(pool: Pool, rows: flume::Receiver<Vec<T>>) -> 
                 .map_err(Error::db(format!("writing COPY rows into {}", T::TABLE)))?;
         }
     }
-    writer
+    let copied = writer
         .finish()
         .await
-        .map_err(Error::db(format!("finishing COPY into {}", T::TABLE)))
+        .map_err(Error::db(format!("finishing COPY into {}", T::TABLE)))?;
+    tx.commit()
+        .await
+        .map_err(Error::db(format!("committing the COPY into {}", T::TABLE)))?;
+    Ok(copied)
 }

@@ -7,11 +7,11 @@ use crate::read::{self, AlreadyImported, FileSummary, InputFile, Kind};
 use crate::sql;
 use rayon::prelude::*;
 use std::collections::HashSet;
-use tokio_postgres::Client;
+use tokio_postgres::GenericClient;
 
 /// Splits `files` into those to read and summaries of those the ledger already holds.
 pub async fn partition(
-    client: &Client,
+    client: &impl GenericClient,
     files: Vec<InputFile>,
 ) -> Result<(Vec<InputFile>, Vec<FileSummary>)> {
     let sizes: HashSet<i64> = client

@@ -34,18 +34,18 @@ pub enum Outcome {
     RolledBack(String),
 }
 
-/// Runs the transform and checks in one transaction, fills `report`, and commits unless told not to.
+/// Runs the transform and checks in `tx`, the import's one transaction (opened at the start of the
+/// import, holding the import lock, READ COMMITTED so that each statement sees the staging rows the
+/// COPY streams committed), fills `report`, and commits unless told not to. A committing import
+/// empties staging in the same transaction, still under the lock; otherwise everything is rolled
+/// back, and the caller records the outcome with `record_uncommitted`.
 pub async fn run(
-    client: &mut Client,
+    tx: Transaction<'_>,
     report: &mut Report,
     started_at: DateTime<Utc>,
     commit: Commit,
     bar: &ProgressBar,
 ) -> Result<Outcome> {
-    let tx = client
-        .transaction()
-        .await
-        .map_err(Error::db("starting the import transaction"))?;
     let import_id: i64 = tx
         .query_one(
             "INSERT INTO bellatrix_migrate.imports (started_at, tool_version, outcome, report) \
@@ -120,11 +120,14 @@ pub async fn run(
     if outcome == Outcome::Committed {
         let json = serde_json::to_value(&*report).map_err(|e| Error::Task(e.to_string()))?;
         tx.execute(
-            "UPDATE bellatrix_migrate.imports SET report = $1, finished_at = CURRENT_TIMESTAMP WHERE id = $2",
+            "UPDATE bellatrix_migrate.imports SET report = $1, finished_at = clock_timestamp() WHERE id = $2",
             &[&json, &import_id],
         )
         .await
         .map_err(Error::db("recording the import report"))?;
+        tx.batch_execute(sql::STAGE_CLEAR)
+            .await
+            .map_err(Error::db("clearing the staging tables"))?;
         tx.commit()
             .await
             .map_err(Error::db("committing the import"))?;
@@ -133,24 +136,29 @@ pub async fn run(
             .await
             .map_err(Error::db("rolling back the import"))?;
         report.import_id = None;
-        report.import_id = Some(record_uncommitted(client, report, started_at, &outcome).await?);
     }
     Ok(outcome)
 }
 
-/// Records a dry run or a rolled-back import in the ledger, after the rollback, for the history.
-async fn record_uncommitted(
-    client: &Client,
-    report: &Report,
+/// Records a dry run or a rolled-back import in the ledger, after the rollback, for the history (in
+/// a transaction of its own, so that behind a pooler in transaction mode its statement stays on
+/// one server connection); sets the report's import id.
+pub async fn record_uncommitted(
+    client: &mut Client,
+    report: &mut Report,
     started_at: DateTime<Utc>,
     outcome: &Outcome,
-) -> Result<i64> {
+) -> Result<()> {
     let label = match outcome {
         Outcome::DryRun => "dry-run",
         _ => "rolled-back",
     };
-    let json = serde_json::to_value(report).map_err(|e| Error::Task(e.to_string()))?;
-    Ok(client
+    let json = serde_json::to_value(&*report).map_err(|e| Error::Task(e.to_string()))?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db("recording the import in the ledger"))?;
+    let id: i64 = tx
         .query_one(
             "INSERT INTO bellatrix_migrate.imports (started_at, tool_version, outcome, report) \
              VALUES ($1, $2, $3, $4) RETURNING id",
@@ -158,7 +166,12 @@ async fn record_uncommitted(
         )
         .await
         .map_err(Error::db("recording the import in the ledger"))?
-        .get(0))
+        .get(0);
+    tx.commit()
+        .await
+        .map_err(Error::db("recording the import in the ledger"))?;
+    report.import_id = Some(id);
+    Ok(())
 }
 
 /// Which path 27_bulk_prepare.sql took, and why, in words for the report.

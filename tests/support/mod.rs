@@ -3,7 +3,9 @@
 //! parallel, and a way to run the real `bellatrix-migrate` binary against it.
 #![allow(dead_code)]
 
+pub mod bounded;
 pub mod expected;
+pub mod pgbouncer;
 
 use bellatrix_migrate::db::cluster::{free_port, Cluster, Durability};
 use std::path::{Path, PathBuf};
