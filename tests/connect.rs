@@ -19,6 +19,8 @@ const PASSWORD: &str = "correct horse battery staple";
 struct TlsServer {
     port: u16,
     ca: PathBuf,
+    /// A client certificate and key for the role `certuser`, which may log in only with it.
+    client: (PathBuf, PathBuf),
 }
 
 static TLS: OnceLock<TlsServer> = OnceLock::new();
@@ -44,29 +46,39 @@ fn tls_server() -> &'static TlsServer {
                 .await
                 .unwrap();
             admin
+                .batch_execute("CREATE ROLE certuser LOGIN")
+                .await
+                .unwrap();
+            admin
                 .batch_execute("CREATE DATABASE tls_db OWNER importer")
                 .await
                 .unwrap();
         });
         server.stop().unwrap();
-        let ca = write_certificates(&dir);
+        let (ca, client) = write_certificates(&dir);
         let data = dir.join("data");
         let mut conf = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
-        conf.push_str("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+        conf.push_str(
+            "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n\
+             ssl_ca_file = 'root.crt'\n",
+        );
         std::fs::write(data.join("postgresql.conf"), conf).unwrap();
         std::fs::write(
             data.join("pg_hba.conf"),
-            "hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\n",
+            "hostssl all certuser 127.0.0.1/32 cert\nhostssl all certuser ::1/128 cert\n\
+             hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\n",
         )
         .unwrap();
         server.start().unwrap();
-        TlsServer { port, ca }
+        TlsServer { port, ca, client }
     })
 }
 
 /// A CA, and a server certificate it signed for `localhost`, in the data directory (the key
-/// owned by the server's user, mode 0600, as PostgreSQL demands). Returns the CA's PEM file.
-fn write_certificates(dir: &Path) -> PathBuf {
+/// owned by the server's user, mode 0600, as PostgreSQL demands), with the CA as the server's
+/// `root.crt` for client certificates. Returns the CA's PEM file and a client certificate and key
+/// for `certuser`.
+fn write_certificates(dir: &Path) -> (PathBuf, (PathBuf, PathBuf)) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -82,22 +94,34 @@ fn write_certificates(dir: &Path) -> PathBuf {
         .distinguished_name
         .push(DnType::CommonName, "localhost");
     let server_cert = params.signed_by(&server_key, &issuer).unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    client_params
+        .distinguished_name
+        .push(DnType::CommonName, "certuser");
+    let client_cert = client_params.signed_by(&client_key, &issuer).unwrap();
+    let client = (dir.join("client.crt"), dir.join("client.key"));
+    std::fs::write(&client.0, client_cert.pem()).unwrap();
+    std::fs::write(&client.1, client_key.serialize_pem()).unwrap();
+    std::fs::set_permissions(&client.1, std::fs::Permissions::from_mode(0o600)).unwrap();
     let data = dir.join("data");
     let crt = data.join("server.crt");
     let key = data.join("server.key");
+    let root = data.join("root.crt");
     std::fs::write(&crt, server_cert.pem()).unwrap();
     std::fs::write(&key, server_key.serialize_pem()).unwrap();
+    std::fs::write(&root, ca_cert.pem()).unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     if nix::unistd::geteuid().is_root() {
         let user = nix::unistd::User::from_name("postgres").unwrap().unwrap();
-        for file in [&crt, &key] {
+        for file in [&crt, &key, &root] {
             std::os::unix::fs::chown(file, Some(user.uid.as_raw()), Some(user.gid.as_raw()))
                 .unwrap();
         }
     }
     let ca = dir.join("ca.pem");
     std::fs::write(&ca, ca_cert.pem()).unwrap();
-    ca
+    (ca, client)
 }
 
 /// Runs the binary with exactly `env` as its connection environment (in `cwd` when given).
@@ -463,4 +487,74 @@ async fn a_refused_further_connection_is_explained_without_pool_words() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn require_encrypts_without_verifying_and_allow_uses_tls_when_the_server_insists() {
+    let server = tls_server();
+    let env = [("PGPASSWORD", PASSWORD)];
+    let dir = tempfile::tempdir().unwrap();
+    for (mode, verification) in [("require", "not-verified"), ("allow", "not-verified")] {
+        // No root certificate anywhere (HOME has none): the server is not authenticated.
+        let url = format!(
+            "postgresql://importer@127.0.0.1:{}/tls_db?sslmode={mode}",
+            server.port
+        );
+        let report = dir.path().join(format!("{mode}.json"));
+        let init = run(&["--database-url", &url, "init"], &env, None);
+        assert_eq!(init.code, 0, "{mode}: {}", init.stderr);
+        let args = [
+            "--database-url",
+            &url,
+            "verify",
+            "--report",
+            report.to_str().unwrap(),
+        ];
+        let out = run(&args, &env, None);
+        assert_eq!(out.code, 0, "{mode}: {}", out.stderr);
+        let json = read_json(&report);
+        assert_eq!(json["connection"]["encrypted"], true, "{mode}");
+        assert_eq!(json["connection"]["verification"], verification, "{mode}");
+    }
+}
+
+#[test]
+fn a_client_certificate_logs_in_a_role_that_has_no_password() {
+    let server = tls_server();
+    let owner = tls_url("localhost", "verify-full");
+    let env = [("PGPASSWORD", PASSWORD)];
+    let out = run(
+        &[
+            "--database-url",
+            &owner,
+            "init",
+            "--grant-verify",
+            "certuser",
+        ],
+        &env,
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (cert, key) = &server.client;
+    let url = format!(
+        "postgresql://certuser@localhost:{}/tls_db?sslmode=verify-full&sslrootcert={}&sslcert={}&sslkey={}",
+        server.port,
+        server.ca.display(),
+        cert.display(),
+        key.display()
+    );
+    let out = run(&["--database-url", &url, "verify"], &[], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Without the certificate the same role is refused at authentication.
+    let out = run(
+        &[
+            "--database-url",
+            &tls_url("localhost", "verify-full").replace("importer@", "certuser@"),
+            "verify",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("(authentication)"), "{}", out.stderr);
 }
