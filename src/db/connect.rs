@@ -330,29 +330,37 @@ where
                 inner,
                 used: used_tls.clone(),
             };
-            let (client, connection) = within(deadline, pg.connect_raw(stream, tls))
-                .await
-                .map_err(|()| StartupError::TimedOut)?
-                .map_err(StartupError::Pg)?;
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
-            client
+            open(pg, stream, tls, deadline).await?
         }
         _ => {
             let mut plain = pg.clone();
             plain.ssl_mode(tokio_postgres::config::SslMode::Disable);
-            let (client, connection) = within(deadline, plain.connect_raw(stream, NoTls))
-                .await
-                .map_err(|()| StartupError::TimedOut)?
-                .map_err(StartupError::Pg)?;
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
-            client
+            open(&plain, stream, NoTls, deadline).await?
         }
     };
     Ok(connected)
+}
+
+/// Start-up over `stream` with `tls`, the connection then driven in the background.
+async fn open<S, T>(
+    pg: &tokio_postgres::Config,
+    stream: S,
+    tls: T,
+    deadline: Option<Instant>,
+) -> Result<Client, StartupError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    T: tokio_postgres::tls::TlsConnect<S>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = within(deadline, pg.connect_raw(stream, tls))
+        .await
+        .map_err(|()| StartupError::TimedOut)?
+        .map_err(StartupError::Pg)?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
 }
 
 async fn server_version(client: &Client) -> String {
