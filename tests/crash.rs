@@ -70,14 +70,6 @@ async fn wait_until(client: &Client, query: &str, child: &mut Child) {
     }
 }
 
-/// Another session of the import's database is waiting for a lock.
-/// The import waits for the table the test locked: a heavyweight lock on a relation. (Two COPY
-/// streams into one staging table briefly wait for each other's relation-extension lock, which is
-/// also a `Lock` wait but not the one the test holds.)
-const IMPORT_WAITS_FOR_LOCK: &str =
-    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
-     AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND wait_event = 'relation')";
-
 /// Kills the import at a moment, checks production is untouched, re-runs, and compares with one
 /// uninterrupted import. `hold` is a table the test locks so the transform stops there (or none).
 async fn kill_at(moment: &str, hold: Option<&str>) {
@@ -114,7 +106,7 @@ async fn kill_at(moment: &str, hold: Option<&str>) {
             )
             .await
         }
-        _ => wait_until(&watcher, IMPORT_WAITS_FOR_LOCK, &mut child).await,
+        _ => wait_until(&watcher, support::IMPORT_WAITS_FOR_LOCK, &mut child).await,
     }
     child.kill().unwrap();
     child.wait().unwrap();
@@ -170,7 +162,7 @@ async fn a_lost_connection_fails_the_import_cleanly_and_a_rerun_completes_it() {
         .await
         .unwrap();
     let mut child = spawn_import(&db, &input);
-    wait_until(&watcher, IMPORT_WAITS_FOR_LOCK, &mut child).await;
+    wait_until(&watcher, support::IMPORT_WAITS_FOR_LOCK, &mut child).await;
     watcher
         .batch_execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() \

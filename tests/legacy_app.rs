@@ -8,26 +8,14 @@ mod support;
 use support::report_file as file;
 
 use serde_json::{json, Value};
-use support::{copy_fixture, production_counts, set_mtime, TestDb};
+use support::{production_counts, TestDb};
 
 const P1: &str = "Summarise the maintenance log for pump P-7 as JSON.\nInclude the date, the fault and the action taken.";
 const P3: &str = "Describe the bearing noise reported on compressor C-2.";
 
-/// A copy of the folder with the undated versions dated: the HEAD models.yaml on 2025-11-19 and the
-/// root-era config.py on 2025-10-31 (their modification times).
-fn legacy_app() -> tempfile::TempDir {
-    let dir = copy_fixture("fixtures/legacy_app");
-    set_mtime(
-        &dir.path().join("configs/models.yaml"),
-        "2025-11-19T20:44:00Z",
-    );
-    set_mtime(&dir.path().join("config.py"), "2025-10-31T20:52:00Z");
-    dir
-}
-
 async fn imported() -> (TestDb, tempfile::TempDir, Value) {
     let db = TestDb::initialised().await;
-    let dir = legacy_app();
+    let dir = support::legacy_app_copy();
     let (out, report) = db.import_paths(&[dir.path()], &["--legacy-timezone", "Asia/Kolkata"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     (db, dir, report)
@@ -415,7 +403,7 @@ async fn reimporting_the_complete_folder_inserts_nothing() {
 #[tokio::test]
 async fn no_legacy_text_email_or_hash_reaches_the_terminal_or_the_report() {
     let db = TestDb::initialised().await;
-    let dir = legacy_app();
+    let dir = support::legacy_app_copy();
     let (out, report) = db.import_paths(&[dir.path()], &["--legacy-timezone", "Asia/Kolkata"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let shown = [

@@ -12,8 +12,7 @@ use std::time::Duration;
 use support::bounded;
 use support::pgbouncer::{PgBouncer, PoolMode};
 use support::{
-    copy_fixture, fingerprint, fixture, production_counts, set_mtime, write_synthetic_raw_metrics,
-    RunOutput, TestDb,
+    fingerprint, fixture, production_counts, write_synthetic_raw_metrics, RunOutput, TestDb,
 };
 
 /// No run of the binary in these tests may take longer (a hang fails the test instead).
@@ -21,17 +20,6 @@ const LIMIT: Duration = Duration::from_secs(120);
 
 /// Pool size that leaves room for an import's connections (8 at most).
 const ROOMY: u32 = 20;
-
-/// A copy of the complete legacy folder with its undated versions dated (as tests/legacy_app.rs).
-fn legacy_app() -> tempfile::TempDir {
-    let dir = copy_fixture("fixtures/legacy_app");
-    set_mtime(
-        &dir.path().join("configs/models.yaml"),
-        "2025-11-19T20:44:00Z",
-    );
-    set_mtime(&dir.path().join("config.py"), "2025-10-31T20:52:00Z");
-    dir
-}
 
 /// `import --quiet --report FILE path extra...` against `url`, bounded by `LIMIT`.
 fn import(url: &str, path: &Path, extra: &[&str]) -> (RunOutput, Value) {
@@ -62,7 +50,7 @@ async fn initialised_through(url_of: impl Fn(&str) -> String) -> (TestDb, String
 /// content does not depend on the clock (the same data, by `fingerprint`).
 async fn imports_like_a_direct_connection(mode: PoolMode) {
     let bouncer = PgBouncer::start(mode, ROOMY);
-    let dir = legacy_app();
+    let dir = support::legacy_app_copy();
     let tz = ["--legacy-timezone", "Asia/Kolkata"];
     let reference = TestDb::initialised().await;
     let (out, _) = import(&reference.url, dir.path(), &tz);
@@ -139,7 +127,7 @@ async fn an_import_through_pgbouncer_in_transaction_mode_lands_what_a_direct_one
 
 #[tokio::test]
 async fn a_pool_of_one_server_connection_ends_with_exit_2_and_nothing_written_instead_of_hanging() {
-    let dir = legacy_app();
+    let dir = support::legacy_app_copy();
     let input = dir.path().display().to_string();
     for mode in [PoolMode::Session, PoolMode::Transaction] {
         let bouncer = PgBouncer::start(mode, 1);
@@ -198,11 +186,7 @@ async fn an_import_killed_through_transaction_pooling_leaves_no_lock_and_a_rerun
     let started = std::time::Instant::now();
     loop {
         let waiting: bool = watcher
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
-                 AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND wait_event = 'relation')",
-                &[],
-            )
+            .query_one(support::IMPORT_WAITS_FOR_LOCK, &[])
             .await
             .unwrap()
             .get(0);

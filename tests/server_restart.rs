@@ -38,11 +38,7 @@ async fn a_server_restart_mid_import_leaves_production_as_it_was_and_a_rerun_com
     let start = Instant::now();
     loop {
         let waiting: bool = watcher
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
-                 AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND wait_event = 'relation')",
-                &[],
-            )
+            .query_one(support::IMPORT_WAITS_FOR_LOCK, &[])
             .await
             .unwrap()
             .get(0);

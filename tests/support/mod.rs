@@ -417,3 +417,22 @@ pub fn report_file<'a>(report: &'a serde_json::Value, suffix: &str) -> &'a serde
         })
         .unwrap_or_else(|| panic!("{suffix} is not in the report"))
 }
+
+/// Whether another session of this database waits for a heavyweight lock on a relation: the
+/// import has reached the table the test locked. (Two COPY streams into one staging table briefly
+/// wait for each other's relation-extension lock, which is also a `Lock` wait but not this one.)
+pub const IMPORT_WAITS_FOR_LOCK: &str =
+    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
+     AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND wait_event = 'relation')";
+
+/// A copy of the complete legacy folder with its undated versions dated: the HEAD models.yaml on
+/// 2025-11-19 and the root-era config.py on 2025-10-31 (their modification times).
+pub fn legacy_app_copy() -> tempfile::TempDir {
+    let dir = copy_fixture("fixtures/legacy_app");
+    set_mtime(
+        &dir.path().join("configs/models.yaml"),
+        "2025-11-19T20:44:00Z",
+    );
+    set_mtime(&dir.path().join("config.py"), "2025-10-31T20:52:00Z");
+    dir
+}
