@@ -7,11 +7,9 @@ mod support;
 
 use std::path::PathBuf;
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 use support::{
     bellatrix_command, fingerprint, production_counts, write_synthetic_raw_metrics, TestDb,
 };
-use tokio_postgres::Client;
 
 const ROWS: usize = 6000;
 
@@ -47,29 +45,6 @@ fn run_import(db: &TestDb, input: &Input) {
     );
 }
 
-/// Polls until `query` (run against the import's database) returns true, or fails after 60 s.
-async fn wait_until(client: &Client, query: &str, child: &mut Child) {
-    let start = Instant::now();
-    loop {
-        if client
-            .query_one(query, &[])
-            .await
-            .unwrap()
-            .get::<_, bool>(0)
-        {
-            return;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("the import ended ({status}) before the moment to kill it: {query}");
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for: {query}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
 /// Kills the import at a moment, checks production is untouched, re-runs, and compares with one
 /// uninterrupted import. `hold` is a table the test locks so the transform stops there (or none).
 async fn kill_at(moment: &str, hold: Option<&str>) {
@@ -90,23 +65,28 @@ async fn kill_at(moment: &str, hold: Option<&str>) {
     let mut child = spawn_import(&db, &input);
     match moment {
         "read" => {
-            wait_until(
+            support::wait_until(
                 &watcher,
                 "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted)",
-                &mut child,
+                || child.try_wait().unwrap().is_none(),
             )
             .await
         }
         "copy" => {
-            wait_until(
+            support::wait_until(
                 &watcher,
                 "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
                  AND state = 'active' AND query LIKE 'COPY bellatrix_migrate.stage_raw_metrics%')",
-                &mut child,
+                || child.try_wait().unwrap().is_none(),
             )
             .await
         }
-        _ => wait_until(&watcher, support::IMPORT_WAITS_FOR_LOCK, &mut child).await,
+        _ => {
+            support::wait_until(&watcher, support::IMPORT_WAITS_FOR_LOCK, || {
+                child.try_wait().unwrap().is_none()
+            })
+            .await
+        }
     }
     child.kill().unwrap();
     child.wait().unwrap();
@@ -162,7 +142,10 @@ async fn a_lost_connection_fails_the_import_cleanly_and_a_rerun_completes_it() {
         .await
         .unwrap();
     let mut child = spawn_import(&db, &input);
-    wait_until(&watcher, support::IMPORT_WAITS_FOR_LOCK, &mut child).await;
+    support::wait_until(&watcher, support::IMPORT_WAITS_FOR_LOCK, || {
+        child.try_wait().unwrap().is_none()
+    })
+    .await;
     watcher
         .batch_execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() \

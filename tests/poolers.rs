@@ -182,23 +182,11 @@ async fn an_import_killed_through_transaction_pooling_leaves_no_lock_and_a_rerun
         .await
         .unwrap();
     let path = input.display().to_string();
-    let running = bounded::spawn(&url, &["import", "--quiet", &path], LIMIT);
-    let started = std::time::Instant::now();
-    loop {
-        let waiting: bool = watcher
-            .query_one(support::IMPORT_WAITS_FOR_LOCK, &[])
-            .await
-            .unwrap()
-            .get(0);
-        if waiting {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the import never reached the transform"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let mut running = bounded::spawn(&url, &["import", "--quiet", &path], LIMIT);
+    support::wait_until(&watcher, support::IMPORT_WAITS_FOR_LOCK, || {
+        running.is_running()
+    })
+    .await;
     running.kill();
     hold.rollback().await.unwrap();
     assert_eq!(

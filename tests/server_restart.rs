@@ -4,7 +4,6 @@
 mod support;
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 use support::{
     bellatrix_command, cluster, fingerprint, production_counts, write_synthetic_raw_metrics, TestDb,
 };
@@ -35,26 +34,10 @@ async fn a_server_restart_mid_import_leaves_production_as_it_was_and_a_rerun_com
         .await
         .unwrap();
     let mut child = import(&db);
-    let start = Instant::now();
-    loop {
-        let waiting: bool = watcher
-            .query_one(support::IMPORT_WAITS_FOR_LOCK, &[])
-            .await
-            .unwrap()
-            .get(0);
-        if waiting {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the import ended before the restart"
-        );
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the import never reached the transform"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    support::wait_until(&watcher, support::IMPORT_WAITS_FOR_LOCK, || {
+        child.try_wait().unwrap().is_none()
+    })
+    .await;
     drop(tx);
     let server = cluster();
     server.stop().expect("stopping the server");

@@ -436,3 +436,25 @@ pub fn legacy_app_copy() -> tempfile::TempDir {
     set_mtime(&dir.path().join("config.py"), "2025-10-31T20:52:00Z");
     dir
 }
+
+/// Polls `query` (one boolean) on `client` until it is true; fails the test when `running` says the
+/// import ended first, or after a minute.
+pub async fn wait_until(client: &Client, query: &str, mut running: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    loop {
+        if client
+            .query_one(query, &[])
+            .await
+            .unwrap()
+            .get::<_, bool>(0)
+        {
+            return;
+        }
+        assert!(running(), "the import ended before: {query}");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "timed out waiting for: {query}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
