@@ -28,7 +28,8 @@ pub struct GlobalArgs {
     /// (host=... dbname=... sslmode=require). Else DATABASE_URL; else the PG* variables (PGHOST,
     /// PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY,
     /// PGCONNECT_TIMEOUT, PGAPPNAME, PGPASSFILE) fill in what is not given, and a missing password
-    /// comes from PGPASSWORD or ~/.pgpass. Keep passwords out of this flag: other users see it in
+    /// comes from PGPASSWORD or ~/.pgpass. A connection attempt gives up after connect_timeout
+    /// (default 30 s). Keep passwords out of this flag: other users see it in
     /// the process list. With none of these set, a local throwaway cluster under ./.bellatrix/ is
     /// used (and stderr says so); `local stop` stops it.
     #[arg(long, global = true, value_name = "URL")]
