@@ -84,6 +84,25 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot create {path}, so nothing was read or written")]
+    OutputUnwritable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is named by two of --report, --report-md and --rejects")]
+    OutputTwice { path: PathBuf },
+    /// Exit status 3: the only error after which something was committed.
+    #[error(
+        "cannot write {path} after import {import_id} was committed; its JSON report is kept in \
+         bellatrix_migrate.imports (SELECT report FROM bellatrix_migrate.imports WHERE id = {import_id})"
+    )]
+    OutputAfterCommit {
+        path: PathBuf,
+        import_id: i64,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(
         "the import lock is still held after --lock-timeout {timeout}, by {holder}: another import \
          or init is running on this database; nothing was written"
@@ -110,11 +129,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// Every error is exit status 2 (usage, configuration, input or connection). Data problems
-    /// (a failed check, too many rejects) are not errors: the run ends with a report and the
-    /// `Outcome::RolledBack` that main turns into exit status 1.
+    /// Exit status 2 (usage, configuration, input or connection), after which nothing was
+    /// committed; except 3 for an output file that could not be written after the import
+    /// committed. Data problems (a failed check, too many rejects) are not errors: the run ends
+    /// with a report and the `Outcome::RolledBack` that main turns into exit status 1.
     pub fn exit_code(&self) -> u8 {
-        2
+        match self {
+            Error::OutputAfterCommit { .. } => 3,
+            _ => 2,
+        }
     }
 
     /// Wraps a database error with what was being done.

@@ -27,6 +27,7 @@ use db::privileges::{self, Needs};
 use deadpool_postgres::Pool;
 use error::{Error, Result};
 use read::FileSummary;
+use report::output::Outputs;
 use report::{progress, Mode, Report};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -79,6 +80,17 @@ pub async fn run(config: Config) -> Result<Output> {
     for warning in &config.warnings {
         progress::warn(warning);
     }
+    // Before anything is read or written, even the local cluster started: an output path that
+    // cannot be written is exit 2 with nothing committed (report/output.rs).
+    let outputs = match &config.task {
+        Task::Import(c) => Outputs::create(
+            c.report_json.as_deref(),
+            c.report_md.as_deref(),
+            c.rejects_csv.as_deref(),
+        )?,
+        Task::Verify(c) => Outputs::create(c.report_json.as_deref(), c.report_md.as_deref(), None)?,
+        _ => Outputs::default(),
+    };
     let settings = database(&config).await?;
     match &config.task {
         Task::Init(init_config) => {
@@ -97,20 +109,25 @@ pub async fn run(config: Config) -> Result<Output> {
             } else {
                 connected
             };
-            import(&settings, connected, import_config, config.quiet).await
+            import(&settings, connected, import_config, outputs, config.quiet).await
         }
         Task::Generate { .. } | Task::Local { .. } => {
             unreachable!("handled above without a database")
         }
         Task::Verify(verify_config) => {
             let connected = db::connect(&settings).await?;
-            verify(connected, verify_config).await
+            verify(connected, verify_config, outputs, config.quiet).await
         }
     }
 }
 
 /// The verify pipeline: every check on the whole database, in one read-only snapshot → report.
-async fn verify(connected: db::Connected, config: &VerifyConfig) -> Result<Output> {
+async fn verify(
+    connected: db::Connected,
+    config: &VerifyConfig,
+    outputs: Outputs,
+    quiet: bool,
+) -> Result<Output> {
     let started = Instant::now();
     let db::Connected {
         mut client,
@@ -129,7 +146,8 @@ async fn verify(connected: db::Connected, config: &VerifyConfig) -> Result<Outpu
         .await
         .map_err(Error::db("checking the schema"))?;
     report.connection = Some(connection);
-    report.checks = verify::database_checks(&mut client, &config.checks).await?;
+    let bar = progress::checks(verify::check_count(false), progress::visible(quiet));
+    report.checks = verify::database_checks(&mut client, &config.checks, &bar).await?;
     let tx = client
         .transaction()
         .await
@@ -147,33 +165,13 @@ async fn verify(connected: db::Connected, config: &VerifyConfig) -> Result<Outpu
         .to_owned(),
     );
     report.timings.total = started.elapsed().as_secs_f64();
-    write_reports(
-        &report,
-        config.report_json.as_deref(),
-        config.report_md.as_deref(),
-    )?;
+    // verify commits nothing, so an output that fails now is an ordinary error (exit 2).
+    outputs
+        .finish(&report, &[])
+        .map_err(|(path, source)| Error::Output { path, source })?;
     Ok(Output::Verified {
         report: Box::new(report),
     })
-}
-
-/// Writes the JSON and Markdown renderings asked for.
-fn write_reports(
-    report: &Report,
-    json: Option<&std::path::Path>,
-    markdown: Option<&std::path::Path>,
-) -> Result<()> {
-    let failed = |path: &std::path::Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Output { path, source }
-    };
-    if let Some(path) = json {
-        report.write_json(path).map_err(failed(path))?;
-    }
-    if let Some(path) = markdown {
-        report.write_markdown(path).map_err(failed(path))?;
-    }
-    Ok(())
 }
 
 /// Applies pending migrations as the owner of the schema, then grants what `--grant-import` and
@@ -222,6 +220,7 @@ async fn import(
     settings: &db::Settings,
     connected: db::Connected,
     config: &ImportConfig,
+    outputs: Outputs,
     quiet: bool,
 ) -> Result<Output> {
     let started = Instant::now();
@@ -292,7 +291,8 @@ async fn import(
         bulk_threshold: config.bulk_threshold,
         bulk_refusal,
     };
-    let outcome = transform::run(tx, &mut report, started_at, commit, &bar).await;
+    let checks_bar = progress::checks(verify::check_count(true), progress::visible(quiet));
+    let outcome = transform::run(tx, &mut report, started_at, commit, &bar, &checks_bar).await;
     report.timings.transform = transform_started.elapsed().as_secs_f64();
     // A committed import emptied staging in its transaction; otherwise it is emptied now, unless
     // another import already holds the lock (then staging is that one's). A killed run leaves it
@@ -309,25 +309,24 @@ async fn import(
             return Err(e);
         }
     };
-    if let Some(path) = &config.rejects_csv {
-        report::write_rejects_csv(path, &summaries, &report.transform_rejects).map_err(|e| {
-            Error::Output {
-                path: path.clone(),
-                source: std::io::Error::other(e.to_string()),
-            }
-        })?;
-    }
     report.timings.total = started.elapsed().as_secs_f64();
     report.outcome = Some(match &outcome {
         Outcome::Committed => "committed".to_owned(),
         Outcome::DryRun => "dry run: rolled back, production tables unchanged".to_owned(),
         Outcome::RolledBack(why) => format!("rolled back: {why}; nothing was committed"),
     });
-    write_reports(
-        &report,
-        config.report_json.as_deref(),
-        config.report_md.as_deref(),
-    )?;
+    // After a commit, an output that fails is exit 3 (something was committed), never 2.
+    let committed = report.import_id.filter(|_| outcome == Outcome::Committed);
+    outputs
+        .finish(&report, &summaries)
+        .map_err(|(path, source)| match committed {
+            Some(import_id) => Error::OutputAfterCommit {
+                path,
+                import_id,
+                source,
+            },
+            None => Error::Output { path, source },
+        })?;
     Ok(Output::Imported {
         report: Box::new(report),
         outcome,

@@ -9,6 +9,7 @@ pub mod collect;
 pub mod groups;
 mod layout;
 mod markdown;
+pub mod output;
 pub mod progress;
 mod text;
 
@@ -18,7 +19,6 @@ use crate::read::{FileSummary, Kind, Reject};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
 
 /// What kind of run produced the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -383,18 +383,15 @@ impl Report {
         self.failed_checks() == 0
     }
 
-    /// Writes the JSON rendering to `path`.
-    pub fn write_json(&self, path: &Path) -> std::io::Result<()> {
-        let file = std::fs::File::create(path)?;
-        let mut out = std::io::BufWriter::new(file);
-        serde_json::to_writer_pretty(&mut out, self)?;
-        out.write_all(b"\n")?;
-        out.flush()
+    /// Writes the JSON rendering to `out`.
+    pub fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
     }
 
-    /// Writes the Markdown rendering to `path`.
-    pub fn write_markdown(&self, path: &Path) -> std::io::Result<()> {
-        std::fs::write(path, self.to_markdown())
+    /// Writes the Markdown rendering to `out`.
+    pub fn write_markdown(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        out.write_all(self.to_markdown().as_bytes())
     }
 
     /// How many checks failed.
@@ -405,11 +402,11 @@ impl Report {
 
 /// Writes every reject (not only the listed ones) as CSV: file, line, column, field, reason.
 pub fn write_rejects_csv(
-    path: &Path,
+    out: &mut dyn Write,
     summaries: &[FileSummary],
     transform_rejects: &[Reject],
 ) -> Result<(), csv::Error> {
-    let mut out = csv::Writer::from_path(path)?;
+    let mut out = csv::Writer::from_writer(out);
     out.write_record(["file", "line", "column", "field", "reason"])?;
     for r in summaries
         .iter()

@@ -1,4 +1,5 @@
-//! Progress bars: bytes for read+stage, statements for the transform. Hidden when stderr is not a
+//! Progress bars: bytes for read+stage, statements for the transform, one step per integrity check
+//! for the checks. Hidden when stderr is not a
 //! terminal or with `--quiet`, so logs and pipes stay clean.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -33,13 +34,35 @@ pub fn bytes(total: u64, show: bool) -> ProgressBar {
 
 /// A bar over the transform's `steps`.
 pub fn steps(steps: u64, show: bool) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(steps), target(show));
+    counted(steps, show, "transform")
+}
+
+/// A bar over the integrity checks, one step each (`verify::check_count`), so that the checks of a
+/// large import (half a minute at 300k rows, most of it re-reading the source files) are not a
+/// silent wait.
+pub fn checks(checks: u64, show: bool) -> ProgressBar {
+    counted(checks, show, "checks")
+}
+
+/// Starts `bar` where its work starts (it may have been made earlier): its clock from now, and, when
+/// drawn, redrawn every 200 ms so that a long step still shows time passing. Finishing the bar
+/// stops the redrawing.
+pub fn start(bar: &ProgressBar) {
+    bar.reset_elapsed();
+    if !bar.is_hidden() {
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    }
+}
+
+/// A bar of `len` steps, each named by its message.
+fn counted(len: u64, show: bool, prefix: &'static str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), target(show));
     bar.set_style(
         ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    bar.set_prefix("transform");
+    bar.set_prefix(prefix);
     bar
 }
 
@@ -59,4 +82,30 @@ pub fn warn(message: &str) {
 /// where the user expects).
 pub fn always(message: &str) {
     eprintln!("{message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checks_bar_has_one_step_per_check_and_hides_when_asked() {
+        let n = crate::verify::check_count(true);
+        let bar = checks(n, false);
+        assert!(bar.is_hidden());
+        assert_eq!(bar.length(), Some(n));
+        assert_eq!(
+            crate::verify::check_count(false),
+            n,
+            "verify reports the informational check as skipped"
+        );
+    }
+
+    #[test]
+    fn bars_are_hidden_with_quiet_and_when_stderr_is_not_a_terminal() {
+        assert!(!visible(true));
+        if !std::io::stderr().is_terminal() {
+            assert!(!visible(false));
+        }
+    }
 }

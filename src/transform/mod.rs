@@ -45,6 +45,7 @@ pub async fn run(
     started_at: DateTime<Utc>,
     commit: Commit,
     bar: &ProgressBar,
+    checks_bar: &ProgressBar,
 ) -> Result<Outcome> {
     let import_id: i64 = tx
         .query_one(
@@ -103,7 +104,7 @@ pub async fn run(
     crate::report::collect::details(&tx, report).await?;
     report
         .checks
-        .extend(verify::import_checks(&tx, report).await?);
+        .extend(verify::import_checks(&tx, report, checks_bar).await?);
 
     let outcome = if !report.checks_ok() {
         Outcome::RolledBack("an integrity check failed".to_owned())

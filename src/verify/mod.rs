@@ -14,6 +14,7 @@ pub mod fidelity;
 use crate::error::{Error, Result};
 use crate::report::{Check, Report};
 use crate::sql::{self, CheckQuery};
+use indicatif::ProgressBar;
 use std::path::PathBuf;
 use std::time::Instant;
 use tokio_postgres::{Client, GenericClient, IsolationLevel};
@@ -39,10 +40,24 @@ impl Default for Options {
     }
 }
 
+/// How many checks a run reports, the steps of its progress bar (`report::progress::checks`): each
+/// SQL check, the two that re-read source files, and the informational ones of an import (or, in
+/// `verify`, the one it reports as skipped).
+pub fn check_count(import: bool) -> u64 {
+    let last = if import { sql::INFO_CHECKS.len() } else { 1 };
+    u64::try_from(sql::CHECKS.len() + fidelity::CHECKS + last).unwrap_or(u64::MAX)
+}
+
 /// Runs every check at the end of an import, inside its transaction, scoped to what the import
-/// wrote. The report so far is recorded in `bellatrix_migrate.imports` first: the reconciliation
-/// check reads it there, exactly as `verify` later reads it.
-pub async fn import_checks(client: &impl GenericClient, report: &Report) -> Result<Vec<Check>> {
+/// wrote, advancing `bar` by one step per check (`check_count(true)` in all). The report so far is
+/// recorded in `bellatrix_migrate.imports` first: the reconciliation check reads it there, exactly
+/// as `verify` later reads it.
+pub async fn import_checks(
+    client: &impl GenericClient,
+    report: &Report,
+    bar: &ProgressBar,
+) -> Result<Vec<Check>> {
+    crate::report::progress::start(bar);
     let import_id = report.import_id.ok_or_else(|| {
         Error::Task("the import checks ran before the import was registered".into())
     })?;
@@ -74,20 +89,28 @@ pub async fn import_checks(client: &impl GenericClient, report: &Report) -> Resu
         skip_whole_table: wrote_nothing,
         rows_are_whole,
     };
-    let mut checks = run_all(client, &scope, &Options::default()).await?;
+    let mut checks = run_all(client, &scope, &Options::default(), bar).await?;
     for (name, query) in sql::INFO_CHECKS {
+        bar.set_message(*name);
         let row = client
             .query_one(*query, &[])
             .await
             .map_err(Error::db(format!("running check {name}")))?;
         checks.push(Check::informational(name, row.get(0), row.get(1)));
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     Ok(checks)
 }
 
-/// Runs every check on the whole database (`bellatrix-migrate verify`). Reads only: one read-only
-/// REPEATABLE READ transaction, rolled back at the end.
-pub async fn database_checks(client: &mut Client, options: &Options) -> Result<Vec<Check>> {
+/// Runs every check on the whole database (`bellatrix-migrate verify`), advancing `bar` by one step
+/// per check (`check_count(false)` in all). Reads only: one read-only REPEATABLE READ transaction,
+/// rolled back at the end.
+pub async fn database_checks(
+    client: &mut Client,
+    options: &Options,
+    bar: &ProgressBar,
+) -> Result<Vec<Check>> {
     let tx = client
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
@@ -100,7 +123,9 @@ pub async fn database_checks(client: &mut Client, options: &Options) -> Result<V
         skip_whole_table: false,
         rows_are_whole: false,
     };
-    let checks = run_all(&tx, &scope, options).await;
+    crate::report::progress::start(bar);
+    let checks = run_all(&tx, &scope, options, bar).await;
+    bar.finish_and_clear();
     tx.rollback()
         .await
         .map_err(Error::db("ending the verification snapshot"))?;
@@ -137,21 +162,24 @@ async fn rows_are_whole_tables(client: &impl GenericClient, report: &Report) -> 
     Ok(row.get(0))
 }
 
-/// The checks in report order, scoped as `scope` says.
+/// The checks in report order, scoped as `scope` says, one step of `bar` each.
 async fn run_all(
     client: &impl GenericClient,
     scope: &Scope,
     options: &Options,
+    bar: &ProgressBar,
 ) -> Result<Vec<Check>> {
     let (import, skip_whole_table) = (scope.import, scope.skip_whole_table);
     let mut checks = Vec::with_capacity(sql::CHECKS.len() + 3);
     for query in sql::CHECKS {
+        bar.set_message(query.name);
         if skip_whole_table && !query.scoped {
             checks.push(Check::skipped(
                 query.name,
                 "this import wrote no row, so it cannot have changed what this whole-table check \
                  reads (run `verify` to check the whole database)",
             ));
+            bar.inc(1);
             continue;
         }
         let started = Instant::now();
@@ -163,6 +191,7 @@ async fn run_all(
         let mut check = run_query(client, query, query_scope).await?;
         check.seconds = started.elapsed().as_secs_f64();
         checks.push(check);
+        bar.inc(1);
     }
     // An import compares the legacy aggregate files it reads (informational check
     // legacy_aggregates_agree); `verify` does not re-read them, and says so.
@@ -178,6 +207,7 @@ async fn run_all(
     for check in &mut fidelity {
         check.seconds = started.elapsed().as_secs_f64();
     }
+    bar.inc(u64::try_from(fidelity.len()).unwrap_or(0));
     checks.extend(fidelity);
     Ok(checks)
 }

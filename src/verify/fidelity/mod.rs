@@ -34,12 +34,15 @@ use uuid::Uuid;
 /// Stored rows in flight between the database stream and the file reader.
 const IN_FLIGHT: usize = 256;
 
+/// How many checks [`check`] returns.
+pub const CHECKS: usize = 2;
+
 /// Runs both checks over the rows of `import` (or every import).
 pub async fn check(
     client: &impl GenericClient,
     import: Option<i64>,
     options: &Options,
-) -> Result<[Check; 2]> {
+) -> Result<[Check; CHECKS]> {
     let sources = sources(client, import).await?;
     let total: u64 = sources.iter().map(|s| s.rows).sum();
     let at_limit: u64 = sources.iter().map(|s| s.at_limit).sum();
