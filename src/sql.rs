@@ -129,8 +129,20 @@ pub const TRANSFORM: &[(&str, &str)] = &[
 pub const SUMMARY: &str = include_str!("../sql/transform/summary.sql");
 /// Per-file inserted/duplicate counts.
 pub const PER_FILE: &str = include_str!("../sql/transform/per_file.sql");
+/// Wraps `sql/report/duplicate_rows.sql` (every duplicate record of the import) as the CTE `d` in
+/// front of a query over it, so the list and its groups count the same records.
+macro_rules! over_duplicates {
+    ($file:literal) => {
+        concat!(
+            "WITH d AS (\n",
+            include_str!("../sql/report/duplicate_rows.sql"),
+            "\n)\n",
+            include_str!($file)
+        )
+    };
+}
 /// Duplicate rows and what they duplicate (`$1` = limit).
-pub const DUPLICATES: &str = include_str!("../sql/transform/duplicates.sql");
+pub const DUPLICATES: &str = over_duplicates!("../sql/transform/duplicates.sql");
 /// Records the transform rejected (user conflicts).
 pub const TRANSFORM_REJECTS: &str = include_str!("../sql/transform/rejects.sql");
 
@@ -221,7 +233,7 @@ pub const CHECKS: &[CheckQuery] = &[
 /// Report details collected inside the import transaction (they read its temp tables).
 pub mod report {
     /// Duplicates grouped by file and what they duplicate.
-    pub const DUPLICATE_GROUPS: &str = include_str!("../sql/report/duplicate_groups.sql");
+    pub const DUPLICATE_GROUPS: &str = over_duplicates!("../sql/report/duplicate_groups.sql");
     /// Placeholder prompts created and rows linked to them (`$1` = how many to list).
     pub const PLACEHOLDERS: &str = include_str!("../sql/report/placeholders.sql");
     /// Models, providers and runs created.

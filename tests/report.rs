@@ -195,7 +195,7 @@ async fn the_markdown_report_is_self_contained_and_holds_no_legacy_text() {
         "## Time zones",
         "## Rejected records (12)",
         "## Duplicate records (7)",
-        "## Checks (13 passed)",
+        "## Checks (13): 12 passed, 0 failed, 0 skipped, 1 informational (all agree)",
         "## Sign-off",
     ] {
         assert!(text.contains(heading), "{heading} missing:\n{text}");
@@ -245,7 +245,10 @@ async fn a_failed_check_is_named_in_the_markdown_sign_off() {
     let (verify, _) = db.verify(&["--report-md", &md]);
     assert_eq!(verify.code, 1);
     let text = std::fs::read_to_string(&md).unwrap();
-    assert!(text.contains("## Checks (1 of 13 FAILED)"), "{text}");
+    assert!(
+        text.contains("## Checks (13): 11 passed, 1 FAILED, 1 skipped, 0 informational"),
+        "{text}"
+    );
     assert!(
         text.contains("AT LEAST ONE INTEGRITY CHECK FAILED"),
         "{text}"

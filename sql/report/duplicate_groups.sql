@@ -1,11 +1,7 @@
--- Duplicate rows of this import grouped by the file they are in and the file (and earlier import)
--- of the rows they duplicate: "Downloads/raw_metrics_x.csv: 3 rows already in data/runs/raw_metrics.csv".
-SELECT t.file_path,
-       COALESCE(t.prior_file, f.path) AS of_file,
-       t.prior_import AS of_import,
-       count(*) AS n
-FROM t_rows t
-JOIN bellatrix_migrate.stage_files f ON f.file_no = t.first_file_no
-WHERE t.new_id IS NULL
-GROUP BY t.file_no, t.file_path, COALESCE(t.prior_file, f.path), t.prior_import
-ORDER BY t.file_no, of_file, of_import NULLS FIRST;
+-- Duplicate records of this import (`d`, duplicate_rows.sql) grouped by the file they are in and the
+-- file (and earlier import) of the records they duplicate: "Downloads/raw_metrics_x.csv: 3 rows
+-- already in data/runs/raw_metrics.csv". Every duplicate is in one group.
+SELECT file_no, file_path, of_file, of_import, count(*) AS n
+FROM d
+GROUP BY file_no, file_path, of_file, of_import
+ORDER BY file_no, of_file, of_import NULLS FIRST;

@@ -3,7 +3,9 @@
 //! timestamps were read in the legacy time zone. Runs inside the import transaction (it reads the
 //! transform's temp tables), so a dry run reports exactly what the import would do.
 
-use super::{CreatedModel, DuplicateGroup, NaiveFile, PlaceholderRef, Report, LISTED_LIMIT};
+use super::{
+    CreatedModel, DuplicateGroup, FileStatus, NaiveFile, PlaceholderRef, Report, LISTED_LIMIT,
+};
 use crate::error::{Error, Result};
 use crate::sql;
 use std::collections::BTreeMap;
@@ -18,18 +20,24 @@ fn count(n: i64) -> u64 {
 
 /// Fills the details of `report` from the import transaction.
 pub async fn details(client: &impl GenericClient, report: &mut Report) -> Result<()> {
-    report.duplicate_groups = client
+    let mut groups: Vec<DuplicateGroup> = client
         .query(sql::report::DUPLICATE_GROUPS, &[])
         .await
         .map_err(Error::db("grouping duplicates"))?
         .iter()
         .map(|r| DuplicateGroup {
-            file: r.get(0),
-            of_file: r.get(1),
-            of_import: r.get(2),
-            count: count(r.get(3)),
+            file_no: r.get(0),
+            file: r.get(1),
+            of_file: r.get(2),
+            of_import: r.get(3),
+            count: count(r.get(4)),
+            whole_file: false,
         })
         .collect();
+    groups.extend(whole_file_groups(report));
+    // Stable: a file's groups keep the query's order.
+    groups.sort_by_key(|g| g.file_no);
+    report.duplicate_groups = groups;
 
     let first = i64::try_from(FIRST).unwrap_or(i64::MAX);
     let row = client
@@ -70,6 +78,24 @@ pub async fn details(client: &impl GenericClient, report: &mut Report) -> Result
     report.naive_timestamps.rows = files.iter().map(|f| f.rows).sum();
     report.naive_timestamps.files = files;
     Ok(())
+}
+
+/// The files skipped as already imported: each a group of its records, which `add_files` counted
+/// as duplicates of the import that read the same bytes.
+fn whole_file_groups(report: &Report) -> Vec<DuplicateGroup> {
+    report
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::AlreadyImported && f.duplicate > 0)
+        .map(|f| DuplicateGroup {
+            file_no: f.file_no,
+            file: f.path.clone(),
+            of_file: f.path.clone(),
+            of_import: f.previous_import,
+            count: f.duplicate,
+            whole_file: true,
+        })
+        .collect()
 }
 
 /// Rows in each production table, for the verify report.

@@ -92,6 +92,37 @@ pub fn group<'a>(rejects: impl IntoIterator<Item = &'a Reject>) -> Vec<RejectGro
     out.into_iter().map(|(_, g)| g).collect()
 }
 
+/// Adds one more reject (one the transform decided) to `groups`, keeping `group`'s order: largest
+/// first, then by first appearance.
+pub fn add(groups: &mut Vec<RejectGroup>, reject: &Reject) {
+    let reason = reason_template(&reject.reason);
+    let location = Location {
+        file: reject.file.clone(),
+        line: reject.line,
+        column: reject.column,
+    };
+    let Some(mut i) = groups
+        .iter()
+        .position(|g| g.field == reject.field && g.reason == reason)
+    else {
+        groups.push(RejectGroup {
+            field: reject.field.clone(),
+            reason,
+            count: 1,
+            first: vec![location],
+        });
+        return;
+    };
+    groups[i].count += 1;
+    if groups[i].first.len() < FIRST_LOCATIONS {
+        groups[i].first.push(location);
+    }
+    while i > 0 && groups[i - 1].count < groups[i].count {
+        groups.swap(i - 1, i);
+        i -= 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +135,31 @@ mod tests {
             field: field.map(str::to_owned),
             reason: reason.into(),
         }
+    }
+
+    #[test]
+    fn a_reject_added_later_lands_in_its_group_and_keeps_the_order() {
+        let rejects = [
+            reject(2, Some("a"), "x"),
+            reject(3, Some("b"), "y"),
+            reject(4, Some("b"), "y"),
+        ];
+        let mut groups = group(&rejects);
+        add(&mut groups, &reject(5, Some("a"), "x"));
+        add(&mut groups, &reject(6, Some("a"), "x"));
+        add(&mut groups, &reject(7, None, "conflict"));
+        let shape: Vec<(Option<&str>, u64)> = groups
+            .iter()
+            .map(|g| (g.field.as_deref(), g.count))
+            .collect();
+        assert_eq!(shape, [(Some("a"), 3), (Some("b"), 2), (None, 1)]);
+        let all: Vec<Reject> = rejects
+            .iter()
+            .cloned()
+            .chain([5, 6].map(|l| reject(l, Some("a"), "x")))
+            .chain([reject(7, None, "conflict")])
+            .collect();
+        assert_eq!(groups, group(&all), "as if grouped at once");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! ⑤ The report laid out once as headings, lines, bullets and tables, so the terminal and the
 //! Markdown renderings show the same content and differ only in how they draw it.
 
-use super::{FileStatus, Mode, Report};
+use super::{CheckCounts, FileStatus, Mode, Report};
 
 /// How many entries a listed section shows (the JSON report has them all, up to its limit).
 const SHOWN: usize = 20;
@@ -325,12 +325,28 @@ fn rejects(report: &Report, out: &mut Vec<Block>) {
         rows,
         numeric: vec![0],
     }));
-    let groups = u64::try_from(report.reject_groups.len()).unwrap_or(u64::MAX);
-    out.extend(more(
-        report.reject_groups.len().min(SHOWN),
-        groups,
-        "reasons",
-    ));
+    if report.reject_groups.len() > SHOWN {
+        let rest = &report.reject_groups[SHOWN..];
+        let records: u64 = rest.iter().map(|g| g.count).sum();
+        out.push(Block::Line(format!(
+            "… {} more reasons of {records} records (see the JSON report)",
+            rest.len()
+        )));
+    }
+    // Rejects of files skipped as already imported were counted when they were read; they are in
+    // the total but in no group (the file is not read again).
+    let earlier: u64 = report
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::AlreadyImported)
+        .map(|f| f.rejected)
+        .sum();
+    if earlier > 0 {
+        out.push(Block::Line(format!(
+            "and {earlier} records rejected when an earlier import read the files skipped now as \
+             already imported (listed in that import's report)"
+        )));
+    }
 }
 
 fn duplicates(report: &Report, out: &mut Vec<Block>) {
@@ -346,9 +362,17 @@ fn duplicates(report: &Report, out: &mut Vec<Block>) {
         .iter()
         .take(SHOWN)
         .map(|g| {
-            let of = match g.of_import {
-                Some(id) => format!("{} (import {id})", g.of_file),
-                None => format!("{} (this import)", g.of_file),
+            let of = match (g.whole_file, g.of_import) {
+                (true, Some(id)) => {
+                    format!("itself: the same bytes as import {id} read (not read again)")
+                }
+                (true, None) => {
+                    "itself: the same bytes as an earlier import read (not read again)".to_owned()
+                }
+                // Not a file: what duplicate_rows.sql says the records repeat.
+                (false, _) if is_description(&g.of_file) => g.of_file.clone(),
+                (false, Some(id)) => format!("{} (import {id})", g.of_file),
+                (false, None) => format!("{} (this import)", g.of_file),
             };
             vec![g.file.clone(), g.count.to_string(), of]
         })
@@ -358,42 +382,72 @@ fn duplicates(report: &Report, out: &mut Vec<Block>) {
         rows,
         numeric: vec![1],
     }));
-    let groups = u64::try_from(report.duplicate_groups.len()).unwrap_or(u64::MAX);
-    out.extend(more(
-        report.duplicate_groups.len().min(SHOWN),
-        groups,
-        "groups",
-    ));
-    if let Some(d) = report.duplicates.first() {
+    if report.duplicate_groups.len() > SHOWN {
+        let rest = &report.duplicate_groups[SHOWN..];
+        let records: u64 = rest.iter().map(|g| g.count).sum();
         out.push(Block::Line(format!(
-            "e.g. {}:{} repeats {}:{} (every pair is in the JSON report)",
-            d.file, d.line, d.of_file, d.of_line
+            "… {} more groups of {records} records (see the JSON report)",
+            rest.len()
         )));
     }
+    // Records of files skipped whole are not read, so they have no pair; every other one has.
+    let read_again = report.duplicates_total
+        - report
+            .duplicate_groups
+            .iter()
+            .filter(|g| g.whole_file)
+            .map(|g| g.count)
+            .sum::<u64>()
+            .min(report.duplicates_total);
+    let listed = u64::try_from(report.duplicates.len()).unwrap_or(u64::MAX);
+    if let Some(d) = report.duplicates.first() {
+        let which = if listed < read_again {
+            format!("the JSON report pairs the first {listed} of the {read_again} read again")
+        } else {
+            format!("the JSON report pairs each of the {read_again} read again")
+        };
+        let of = if d.of_line == 0 && is_description(&d.of_file) {
+            d.of_file.clone()
+        } else {
+            format!("{}:{}", d.of_file, d.of_line)
+        };
+        out.push(Block::Line(format!(
+            "e.g. {}:{} repeats {of} ({which})",
+            d.file, d.line
+        )));
+    }
+}
+
+/// Whether a duplicate's `of_file` describes what it repeats ("(prompt already in the database)")
+/// instead of naming a file.
+fn is_description(of_file: &str) -> bool {
+    of_file.starts_with('(') && of_file.ends_with(')')
 }
 
 fn checks(report: &Report, out: &mut Vec<Block>) {
     if report.checks.is_empty() {
         return;
     }
-    let failed = report.failed_checks();
-    out.push(Block::Heading(if failed == 0 {
-        format!("checks ({} passed)", report.checks.len())
-    } else {
-        format!("checks ({failed} of {} FAILED)", report.checks.len())
-    }));
+    out.push(Block::Heading(checks_heading(&CheckCounts::of(
+        &report.checks,
+    ))));
     let rows = report
         .checks
         .iter()
         .map(|c| {
-            let result = if !c.ok && c.blocking {
-                "FAILED"
-            } else if !c.ok {
-                "differs"
-            } else if c.skipped {
+            // The same order as CheckCounts::of, so the table's words add up to the heading.
+            let result = if c.skipped {
                 "skipped"
-            } else {
+            } else if !c.blocking {
+                if c.ok {
+                    "agrees"
+                } else {
+                    "differs"
+                }
+            } else if c.ok {
                 "ok"
+            } else {
+                "FAILED"
             };
             vec![
                 result.to_owned(),
@@ -408,4 +462,56 @@ fn checks(report: &Report, out: &mut Vec<Block>) {
         rows,
         numeric: vec![2],
     }));
+}
+
+/// "checks (13): 11 passed, 0 failed, 1 skipped, 1 informational (1 differs)": every check in
+/// exactly one count, the failures in capitals when there are any.
+pub(crate) fn checks_heading(n: &CheckCounts) -> String {
+    let failed = if n.failed == 0 {
+        "0 failed".to_owned()
+    } else {
+        format!("{} FAILED", n.failed)
+    };
+    let informational = match n.informational_differs {
+        0 if n.informational == 0 => "0 informational".to_owned(),
+        0 => format!("{} informational (all agree)", n.informational),
+        d => format!("{} informational ({d} differs)", n.informational),
+    };
+    format!(
+        "checks ({}): {} passed, {failed}, {} skipped, {informational}",
+        n.total, n.passed, n.skipped
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Check;
+
+    #[test]
+    fn the_checks_heading_counts_each_check_once_by_how_it_ended() {
+        let checks = vec![
+            Check::new("a", true, String::new()),
+            Check::new("b", true, String::new()),
+            Check::new("c", false, String::new()),
+            Check::skipped("d", ""),
+            Check::informational("e", false, String::new()),
+            Check::informational("f", true, String::new()),
+        ];
+        let n = CheckCounts::of(&checks);
+        assert_eq!(
+            (n.total, n.passed, n.failed, n.skipped, n.informational),
+            (6, 2, 1, 1, 2)
+        );
+        assert_eq!(n.informational_differs, 1);
+        assert_eq!(
+            checks_heading(&n),
+            "checks (6): 2 passed, 1 FAILED, 1 skipped, 2 informational (1 differs)"
+        );
+        let passing = CheckCounts::of(&checks[..2]);
+        assert_eq!(
+            checks_heading(&passing),
+            "checks (2): 2 passed, 0 failed, 0 skipped, 0 informational"
+        );
+    }
 }

@@ -142,13 +142,54 @@ impl Check {
     }
 }
 
-/// Duplicates of one file that repeat rows of one other file (of this import or an earlier one).
+/// The checks of a run counted by how each ended; the four counts sum to `total`. A skipped check
+/// counts as skipped whatever its kind; an informational check that ran counts as informational,
+/// agreeing or not (`informational_differs` of them did not).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CheckCounts {
+    pub total: u64,
+    pub passed: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    pub informational: u64,
+    pub informational_differs: u64,
+}
+
+impl CheckCounts {
+    /// Counts `checks`.
+    pub fn of(checks: &[Check]) -> Self {
+        let mut n = Self::default();
+        for c in checks {
+            n.total += 1;
+            if c.skipped {
+                n.skipped += 1;
+            } else if !c.blocking {
+                n.informational += 1;
+                n.informational_differs += u64::from(!c.ok);
+            } else if c.ok {
+                n.passed += 1;
+            } else {
+                n.failed += 1;
+            }
+        }
+        n
+    }
+}
+
+/// Duplicates of one file that repeat rows of one other file (of this import or an earlier one), or
+/// the records of a file whose exact bytes an earlier import read (`whole_file`). Every duplicate
+/// is in one group: the counts sum to `duplicates_total`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DuplicateGroup {
+    #[serde(skip)]
+    pub file_no: i32,
     pub file: String,
     pub of_file: String,
     pub of_import: Option<i64>,
     pub count: u64,
+    /// The file was skipped as already imported (`of_import` read the same bytes): its records
+    /// are not read again, so they are counted here but not paired in `duplicates`.
+    pub whole_file: bool,
 }
 
 /// A placeholder prompt: one per (run, legacy prompt_id) whose rows carry no prompt text.
@@ -251,6 +292,8 @@ pub struct Report {
     /// Rows imported with a tie-break decision (row shape or backslashes), for the reviewer.
     pub ambiguous_rows: u64,
     pub checks: Vec<Check>,
+    /// `checks` counted by how each ended (set with `set_checks`).
+    pub check_counts: CheckCounts,
     /// Import and dry run: which path the transform took (27_bulk_prepare.sql) and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bulk_path: Option<BulkPath>,
@@ -315,6 +358,7 @@ impl Report {
             naive_timestamps: NaiveTimestamps::default(),
             ambiguous_rows: 0,
             checks: Vec::new(),
+            check_counts: CheckCounts::default(),
             bulk_path: None,
             table_rows: BTreeMap::new(),
             timings: Timings::default(),
@@ -375,7 +419,14 @@ impl Report {
         if self.rejects.len() < LISTED_LIMIT {
             self.rejects.push(reject.clone());
         }
+        groups::add(&mut self.reject_groups, &reject);
         self.transform_rejects.push(reject);
+    }
+
+    /// Sets the checks and their counts.
+    pub fn set_checks(&mut self, checks: Vec<Check>) {
+        self.check_counts = CheckCounts::of(&checks);
+        self.checks = checks;
     }
 
     /// Whether every blocking check passed.
