@@ -147,8 +147,9 @@ async fn verify(
         .map_err(Error::db("checking the schema"))?;
     report.connection = Some(connection);
     let bar = progress::checks(verify::check_count(false), progress::visible(quiet));
-    let checks = verify::database_checks(&mut client, &config.checks, &bar).await?;
-    report.set_checks(checks);
+    let checks = verify::database_checks(&mut client, &config.checks, &bar).await;
+    bar.finish_and_clear();
+    report.set_checks(checks?);
     let tx = client
         .transaction()
         .await

@@ -388,3 +388,74 @@ async fn progress_bars_stay_out_of_pipes() {
     assert_eq!(verify.code, 0, "{}", verify.stdout);
     assert!(!verify.stderr.contains("checks ["), "{}", verify.stderr);
 }
+
+/// The heading total and the sum of the counts of the rejects table in the terminal report.
+fn rejects_block(text: &str) -> (u64, u64) {
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.starts_with("rejected records ("));
+    let heading = lines
+        .next()
+        .unwrap_or_else(|| panic!("no rejects in {text}"));
+    let total = heading
+        .trim_start_matches("rejected records (")
+        .trim_end_matches(')')
+        .parse()
+        .unwrap();
+    let rows = lines
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| {
+            l.split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("a reason row with a count: {l}"))
+        })
+        .sum();
+    (total, rows)
+}
+
+#[tokio::test]
+async fn rejects_the_transform_decides_are_in_the_reject_groups_too() {
+    let db = TestDb::initialised().await;
+    db.client()
+        .await
+        .batch_execute(
+            "INSERT INTO users (username, email, password_hash) VALUES \
+             ('bob', 'robert@example.test', 'db-era-hash'), ('annie', 'ANN@example.test', 'db-era-hash')",
+        )
+        .await
+        .unwrap();
+    let (out, report) = db.import(&["fixtures/users_json"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let total = report["rejects_total"].as_u64().unwrap();
+    assert_eq!(total, 2, "two user conflicts: {}", report["rejects"]);
+    let grouped: u64 = report["reject_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(grouped, total, "{}", report["reject_groups"]);
+    assert_eq!(rejects_block(&out.stdout), (total, total), "{}", out.stdout);
+}
+
+#[tokio::test]
+async fn the_checks_bar_of_verify_takes_one_step_per_check() {
+    let db = TestDb::initialised().await;
+    let (out, _) = db.import(&[DROP], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bar = bellatrix_migrate::report::progress::checks(check_count(false), false);
+    assert!(bar.is_hidden(), "hidden when asked");
+    let mut client = db.client().await;
+    let options = bellatrix_migrate::verify::Options {
+        sample: None,
+        source_root: support::fixture("."),
+    };
+    let checks = bellatrix_migrate::verify::database_checks(&mut client, &options, &bar)
+        .await
+        .unwrap();
+    assert_eq!(u64::try_from(checks.len()).unwrap(), check_count(false));
+    assert_eq!(bar.position(), check_count(false), "one step per check");
+    assert!(!bar.is_finished(), "the caller finishes the bar");
+}

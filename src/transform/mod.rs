@@ -102,8 +102,9 @@ pub async fn run(
     report.bulk_path = Some(bulk_path(&tx, &commit).await?);
     collect_counts(&tx, report).await?;
     crate::report::collect::details(&tx, report).await?;
-    let checks = verify::import_checks(&tx, report, checks_bar).await?;
-    report.set_checks(checks);
+    let checks = verify::import_checks(&tx, report, checks_bar).await;
+    checks_bar.finish_and_clear();
+    report.set_checks(checks?);
 
     let outcome = if !report.checks_ok() {
         Outcome::RolledBack("an integrity check failed".to_owned())

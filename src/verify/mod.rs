@@ -49,7 +49,7 @@ pub fn check_count(import: bool) -> u64 {
 }
 
 /// Runs every check at the end of an import, inside its transaction, scoped to what the import
-/// wrote, advancing `bar` by one step per check (`check_count(true)` in all). The report so far is
+/// wrote, advancing `bar` by one step per check (`check_count(true)` in all; the caller finishes it). The report so far is
 /// recorded in `bellatrix_migrate.imports` first: the reconciliation check reads it there, exactly
 /// as `verify` later reads it.
 pub async fn import_checks(
@@ -99,12 +99,11 @@ pub async fn import_checks(
         checks.push(Check::informational(name, row.get(0), row.get(1)));
         bar.inc(1);
     }
-    bar.finish_and_clear();
     Ok(checks)
 }
 
 /// Runs every check on the whole database (`bellatrix-migrate verify`), advancing `bar` by one step
-/// per check (`check_count(false)` in all). Reads only: one read-only REPEATABLE READ transaction,
+/// per check (`check_count(false)` in all; the caller finishes it). Reads only: one read-only REPEATABLE READ transaction,
 /// rolled back at the end.
 pub async fn database_checks(
     client: &mut Client,
@@ -125,7 +124,6 @@ pub async fn database_checks(
     };
     crate::report::progress::start(bar);
     let checks = run_all(&tx, &scope, options, bar).await;
-    bar.finish_and_clear();
     tx.rollback()
         .await
         .map_err(Error::db("ending the verification snapshot"))?;
@@ -201,7 +199,10 @@ async fn run_all(
             "verify does not re-read legacy aggregate files; the import that read one compared it \
              with the recomputation (check legacy_aggregates_agree in that import's report)",
         ));
+        bar.inc(1);
     }
+    // The two checks that re-read the source files share one pass, often the longest step.
+    bar.set_message("text_fidelity, no_clipped_values (re-reading sources)");
     let started = Instant::now();
     let mut fidelity = fidelity::check(client, import, options).await?;
     for check in &mut fidelity {
