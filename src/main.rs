@@ -1,5 +1,6 @@
 //! The `bellatrix-migrate` binary: parse arguments, validate them into a `Config`, run the pipeline,
-//! print the report, and turn the outcome into an exit status (0 ok, 1 data problem, 2 error).
+//! print the report, and turn the outcome into an exit status (0 ok, 1 data problem, 2 error with
+//! nothing committed, 3 an output file that failed after a commit).
 
 use bellatrix_migrate::cli::Cli;
 use bellatrix_migrate::config::Config;
