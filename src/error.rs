@@ -95,7 +95,8 @@ pub enum Error {
     /// Exit status 3: the only error after which something was committed.
     #[error(
         "cannot write {path} after import {import_id} was committed; its JSON report is kept in \
-         bellatrix_migrate.imports (SELECT report FROM bellatrix_migrate.imports WHERE id = {import_id})"
+         bellatrix_migrate.imports (SELECT report FROM bellatrix_migrate.imports \
+         WHERE id = {import_id})"
     )]
     OutputAfterCommit {
         path: PathBuf,

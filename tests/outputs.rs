@@ -1,8 +1,8 @@
 //! The files a run writes and what the report says, against real PostgreSQL: an unwritable
 //! `--report`, `--report-md` or `--rejects` ends the run with exit 2 before anything is read,
 //! staged or committed (and exit 3 is the one error after a commit); the checks heading counts what
-//! the checks array holds; the duplicates heading, its groups and the JSON list agree; progress bars
-//! stay out of pipes.
+//! the checks array holds; the duplicates heading, its groups and the JSON list agree; progress
+//! bars stay out of pipes.
 
 mod support;
 

@@ -5,12 +5,12 @@
 //! file, no permission) ends the run with exit 2 before the import's transaction begins: exit 2
 //! keeps meaning "nothing was committed". A regular file is written as a temporary file beside its
 //! target (`.NAME.XXXXXX.tmp`, in the same directory, so on the same file system), flushed to disk
-//! and renamed onto the target when complete: nobody ever sees a half-written report, and a run that
-//! fails leaves an earlier file of that name as it was (only a killed run leaves its temporary
-//! file behind). (Opening the target itself first would have
-//! emptied an earlier report at the start of a run that then fails.) A target that exists and is
-//! not a regular file (`/dev/null`, a pipe such as `>(jq .)`) is opened and written in place:
-//! renaming onto it would replace the device or the pipe.
+//! and renamed onto the target when complete: nobody ever sees a half-written report, and a run
+//! that fails leaves an earlier file of that name as it was (only a killed run leaves its temporary
+//! file behind). Opening the target itself first would have emptied an earlier report at the start
+//! of a run that then fails. A target that exists and is not a regular file (`/dev/null`, a pipe
+//! such as `>(jq .)`) is opened and written in place: renaming onto it would replace the device or
+//! the pipe.
 
 use super::Report;
 use crate::error::{Error, Result};

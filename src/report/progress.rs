@@ -44,8 +44,8 @@ pub fn checks(checks: u64, show: bool) -> ProgressBar {
     counted(checks, show, "checks")
 }
 
-/// Starts `bar` where its work starts (it may have been made earlier): its clock from now, and, when
-/// drawn, redrawn every 200 ms so that a long step still shows time passing. Finishing the bar
+/// Starts `bar` where its work starts (it may have been made earlier): its clock from now, and,
+/// when drawn, redrawn every 200 ms so that a long step still shows time passing. Finishing the bar
 /// stops the redrawing.
 pub fn start(bar: &ProgressBar) {
     bar.reset_elapsed();

@@ -49,9 +49,9 @@ pub fn check_count(import: bool) -> u64 {
 }
 
 /// Runs every check at the end of an import, inside its transaction, scoped to what the import
-/// wrote, advancing `bar` by one step per check (`check_count(true)` in all; the caller finishes it). The report so far is
-/// recorded in `bellatrix_migrate.imports` first: the reconciliation check reads it there, exactly
-/// as `verify` later reads it.
+/// wrote, advancing `bar` by one step per check (`check_count(true)` in all; the caller finishes
+/// it). The report so far is recorded in `bellatrix_migrate.imports` first: the reconciliation
+/// check reads it there, exactly as `verify` later reads it.
 pub async fn import_checks(
     client: &impl GenericClient,
     report: &Report,
@@ -103,8 +103,8 @@ pub async fn import_checks(
 }
 
 /// Runs every check on the whole database (`bellatrix-migrate verify`), advancing `bar` by one step
-/// per check (`check_count(false)` in all; the caller finishes it). Reads only: one read-only REPEATABLE READ transaction,
-/// rolled back at the end.
+/// per check (`check_count(false)` in all; the caller finishes it). Reads only: one read-only
+/// REPEATABLE READ transaction, rolled back at the end.
 pub async fn database_checks(
     client: &mut Client,
     options: &Options,
