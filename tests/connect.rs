@@ -462,6 +462,25 @@ async fn a_refused_further_connection_is_explained_without_pool_words() {
     let url = db.url.replace("postgres@", &format!("{role}@"));
     let out = run(&["--database-url", &url, "init"], &[], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // The server ends init's backend a moment after init exits; until then it counts against the
+    // limit, and the import's first connection (not its second) would be the one refused.
+    let started = Instant::now();
+    while admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE usename = $1",
+            &[&role],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+        > 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "init's session did not end"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let fixtures = support::fixture("fixtures/drop");
     let out = run(
         &[
