@@ -4,11 +4,11 @@
 //! Key spellings vary across the three versions, so several are accepted (docs/decisions.md).
 //! Feeds `stage_models`.
 
-use super::models_yaml::{check_widths, decimal, version_date, whole};
+use super::models_yaml::{check_widths, decimal, version_date, whole, NUL};
 use super::pyliteral::assignment;
 use super::{FileCtx, Parsed};
 use crate::identity;
-use crate::stage::ModelEntryRecord;
+use crate::stage::{ModelEntryRecord, Staged};
 use serde_json::{json, Value};
 
 const NAME_KEYS: [&str; 3] = ["name", "display_name", "model_name"];
@@ -64,7 +64,10 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
                 e.line,
                 None,
                 None,
-                format!("cannot read the Python literal: {}", e.reason),
+                format!(
+                    "cannot read the Python literal at column {}: {}",
+                    e.column, e.reason
+                ),
             ));
             return out;
         }
@@ -104,7 +107,10 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
                 r.effective_from = effective_from;
                 r.metadata["version_dated_by"] = json!(dated_by);
                 r.source_key = r.key();
-                out.rows.push(r);
+                match r.nul_column() {
+                    Some(column) => out.rejects.push(ctx.reject(line, None, Some(column), NUL)),
+                    None => out.rows.push(r),
+                }
             }
             Err((field, reason)) => out
                 .rejects

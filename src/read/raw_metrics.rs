@@ -443,6 +443,13 @@ impl<R: Read> RawMetricsReader<R> {
                 let line = tracker.line_at(start);
                 let ended_crlf = tracker.ended_with_crlf(end);
                 let file_has_crlf = tracker.saw_crlf();
+                if tracker.ended_inside_quotes() && end == tracker.bytes_read() {
+                    return Some(Item::Reject(self.reject(
+                        line,
+                        Some(self.record.len()),
+                        super::csv_rows::CUT_INSIDE_QUOTES.to_owned(),
+                    )));
+                }
                 Some(match self.parse(line, ended_crlf, file_has_crlf) {
                     Ok(row) => Item::Row(Box::new(row)),
                     Err(reject) => Item::Reject(reject),
@@ -482,9 +489,8 @@ impl<R: Read> RawMetricsReader<R> {
     fn parse(&self, line: u64, ended_crlf: bool, file_has_crlf: bool) -> Result<RawRow, Reject> {
         let mut fields = Vec::with_capacity(self.record.len());
         for (i, raw) in self.record.iter().enumerate() {
-            let text = std::str::from_utf8(raw).map_err(|_| {
-                self.reject(line, Some(i + 1), "field is not valid UTF-8".to_owned())
-            })?;
+            let text = super::csv_rows::field_text(raw)
+                .map_err(|reason| self.reject(line, Some(i + 1), reason.to_owned()))?;
             fields.push(text);
         }
         if self.header.is_repeated_by(&fields) {
