@@ -239,12 +239,21 @@ async fn a_record_cut_inside_its_quoted_field_is_a_reject_and_the_rows_before_it
         raw_row(3, &good_response(3), ""),
     );
     std::fs::write(dir.path().join("raw_metrics.csv"), raw).unwrap();
-    // A whole last record without a final newline is not cut.
+    // A download whose last record ends with its line ending is whole.
+    let other_run = |row: String| row.replace("run_20251120_101500", "run_20251120_111500");
     let whole = format!(
-        "{RAW_HEADER}{}",
-        raw_row(5, &good_response(5), "\"").replace("run_20251120_101500", "run_20251120_111500")
+        "{RAW_HEADER}{}\n",
+        other_run(raw_row(5, &good_response(5), "\""))
     );
     std::fs::write(dir.path().join("raw_metrics_20251121_000000.csv"), whole).unwrap();
+    // Unquoted, cut inside its last field: no quote tells, but every raw-metrics writer ended each
+    // record with a line ending, so the missing one does.
+    let unquoted = format!(
+        "{RAW_HEADER}{}\n{}",
+        other_run(raw_row(6, &good_response(6), "\"")),
+        other_run(raw_row(7, "", "\"")).replace(",\"\"", &format!(",the {MARKER} repl"))
+    );
+    std::fs::write(dir.path().join("raw_metrics_20251122_000000.csv"), unquoted).unwrap();
     write_prompts(dir.path());
     std::fs::write(
         dir.path().join("cut_prompts.csv"),
@@ -264,6 +273,14 @@ async fn a_record_cut_inside_its_quoted_field_is_a_reject_and_the_rows_before_it
     assert_eq!((cut[0].0, cut[0].1), (4, Some(16)));
     assert!(cut[0].3.contains("cut short"), "{}", cut[0].3);
     assert!(rejects_of(&report, "raw_metrics_20251121_000000.csv").is_empty());
+    let unquoted = rejects_of(&report, "raw_metrics_20251122_000000.csv");
+    assert_eq!(unquoted.len(), 1, "{unquoted:?}");
+    assert_eq!((unquoted[0].0, unquoted[0].1), (3, Some(16)));
+    assert!(
+        unquoted[0].3.contains("without the line ending"),
+        "{}",
+        unquoted[0].3
+    );
     let prompts = rejects_of(&report, "cut_prompts.csv");
     assert_eq!(prompts.len(), 1, "{prompts:?}");
     assert_eq!((prompts[0].0, prompts[0].1), (3, Some(2)));
@@ -273,8 +290,8 @@ async fn a_record_cut_inside_its_quoted_field_is_a_reject_and_the_rows_before_it
     assert!(yaml[0].3.contains("cut short"), "{}", yaml[0].3);
     assert_eq!(
         count(&db, "SELECT count(*) FROM evaluation_metrics").await,
-        3,
-        "the two whole rows of raw_metrics.csv and the download's one"
+        4,
+        "the two whole rows of raw_metrics.csv and one of each download"
     );
     assert_eq!(
         count(&db, "SELECT count(*) FROM models WHERE name LIKE 'Llama%'").await,

@@ -384,6 +384,11 @@ pub struct RawRow {
     pub ended_crlf: bool,
 }
 
+/// Why a raw-metrics file's last record without a line ending is rejected.
+pub const CUT_NO_LINE_END: &str =
+    "the file ends inside this record, without the line ending every \
+     raw-metrics writer put after each record: the record was cut short";
+
 /// Length limits of the target columns, checked here so an over-long value is a reject, never a
 /// truncation or a failed transform.
 const RUN_ID_MAX: usize = 50;
@@ -443,12 +448,24 @@ impl<R: Read> RawMetricsReader<R> {
                 let line = tracker.line_at(start);
                 let ended_crlf = tracker.ended_with_crlf(end);
                 let file_has_crlf = tracker.saw_crlf();
-                if tracker.ended_inside_quotes() && end == tracker.bytes_read() {
-                    return Some(Item::Reject(self.reject(
-                        line,
-                        Some(self.record.len()),
-                        super::csv_rows::CUT_INSIDE_QUOTES.to_owned(),
-                    )));
+                if end == tracker.bytes_read() {
+                    // The last record. Every raw-metrics writer (the loggers' csv module, the
+                    // dashboard's pandas download) ended each record with a line ending, so one
+                    // without is as cut as one that ends inside quotes.
+                    let cut = if tracker.ended_inside_quotes() {
+                        Some(super::csv_rows::CUT_INSIDE_QUOTES)
+                    } else if tracker.ended_without_line_end() {
+                        Some(CUT_NO_LINE_END)
+                    } else {
+                        None
+                    };
+                    if let Some(reason) = cut {
+                        return Some(Item::Reject(self.reject(
+                            line,
+                            Some(self.record.len()),
+                            reason.to_owned(),
+                        )));
+                    }
                 }
                 Some(match self.parse(line, ended_crlf, file_has_crlf) {
                     Ok(row) => Item::Row(Box::new(row)),

@@ -28,6 +28,8 @@ pub struct TrackingReader<R> {
     quoting: Quoting,
     /// Whether the inner reader has reported its end.
     at_end: bool,
+    /// The last byte read, if any.
+    last_byte: Option<u8>,
 }
 
 /// The CSV parser's quoting state, as far as telling "inside a quoted field" apart needs it: the
@@ -97,6 +99,7 @@ impl<R: Read> TrackingReader<R> {
             track_lines: true,
             quoting: Quoting::FieldStart,
             at_end: false,
+            last_byte: None,
         }
     }
 
@@ -154,9 +157,10 @@ impl<R: Read> TrackingReader<R> {
         self.at_end && self.quoting == Quoting::Quoted
     }
 
-    /// Whether the whole input has been read (the inner reader reported its end).
-    pub fn at_end(&self) -> bool {
-        self.at_end
+    /// Whether the whole input was read and its last byte is not a line ending: the last record
+    /// has no terminator.
+    pub fn ended_without_line_end(&self) -> bool {
+        self.at_end && self.last_byte.is_some_and(|b| b != b'\n' && b != b'\r')
     }
 
     /// Whether the file had at least one CRLF in the bytes read so far.
@@ -190,6 +194,7 @@ impl<R: Read> Read for TrackingReader<R> {
         }
         if let Some(&last) = chunk.last() {
             self.previous_was_cr = last == b'\r';
+            self.last_byte = Some(last);
         }
         self.bytes += n as u64;
         Ok(n)
@@ -311,6 +316,7 @@ mod tests {
             assert!(!t.ended_inside_quotes());
             std::io::copy(&mut t, &mut std::io::sink()).unwrap();
             assert_eq!(t.ended_inside_quotes(), cut, "{data:?}");
+            assert_eq!(t.ended_without_line_end(), !data.ends_with(b"\n"));
         }
     }
 
