@@ -191,6 +191,40 @@ mod tests {
         assert_eq!(reject.field.as_deref(), Some("b"));
     }
 
+    proptest::proptest! {
+        /// Cut anywhere, a file never yields a partial row from inside quotes: every record before
+        /// the last is whole, and a last record cut inside its quoted field is bad.
+        #[test]
+        fn a_cut_inside_quotes_is_never_a_row(
+            rows in proptest::collection::vec(proptest::collection::vec("[a-z\",\r\n]{0,5}", 1..4), 2..6),
+            cut in 0usize..300,
+        ) {
+            let mut w = csv::WriterBuilder::new()
+                .flexible(true)
+                .quote_style(csv::QuoteStyle::Always)
+                .from_writer(Vec::new());
+            for r in &rows {
+                w.write_record(r).unwrap();
+            }
+            let data = w.into_inner().unwrap();
+            let cut = cut.min(data.len());
+            let parsed = csv_rows(&data[..cut]);
+            let inside = crate::read::source::Quoting::FieldStart.advance(&data[..cut])
+                == crate::read::source::Quoting::Quoted;
+            let last = parsed.rows.len().saturating_sub(1);
+            for (i, (_, fields)) in parsed.rows.iter().enumerate() {
+                if i < last {
+                    proptest::prop_assert_eq!(fields.as_ref().ok(), Some(&rows[i + 1]));
+                } else if inside {
+                    proptest::prop_assert_eq!(
+                        fields.as_ref().err().map(|b| b.reason.as_str()),
+                        Some(CUT_INSIDE_QUOTES)
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_last_record_cut_inside_quotes_is_bad_and_a_whole_one_is_not() {
         let cut = csv_rows(b"a,b\n1,\"x\"\n2,\"half a resp");
