@@ -137,36 +137,23 @@ pub fn spawn_copiers(
     metric_streams: usize,
     names: &FileNames,
 ) -> Vec<JoinHandle<Result<u64>>> {
-    let copy = |rows| copy_rows(pool.clone(), rows, names.clone());
     let mut tasks: Vec<JoinHandle<Result<u64>>> = (0..metric_streams.max(1))
-        .map(|_| tokio::spawn(copy(streams.metrics.clone())))
+        .map(|_| spawn_copier(pool, streams.metrics.clone(), names))
         .collect();
-    tasks.push(tokio::spawn(copy_rows(
-        pool.clone(),
-        streams.prompts,
-        names.clone(),
-    )));
-    tasks.push(tokio::spawn(copy_rows(
-        pool.clone(),
-        streams.log_entries,
-        names.clone(),
-    )));
-    tasks.push(tokio::spawn(copy_rows(
-        pool.clone(),
-        streams.models,
-        names.clone(),
-    )));
-    tasks.push(tokio::spawn(copy_rows(
-        pool.clone(),
-        streams.users,
-        names.clone(),
-    )));
-    tasks.push(tokio::spawn(copy_rows(
-        pool.clone(),
-        streams.aggregates,
-        names.clone(),
-    )));
+    tasks.push(spawn_copier(pool, streams.prompts, names));
+    tasks.push(spawn_copier(pool, streams.log_entries, names));
+    tasks.push(spawn_copier(pool, streams.models, names));
+    tasks.push(spawn_copier(pool, streams.users, names));
+    tasks.push(spawn_copier(pool, streams.aggregates, names));
     tasks
+}
+
+fn spawn_copier<T: Staged + Sync>(
+    pool: &Pool,
+    rows: flume::Receiver<Vec<T>>,
+    names: &FileNames,
+) -> JoinHandle<Result<u64>> {
+    tokio::spawn(copy_rows(pool.clone(), rows, names.clone()))
 }
 
 /// Copies batches from `rows` into `T`'s staging table until the channel closes; returns the
@@ -206,26 +193,7 @@ pub async fn copy_rows<T: Staged>(
             let row: Vec<&(dyn ToSql + Sync)> =
                 checked.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
             if let Err(e) = writer.as_mut().write(&row).await {
-                let refused = std::error::Error::source(&e)
-                    .and_then(|s| s.downcast_ref::<nul::NulByte>())
-                    .copied();
-                return Err(match refused {
-                    Some(nul::NulByte { index }) => {
-                        let (file_no, line) = record.origin();
-                        Error::NulInText {
-                            file: names
-                                .get(&file_no)
-                                .cloned()
-                                .unwrap_or_else(|| format!("file #{file_no}")),
-                            line,
-                            table: T::TABLE,
-                            column: nul::copy_columns(T::COPY_STATEMENT)
-                                .get(index)
-                                .map_or_else(|| format!("#{}", index + 1), |c| (*c).to_owned()),
-                        }
-                    }
-                    None => Error::db(format!("writing COPY rows into {}", T::TABLE))(e),
-                });
+                return Err(write_error(e, record, &names));
             }
         }
     }
@@ -237,4 +205,27 @@ pub async fn copy_rows<T: Staged>(
         .await
         .map_err(Error::db(format!("committing the COPY into {}", T::TABLE)))?;
     Ok(copied)
+}
+
+/// The error of a failed COPY row write: a value refused for its NUL byte names its file, line and
+/// column; anything else is the database error.
+fn write_error<T: Staged>(e: tokio_postgres::Error, record: &T, names: &FileNames) -> Error {
+    let refused = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<nul::NulByte>())
+        .copied();
+    let Some(nul::NulByte { index }) = refused else {
+        return Error::db(format!("writing COPY rows into {}", T::TABLE))(e);
+    };
+    let (file_no, line) = record.origin();
+    Error::NulInText {
+        file: names
+            .get(&file_no)
+            .cloned()
+            .unwrap_or_else(|| format!("file #{file_no}")),
+        line,
+        table: T::TABLE,
+        column: nul::copy_columns(T::COPY_STATEMENT)
+            .get(index)
+            .map_or_else(|| format!("#{}", index + 1), |c| (*c).to_owned()),
+    }
 }
