@@ -3,6 +3,17 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// The most reader threads `--jobs` takes: far beyond any useful parallelism (the reading is
+/// bounded by 2 COPY connections), and well within what rayon and the system can start.
+pub const MAX_JOBS: u16 = 256;
+
+/// The largest count a numeric flag takes: the largest bigint, as counts are compared with
+/// PostgreSQL's bigint columns (a larger one was "out of range for type bigint").
+pub const MAX_COUNT: u64 = i64::MAX.unsigned_abs();
+
+/// The most rows `generate --rows` writes (about 1 TB of CSV).
+pub const MAX_GENERATE_ROWS: u64 = 1_000_000_000;
+
 /// Migrates the BellaTrix LLM evaluation framework's legacy files (raw_metrics.csv and its copies,
 /// prompt files, Bedrock invocation logs, models.yaml versions, config.py, users.json, root-era
 /// results and aggregate files) into its PostgreSQL schema: read, stage with COPY, transform with
@@ -108,8 +119,8 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Rows of the main raw_metrics.csv.
-    #[arg(long, value_name = "N")]
+    /// Rows of the main raw_metrics.csv (at most 1000000000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(..=MAX_GENERATE_ROWS))]
     pub rows: u64,
 
     /// Seed: the same seed and N give byte-identical files.
@@ -143,25 +154,27 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
 
-    /// Parallelism: reader threads (and up to 2 COPY connections). Default: the number of CPUs.
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Parallelism: reader threads (and up to 2 COPY connections), 1 to 256. Default: the number
+    /// of CPUs (at most 256).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=i64::from(MAX_JOBS)))]
+    pub jobs: Option<u16>,
 
     /// Fail (exit 1, nothing committed) when more than N records are rejected. Default: unlimited.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(..=MAX_COUNT))]
     pub max_rejects: Option<u64>,
 
     /// When an import inserts at least N metric rows and at least as many as the table holds (a
     /// first load), the secondary indexes and foreign keys of the tables it fills row by row (runs,
     /// metrics, master rows, aggregates, ledger) are dropped and rebuilt inside the same
-    /// transaction: faster, and just as checked at commit.
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    /// transaction: faster, and just as checked at commit. At most 9223372036854775807 (the
+    /// largest bigint).
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(..=MAX_COUNT))]
     pub bulk_threshold: u64,
 
     /// How long to wait for another import or init on the same database (they take turns; the one
     /// waiting says, even with --quiet, who holds the lock): seconds (30) or a duration with units
-    /// (30s, 5m, 1h 30m); 0 gives up at once. Then exit 2, nothing written. Default: wait as long
-    /// as it takes.
+    /// (30s, 5m, 1h 30m), at most 24 days (PostgreSQL's lock_timeout limit); 0 gives up at once.
+    /// Then exit 2, nothing written. Default: wait as long as it takes.
     #[arg(long, value_name = "DURATION", value_parser = crate::db::lock::parse_timeout)]
     pub lock_timeout: Option<std::time::Duration>,
 
@@ -179,7 +192,7 @@ pub struct VerifyArgs {
     pub full: bool,
 
     /// How many imported rows (chosen at random) to compare with their source records.
-    #[arg(long, value_name = "N", default_value_t = crate::verify::DEFAULT_SAMPLE)]
+    #[arg(long, value_name = "N", default_value_t = crate::verify::DEFAULT_SAMPLE, value_parser = clap::value_parser!(u64).range(..=MAX_COUNT))]
     pub sample: u64,
 
     /// Directory against which relative source paths recorded by the import are resolved (the

@@ -151,10 +151,11 @@ fn import_config(args: ImportArgs) -> Result<ImportConfig> {
             args.legacy_timezone
         ))
     })?;
+    // The range of --jobs is checked by clap (a usage error, exit 2).
+    let max_jobs = usize::from(crate::cli::MAX_JOBS);
     let jobs = match args.jobs {
-        Some(0) => return Err(Error::Config("--jobs must be at least 1".to_owned())),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        Some(n) => usize::from(n).clamp(1, max_jobs),
+        None => std::thread::available_parallelism().map_or(2, |n| n.get().min(max_jobs)),
     };
     Ok(ImportConfig {
         paths: args.paths,

@@ -125,6 +125,16 @@ pub enum Error {
          was committed"
     )]
     TransactionClosed { during: String },
+    #[error(
+        "{file} line {line}: the {column} value for {table} holds a NUL byte, which PostgreSQL \
+         text cannot store; it was not sent, nothing was committed"
+    )]
+    NulInText {
+        file: String,
+        line: i64,
+        table: &'static str,
+        column: String,
+    },
     #[error("a background task failed: {0}")]
     Task(String),
 }

@@ -409,7 +409,13 @@ async fn read_and_stage(
         .sum();
     let bar = progress::bytes(total_bytes, progress::visible(quiet));
     let (sinks, streams) = stage::channels();
-    let copiers = stage::spawn_copiers(pool, streams, copy_streams);
+    let names: stage::FileNames = Arc::new(
+        files
+            .iter()
+            .map(|f| (f.file_no, f.display.clone()))
+            .collect(),
+    );
+    let copiers = stage::spawn_copiers(pool, streams, copy_streams, &names);
     let bytes_read = Arc::new(AtomicU64::new(0));
     let ticker = {
         let (bar, bytes_read) = (bar.clone(), bytes_read.clone());

@@ -152,12 +152,23 @@ async fn set_lock_timeout(tx: &impl GenericClient, value: &str) -> Result<()> {
 /// Parses a `--lock-timeout`: whole seconds (`30`) or a duration with units (`30s`, `5m`, `1h 30m`).
 pub fn parse_timeout(text: &str) -> std::result::Result<Duration, String> {
     let text = text.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
+    let timeout = match text.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => humantime::parse_duration(text).map_err(|e| {
+            format!("{e}: give seconds (30) or a duration with units (30s, 5m, 1h 30m)")
+        })?,
+    };
+    if timeout > MAX_TIMEOUT {
+        return Err(format!(
+            "at most {} (PostgreSQL's lock_timeout takes at most 2147483647 ms)",
+            humantime::format_duration(MAX_TIMEOUT)
+        ));
     }
-    humantime::parse_duration(text)
-        .map_err(|e| format!("{e}: give seconds (30) or a duration with units (30s, 5m, 1h 30m)"))
+    Ok(timeout)
 }
+
+/// The longest `--lock-timeout`: PostgreSQL's `lock_timeout` is an int of milliseconds.
+pub const MAX_TIMEOUT: Duration = Duration::from_millis(2_147_483_647);
 
 #[cfg(test)]
 mod tests {
@@ -172,6 +183,13 @@ mod tests {
         assert_eq!(parse_timeout("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_timeout("soon").is_err());
         assert!(parse_timeout("-3").is_err());
+        assert_eq!(
+            parse_timeout("2147483s"),
+            Ok(Duration::from_secs(2_147_483))
+        );
+        assert!(parse_timeout("2147484").is_err());
+        assert!(parse_timeout("18446744073709551615").is_err());
+        assert!(parse_timeout("30d").is_err());
     }
 
     #[test]

@@ -77,8 +77,8 @@ pub fn read(bytes: &[u8], ctx: &FileCtx, kind: Kind) -> Parsed<AggregateRecord> 
         out.records += 1;
         let fields = match fields {
             Ok(f) => f,
-            Err(reason) => {
-                out.rejects.push(ctx.reject(line, None, None, reason));
+            Err(bad) => {
+                out.rejects.push(bad.reject(ctx, line, &csv.header));
                 continue;
             }
         };

@@ -4,11 +4,11 @@
 //! Key spellings vary across the three versions, so several are accepted (docs/decisions.md).
 //! Feeds `stage_models`.
 
-use super::models_yaml::{check_widths, decimal, version_date, whole};
+use super::models_yaml::{check_widths, decimal, version_date, whole, NOT_UTF8, NUL};
 use super::pyliteral::assignment;
 use super::{FileCtx, Parsed};
 use crate::identity;
-use crate::stage::ModelEntryRecord;
+use crate::stage::{ModelEntryRecord, Staged};
 use serde_json::{json, Value};
 
 const NAME_KEYS: [&str; 3] = ["name", "display_name", "model_name"];
@@ -64,7 +64,10 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
                 e.line,
                 None,
                 None,
-                format!("cannot read the Python literal: {}", e.reason),
+                format!(
+                    "cannot read the Python literal at column {}: {}",
+                    e.column, e.reason
+                ),
             ));
             return out;
         }
@@ -81,6 +84,11 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
     let settings = settings.map(|s| s.value).unwrap_or(Value::Null);
     let pricing = pricing.map(|p| p.value).unwrap_or(Value::Null);
     let dated = version_date(ctx);
+    // In a file that is not UTF-8, a replaced byte in what an entry is made of rejects the entry
+    // (one in a comment or elsewhere harms nothing).
+    let replaced = std::str::from_utf8(bytes).is_err();
+    let damaged = |v: Option<&Value>| v.is_some_and(|v| v.to_string().contains('\u{FFFD}'));
+    let settings_damaged = replaced && damaged(Some(&settings));
     for (key, spec) in entries {
         out.records += 1;
         let line = models
@@ -88,6 +96,15 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
             .iter()
             .find(|(k, _)| k == key)
             .map_or(models.line, |(_, l)| *l);
+        if replaced
+            && (settings_damaged
+                || key.contains('\u{FFFD}')
+                || damaged(Some(spec))
+                || damaged(pricing.get(key)))
+        {
+            out.rejects.push(ctx.reject(line, None, None, NOT_UTF8));
+            continue;
+        }
         let Some((effective_from, dated_by)) = dated else {
             out.rejects.push(ctx.reject(
                 line,
@@ -104,7 +121,10 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
                 r.effective_from = effective_from;
                 r.metadata["version_dated_by"] = json!(dated_by);
                 r.source_key = r.key();
-                out.rows.push(r);
+                match r.nul_column() {
+                    Some(column) => out.rejects.push(ctx.reject(line, None, Some(column), NUL)),
+                    None => out.rows.push(r),
+                }
             }
             Err((field, reason)) => out
                 .rejects
@@ -199,6 +219,53 @@ mod tests {
         );
         assert_eq!(l.config_key.as_deref(), Some("llama-3-2-11b"));
         assert_eq!(l.line, 10);
+    }
+
+    #[test]
+    fn bad_bytes_and_nuls_reject_their_entry_only() {
+        let ctx = FileCtx::for_tests("config.2025-10-31.py");
+        let with = |from: &str, to: &[u8]| -> Vec<u8> {
+            let at = CONFIG.find(from).unwrap();
+            let mut bytes = CONFIG.as_bytes()[..at].to_vec();
+            bytes.extend_from_slice(to);
+            bytes.extend_from_slice(&CONFIG.as_bytes()[at + from.len()..]);
+            bytes
+        };
+        let parsed = read(&with("Llama 3.2", b"\xffLlama 3.2"), &ctx);
+        assert_eq!((parsed.rows.len(), parsed.rejects.len()), (1, 1));
+        assert_eq!(parsed.rows[0].name, "Claude 3.7 Sonnet");
+        assert_eq!(
+            (parsed.rejects[0].line, parsed.rejects[0].reason.as_str()),
+            (10, NOT_UTF8)
+        );
+        let parsed = read(&with("import os", b"import os  # caf\xff"), &ctx);
+        assert_eq!((parsed.rows.len(), parsed.rejects.len()), (2, 0));
+        let parsed = read(&with("Claude 3.7", b"Claude\x003.7"), &ctx);
+        assert_eq!((parsed.rows.len(), parsed.rejects.len()), (1, 1));
+        assert_eq!(parsed.rejects[0].field.as_deref(), Some("name"));
+        assert_eq!(parsed.rejects[0].reason, NUL);
+    }
+
+    #[test]
+    fn nesting_thousands_deep_is_one_reject_with_its_line_and_column() {
+        let deep = CONFIG.replace(
+            "'temperature': 0.7}",
+            &format!(
+                "'temperature': 0.7, 'x': {}{}}}",
+                "(".repeat(5_000),
+                ")".repeat(5_000)
+            ),
+        );
+        let parsed = read(deep.as_bytes(), &FileCtx::for_tests("config.2025-10-31.py"));
+        assert_eq!((parsed.records, parsed.rows.len()), (1, 0));
+        assert_eq!(parsed.rejects[0].line, 18);
+        assert!(
+            parsed.rejects[0]
+                .reason
+                .ends_with("nested deeper than 100 levels"),
+            "{}",
+            parsed.rejects[0].reason
+        );
     }
 
     #[test]

@@ -1,12 +1,54 @@
 //! The CSV plumbing shared by the small CSV kinds (prompt CSVs, aggregate files, root-era results):
 //! BOM stripped, flexible field counts, no trimming, and each record's physical start line as a
-//! text editor shows it (multi-line quoted fields and CRLF included).
+//! text editor shows it (multi-line quoted fields and CRLF included). A field that is not UTF-8 or
+//! holds a NUL byte, and a last record cut inside its quoted field, are bad records, never rows.
 
 use super::classify::BOM;
 use super::source::TrackingReader;
+use super::{FileCtx, Reject};
 
 /// One data record: its start line and its fields, or why it could not be read.
-pub type CsvRow = (u64, Result<Vec<String>, String>);
+pub type CsvRow = (u64, Result<Vec<String>, BadRecord>);
+
+/// Why a record is not a row: the 1-based field to blame, when one is, and a reason that never
+/// quotes the content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRecord {
+    pub column: Option<usize>,
+    pub reason: String,
+}
+
+impl BadRecord {
+    fn whole(reason: impl Into<String>) -> Self {
+        Self {
+            column: None,
+            reason: reason.into(),
+        }
+    }
+
+    /// The reject of this record at `line`, naming the column's header when there is one.
+    pub fn reject(&self, ctx: &FileCtx, line: u64, header: &[String]) -> Reject {
+        let field = self
+            .column
+            .and_then(|c| header.get(c.checked_sub(1)?))
+            .map(String::as_str);
+        ctx.reject(line, self.column, field, self.reason.clone())
+    }
+}
+
+/// Why a record that ends inside a quoted field at the very end of the file is rejected.
+pub const CUT_INSIDE_QUOTES: &str =
+    "the file ends inside this record's quoted field: the record was cut short";
+
+/// A field's text, or why it cannot be text: not UTF-8, or holding a NUL byte (PostgreSQL text
+/// cannot store one, and COPY would fail the whole import on it).
+pub fn field_text(raw: &[u8]) -> Result<&str, &'static str> {
+    let text = std::str::from_utf8(raw).map_err(|_| "field is not valid UTF-8")?;
+    if memchr::memchr(0, raw).is_some() {
+        return Err("field holds a NUL byte, which PostgreSQL text cannot store");
+    }
+    Ok(text)
+}
 
 /// A whole small CSV file: header fields and data records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +67,10 @@ impl CsvRows {
             .map(move |(line, fields)| {
                 let checked = fields.and_then(|f| {
                     if f.len() > width {
-                        Err(format!("record has {} fields, the header {width}", f.len()))
+                        Err(BadRecord::whole(format!(
+                            "record has {} fields, the header {width}",
+                            f.len()
+                        )))
                     } else {
                         Ok(f)
                     }
@@ -35,8 +80,8 @@ impl CsvRows {
     }
 }
 
-/// Reads `bytes` as CSV. A record that is not UTF-8 or not CSV becomes an `Err` with a reason that
-/// never quotes the content.
+/// Reads `bytes` as CSV. A record that is not UTF-8, holds a NUL byte, is not CSV or was cut inside
+/// its last quoted field becomes an `Err` with a reason that never quotes the content.
 pub fn csv_rows(bytes: &[u8]) -> CsvRows {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut rdr = csv::ReaderBuilder::new()
@@ -52,16 +97,29 @@ pub fn csv_rows(bytes: &[u8]) -> CsvRows {
             Ok(false) => break,
             Ok(true) => {
                 let start = record.position().map_or(0, |p| p.byte());
-                let line = rdr.get_mut().line_at(start);
-                let fields: Result<Vec<String>, String> = record
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| {
-                        std::str::from_utf8(f)
-                            .map(str::to_owned)
-                            .map_err(|_| format!("field {} is not valid UTF-8", i + 1))
+                let end = rdr.position().byte();
+                let tracker = rdr.get_mut();
+                let line = tracker.line_at(start);
+                let cut = tracker.ended_inside_quotes() && end == tracker.bytes_read();
+                let fields: Result<Vec<String>, BadRecord> = if cut && !first {
+                    Err(BadRecord {
+                        column: Some(record.len()),
+                        reason: CUT_INSIDE_QUOTES.to_owned(),
                     })
-                    .collect();
+                } else {
+                    record
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            field_text(f)
+                                .map(str::to_owned)
+                                .map_err(|reason| BadRecord {
+                                    column: Some(i + 1),
+                                    reason: reason.to_owned(),
+                                })
+                        })
+                        .collect()
+                };
                 if first {
                     header = fields.unwrap_or_default();
                     first = false;
@@ -71,7 +129,10 @@ pub fn csv_rows(bytes: &[u8]) -> CsvRows {
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                rows.push((line, Err(super::raw_metrics::csv_error_kind(&e))));
+                rows.push((
+                    line,
+                    Err(BadRecord::whole(super::raw_metrics::csv_error_kind(&e))),
+                ));
                 break;
             }
         }
@@ -101,7 +162,7 @@ mod tests {
         assert!(checked[0].1.is_ok());
         assert_eq!(
             checked[1].1,
-            Err("record has 3 fields, the header 2".to_owned())
+            Err(BadRecord::whole("record has 3 fields, the header 2"))
         );
         assert!(checked[2].1.is_ok());
     }
@@ -110,5 +171,78 @@ mod tests {
     fn invalid_utf8_is_a_reason_not_a_panic() {
         let rows = csv_rows(b"a\n\xff\n");
         assert!(rows.rows[0].1.is_err());
+    }
+
+    #[test]
+    fn bad_bytes_name_their_column_and_the_other_records_stay() {
+        let rows = csv_rows(b"a,b,c\n1,2,3\n1,x\0y,3\n1,\xff,3\n4,5,6\n");
+        let ok: Vec<u64> = rows
+            .rows
+            .iter()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(l, _)| *l)
+            .collect();
+        assert_eq!(ok, vec![2, 5]);
+        let bad = rows.rows[1].1.clone().unwrap_err();
+        assert_eq!(bad.column, Some(2));
+        assert!(bad.reason.contains("NUL"), "{}", bad.reason);
+        assert_eq!(rows.rows[2].1.clone().unwrap_err().column, Some(2));
+        let reject = bad.reject(&FileCtx::for_tests("p.csv"), 3, &rows.header);
+        assert_eq!(reject.field.as_deref(), Some("b"));
+    }
+
+    proptest::proptest! {
+        /// Cut anywhere, a file never yields a partial row from inside quotes: every record before
+        /// the last is whole, and a last record cut inside its quoted field is bad.
+        #[test]
+        fn a_cut_inside_quotes_is_never_a_row(
+            rows in proptest::collection::vec(proptest::collection::vec("[a-z\",\r\n]{0,5}", 1..4), 2..6),
+            cut in 0usize..300,
+        ) {
+            let mut w = csv::WriterBuilder::new()
+                .flexible(true)
+                .quote_style(csv::QuoteStyle::Always)
+                .from_writer(Vec::new());
+            for r in &rows {
+                w.write_record(r).unwrap();
+            }
+            let data = w.into_inner().unwrap();
+            let cut = cut.min(data.len());
+            let parsed = csv_rows(&data[..cut]);
+            let inside = crate::read::source::Quoting::FieldStart.advance(&data[..cut])
+                == crate::read::source::Quoting::Quoted;
+            let last = parsed.rows.len().saturating_sub(1);
+            for (i, (_, fields)) in parsed.rows.iter().enumerate() {
+                if i < last {
+                    proptest::prop_assert_eq!(fields.as_ref().ok(), Some(&rows[i + 1]));
+                } else if inside {
+                    proptest::prop_assert_eq!(
+                        fields.as_ref().err().map(|b| b.reason.as_str()),
+                        Some(CUT_INSIDE_QUOTES)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_last_record_cut_inside_quotes_is_bad_and_a_whole_one_is_not() {
+        let cut = csv_rows(b"a,b\n1,\"x\"\n2,\"half a resp");
+        assert_eq!(cut.rows.len(), 2);
+        assert!(cut.rows[0].1.is_ok());
+        assert_eq!(
+            cut.rows[1],
+            (
+                3,
+                Err(BadRecord {
+                    column: Some(2),
+                    reason: CUT_INSIDE_QUOTES.to_owned()
+                })
+            )
+        );
+        let whole = csv_rows(b"a,b\n1,\"x\"\n2,\"a whole one\"");
+        assert!(whole.rows.iter().all(|(_, r)| r.is_ok()));
+        let unquoted = csv_rows(b"a,b\n1,x\n2,ends without newline");
+        assert!(unquoted.rows.iter().all(|(_, r)| r.is_ok()));
     }
 }

@@ -8,11 +8,14 @@
 use super::values::parse_fixed;
 use super::{FileCtx, Parsed};
 use crate::identity;
-use crate::stage::ModelEntryRecord;
+use crate::stage::{ModelEntryRecord, Staged};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value as Json};
 use yaml_serde::Value;
+
+/// Why an entry with a NUL in a text value (a `"\0"` escape) is rejected.
+pub const NUL: &str = "a text value holds a NUL byte, which PostgreSQL text cannot store";
 
 /// A `YYYY-MM-DD` date in a file name, the version date the project's convention puts there.
 pub fn date_in_name(name: &str) -> Option<NaiveDate> {
@@ -124,11 +127,80 @@ pub fn whole(raw: Option<String>) -> Result<Option<i32>, String> {
     }
 }
 
-/// Reads one models.yaml version.
+/// Why the last entry of a file that looks cut short is rejected.
+pub const CUT_SHORT: &str = "the file ends inside this entry (no final newline, or a key with no \
+     value on its last line): the entry may be cut short";
+
+/// Why an entry whose text held bytes that are not UTF-8 is rejected.
+pub const NOT_UTF8: &str = "a text value holds bytes that are not valid UTF-8";
+
+/// Whether a YAML text looks cut short, as a file the app wrote never does: it does not end with a
+/// newline, or its last line (comments aside) is a key still waiting for its value (`pricing:`).
+/// A cut at any other place parses as a shorter, valid document, so these two are what can be told.
+pub fn looks_cut(text: &str) -> bool {
+    if text.trim().is_empty() {
+        return false;
+    }
+    if !text.ends_with('\n') {
+        return true;
+    }
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .is_some_and(|l| l.ends_with(':'))
+}
+
+/// Whether the `models:` list runs to the end of the file (no top-level key after it), so a cut at
+/// the end falls inside its last entry.
+fn models_list_ends_the_file(text: &str) -> bool {
+    let mut in_models = false;
+    for l in text.lines() {
+        let content = l.trim_start();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let top = l.len() == content.len();
+        if top && content.starts_with("models:") {
+            in_models = true;
+        } else if top && !content.starts_with('-') {
+            in_models = false;
+        }
+    }
+    in_models
+}
+
+/// Whether a YAML value holds U+FFFD anywhere (in a file that was not UTF-8: a replaced byte).
+fn holds_replacement(v: &Value) -> bool {
+    serde_json::to_string(v).is_ok_and(|t| t.contains('\u{FFFD}'))
+}
+
+/// Reads one models.yaml version. Damage is a reject, never a partial row: a file cut short
+/// rejects its last entry (every entry when the cut is outside the `models:` list), an entry with
+/// bytes that are not UTF-8 or a NUL is rejected, and a document nested deeper than the parser's
+/// limit (128) or broken is one reject for the file.
 pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
     let mut out = Parsed::default();
     let source = String::from_utf8_lossy(bytes);
-    let doc: Value = match yaml_serde::from_str(&source) {
+    let replaced = std::str::from_utf8(bytes).is_err();
+    let lines = entry_lines(&source);
+    let cut = looks_cut(&source);
+    // A file cut inside its last entry often no longer parses: without that entry it may, and the
+    // entries before it are whole.
+    let mut cut_entry_dropped = None;
+    let parsed = yaml_serde::from_str::<Value>(&source).or_else(|e| {
+        let last = lines
+            .last()
+            .copied()
+            .filter(|_| cut && models_list_ends_the_file(&source));
+        let Some(last) = last else { return Err(e) };
+        let keep = usize::try_from(last - 1).unwrap_or(usize::MAX);
+        let prefix: String = source.split_inclusive('\n').take(keep).collect();
+        let doc = yaml_serde::from_str::<Value>(&prefix).map_err(|_| e)?;
+        cut_entry_dropped = Some(last);
+        Ok(doc)
+    });
+    let doc: Value = match parsed {
         Ok(v) => v,
         Err(e) => {
             out.records = 1;
@@ -146,7 +218,6 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
         .and_then(Value::as_sequence)
         .cloned()
         .unwrap_or_default();
-    let lines = entry_lines(&source);
     let Some((effective_from, dated_by)) = version_date(ctx) else {
         out.records = u64::try_from(items.len()).unwrap_or(0);
         for (i, _) in items.iter().enumerate() {
@@ -160,18 +231,37 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
         }
         return out;
     };
+    // Once the cut entry is dropped, what is left is whole.
+    let cut = cut && cut_entry_dropped.is_none();
+    let cut_all = cut && !models_list_ends_the_file(&source);
+    let region_damaged = replaced && region.as_deref().is_some_and(|r| r.contains('\u{FFFD}'));
     for (i, item) in items.iter().enumerate() {
         out.records += 1;
         let line = super::positions::line_of(&lines, i);
+        if cut_all || (cut && i + 1 == items.len()) {
+            out.rejects.push(ctx.reject(line, None, None, CUT_SHORT));
+            continue;
+        }
+        if region_damaged || (replaced && holds_replacement(item)) {
+            out.rejects.push(ctx.reject(line, None, None, NOT_UTF8));
+            continue;
+        }
         match entry(item, region.as_deref(), effective_from, ctx, line) {
             Ok(mut r) => {
                 r.metadata["version_dated_by"] = json!(dated_by);
-                out.rows.push(r);
+                match r.nul_column() {
+                    Some(column) => out.rejects.push(ctx.reject(line, None, Some(column), NUL)),
+                    None => out.rows.push(r),
+                }
             }
             Err((field, reason)) => out
                 .rejects
                 .push(ctx.reject(line, None, Some(field), reason)),
         }
+    }
+    if let Some(line) = cut_entry_dropped {
+        out.records += 1;
+        out.rejects.push(ctx.reject(line, None, None, CUT_SHORT));
     }
     out
 }
@@ -330,5 +420,72 @@ mod tests {
         assert_eq!(parsed.rejects[0].field.as_deref(), Some("provider"));
         let undated = read(V3.as_bytes(), &FileCtx::for_tests("models.yaml"));
         assert_eq!(undated.rejects.len(), 2);
+    }
+
+    fn read_dated(text: &[u8]) -> Parsed<ModelEntryRecord> {
+        read(text, &FileCtx::for_tests("models.2025-11-05.yaml"))
+    }
+
+    #[test]
+    fn a_file_cut_short_rejects_its_last_entry_and_keeps_the_others() {
+        // Cut inside a key, after a key waiting for its value, and before the final newline.
+        let at_key = V3.find("      output_per_1k_tokens_usd: 0.00085").unwrap();
+        let pricing = V3.rfind("    pricing:\n").unwrap() + "    pricing:\n".len();
+        for cut in [&V3[..at_key + 10], &V3[..pricing], &V3[..V3.len() - 1]] {
+            let parsed = read_dated(cut.as_bytes());
+            assert_eq!((parsed.records, parsed.rows.len()), (2, 1), "{cut:?}");
+            assert_eq!(parsed.rows[0].name, "Claude 3.5 Sonnet");
+            assert_eq!(parsed.rejects[0].line, 12);
+            assert_eq!(parsed.rejects[0].reason, CUT_SHORT);
+        }
+        assert!(read_dated(V3.as_bytes()).rejects.is_empty());
+        // Cut in a key after the list: nothing in the file can be trusted.
+        let after = format!("{V3}defaults:");
+        let parsed = read_dated(after.as_bytes());
+        assert_eq!((parsed.rows.len(), parsed.rejects.len()), (0, 2));
+    }
+
+    #[test]
+    fn bad_bytes_reject_their_entry_only() {
+        let nul = V3.replace("name: Llama 3.1 70B Instruct", "name: \"Llama\\0\"");
+        let parsed = read_dated(nul.as_bytes());
+        assert_eq!((parsed.rows.len(), parsed.rejects.len()), (1, 1));
+        assert_eq!(parsed.rejects[0].reason, NUL);
+        assert_eq!(parsed.rejects[0].field.as_deref(), Some("name"));
+        let mut bytes = V3
+            .replace("tokenizer: anthropic", "tokenizer: anthr#pic")
+            .into_bytes();
+        let at = bytes.iter().position(|&b| b == b'#').unwrap();
+        bytes[at] = 0xff;
+        let parsed = read_dated(&bytes);
+        assert_eq!((parsed.rows.len(), parsed.rejects.len()), (1, 1));
+        assert_eq!(parsed.rejects[0].reason, NOT_UTF8);
+        assert_eq!(parsed.rejects[0].line, 3);
+        let in_comment = V3
+            .replace("# renamed id", "# renamed \u{fffd}")
+            .into_bytes();
+        assert!(read_dated(&in_comment).rejects.is_empty());
+    }
+
+    #[test]
+    fn nesting_beyond_the_parser_limit_is_one_reject_not_a_crash() {
+        let deep = format!(
+            "models:\n  - name: X\n    deep: {}{}\n",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        let parsed = read_dated(deep.as_bytes());
+        assert_eq!((parsed.records, parsed.rows.len()), (1, 0));
+        assert_eq!(parsed.rejects[0].reason, "file is not valid YAML");
+        let mut block = String::from("models:\n  - name: X\n    deep:\n");
+        for depth in 0..2_000 {
+            block.push_str(&" ".repeat(6 + 2 * depth));
+            block.push_str("k:\n");
+        }
+        block.push_str(&" ".repeat(6 + 2 * 2_000));
+        block.push_str("v\n");
+        let parsed = read_dated(block.as_bytes());
+        assert_eq!(parsed.rows.len(), 0);
+        assert_eq!(parsed.rejects.len(), 1);
     }
 }

@@ -5,13 +5,20 @@
 
 use serde_json::{Map, Number, Value};
 
-/// Why a literal could not be read, with the 1-based line where reading stopped.
+/// Why a literal could not be read, with the 1-based line and column (in bytes) where reading
+/// stopped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {reason}")]
+#[error("line {line}, column {column}: {reason}")]
 pub struct LiteralError {
     pub line: u64,
+    pub column: u64,
     pub reason: &'static str,
 }
+
+/// How deeply dicts, lists, tuples and call arguments may nest. The app's configs nest 3 deep;
+/// the parser recurses once per level, so a hostile file nested thousands deep would overflow the
+/// stack: beyond this it is a reject instead (CPython's own parser stops near 200).
+pub const MAX_DEPTH: usize = 100;
 
 /// A top-level `NAME = <literal>` assignment: the literal and the line of each top-level dict key.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,10 +69,25 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, reason: &'static str) -> LiteralError {
+        let at = self.pos.min(self.s.len());
+        let line_start = self.s[..at]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1);
         LiteralError {
             line: self.line,
+            column: u64::try_from(at - line_start).unwrap_or(u64::MAX) + 1,
             reason,
         }
+    }
+
+    /// Enters a nested container, refusing to go deeper than `MAX_DEPTH`.
+    fn descend(&mut self) -> Result<(), LiteralError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.err("nested deeper than 100 levels"));
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn peek(&self) -> Option<u8> {
@@ -112,8 +134,8 @@ impl Parser<'_> {
     }
 
     fn dict(&mut self) -> Result<Value, LiteralError> {
+        self.descend()?;
         self.bump();
-        self.depth += 1;
         let mut map = Map::new();
         loop {
             self.skip();
@@ -147,8 +169,8 @@ impl Parser<'_> {
     }
 
     fn seq(&mut self, close: u8) -> Result<Value, LiteralError> {
+        self.descend()?;
         self.bump();
-        self.depth += 1;
         let mut items = Vec::new();
         loop {
             self.skip();
@@ -303,6 +325,26 @@ mod tests {
                 .value,
             json!(["ab"])
         );
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_an_error_with_its_place_not_a_stack_overflow() {
+        let deep = format!(
+            "X = 1\nMODELS = {}{}\n",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        let e = assignment(&deep, "MODELS").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 10 + 100));
+        assert_eq!(e.reason, "nested deeper than 100 levels");
+        let calls = format!("MODELS = {}", "f(".repeat(5_000));
+        assert!(assignment(&calls, "MODELS").is_err());
+        let within = format!(
+            "MODELS = {}1{}",
+            "{'a': ".repeat(MAX_DEPTH),
+            "}".repeat(MAX_DEPTH)
+        );
+        assert!(assignment(&within, "MODELS").is_ok());
     }
 
     proptest! {

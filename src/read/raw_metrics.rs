@@ -384,6 +384,11 @@ pub struct RawRow {
     pub ended_crlf: bool,
 }
 
+/// Why a raw-metrics file's last record without a line ending is rejected.
+pub const CUT_NO_LINE_END: &str =
+    "the file ends inside this record, without the line ending every \
+     raw-metrics writer put after each record: the record was cut short";
+
 /// Length limits of the target columns, checked here so an over-long value is a reject, never a
 /// truncation or a failed transform.
 const RUN_ID_MAX: usize = 50;
@@ -443,6 +448,25 @@ impl<R: Read> RawMetricsReader<R> {
                 let line = tracker.line_at(start);
                 let ended_crlf = tracker.ended_with_crlf(end);
                 let file_has_crlf = tracker.saw_crlf();
+                if end == tracker.bytes_read() {
+                    // The last record. Every raw-metrics writer (the loggers' csv module, the
+                    // dashboard's pandas download) ended each record with a line ending, so one
+                    // without is as cut as one that ends inside quotes.
+                    let cut = if tracker.ended_inside_quotes() {
+                        Some(super::csv_rows::CUT_INSIDE_QUOTES)
+                    } else if tracker.ended_without_line_end() {
+                        Some(CUT_NO_LINE_END)
+                    } else {
+                        None
+                    };
+                    if let Some(reason) = cut {
+                        return Some(Item::Reject(self.reject(
+                            line,
+                            Some(self.record.len()),
+                            reason.to_owned(),
+                        )));
+                    }
+                }
                 Some(match self.parse(line, ended_crlf, file_has_crlf) {
                     Ok(row) => Item::Row(Box::new(row)),
                     Err(reject) => Item::Reject(reject),
@@ -482,9 +506,8 @@ impl<R: Read> RawMetricsReader<R> {
     fn parse(&self, line: u64, ended_crlf: bool, file_has_crlf: bool) -> Result<RawRow, Reject> {
         let mut fields = Vec::with_capacity(self.record.len());
         for (i, raw) in self.record.iter().enumerate() {
-            let text = std::str::from_utf8(raw).map_err(|_| {
-                self.reject(line, Some(i + 1), "field is not valid UTF-8".to_owned())
-            })?;
+            let text = super::csv_rows::field_text(raw)
+                .map_err(|reason| self.reject(line, Some(i + 1), reason.to_owned()))?;
             fields.push(text);
         }
         if self.header.is_repeated_by(&fields) {

@@ -1,6 +1,7 @@
 //! The byte stream under every reader: counts bytes, hashes them (the file's SHA-256 for the report and
 //! the ledger) and remembers which newlines were CRLF, so a reader can ask how a record ended without
-//! buffering the file.
+//! buffering the file, and follows CSV quoting so a reader can tell a file that ends inside a quoted
+//! field (cut short) from one whose last record is whole.
 
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
@@ -23,6 +24,64 @@ pub struct TrackingReader<R> {
     /// Whether newlines are remembered at all: a caller that only hashes never asks about lines,
     /// and the queues would grow with the file.
     track_lines: bool,
+    /// Where the CSV quoting stands after the bytes read so far (only while tracking lines).
+    quoting: Quoting,
+    /// Whether the inner reader has reported its end.
+    at_end: bool,
+    /// The last byte read, if any.
+    last_byte: Option<u8>,
+}
+
+/// The CSV parser's quoting state, as far as telling "inside a quoted field" apart needs it: the
+/// csv crate's defaults (comma, `"` doubled to escape, CR or LF ending a record, no escape byte, no
+/// comment byte), byte for byte the transitions of csv-core's reader. A quote starts a quoted field
+/// only at the start of a field; elsewhere in an unquoted field it is a literal byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quoting {
+    /// At the start of a field (or of a record).
+    #[default]
+    FieldStart,
+    /// Inside an unquoted field.
+    Unquoted,
+    /// Inside a quoted field.
+    Quoted,
+    /// Just after a quote inside a quoted field: its end, or the first half of a doubled quote.
+    AfterQuote,
+}
+
+impl Quoting {
+    /// The state after `chunk`. Runs of text inside or outside quotes are skipped with memchr.
+    pub fn advance(mut self, chunk: &[u8]) -> Quoting {
+        let mut i = 0;
+        while i < chunk.len() {
+            let rest = &chunk[i..];
+            match self {
+                Quoting::Quoted => match memchr::memchr(b'"', rest) {
+                    Some(j) => {
+                        i += j + 1;
+                        self = Quoting::AfterQuote;
+                    }
+                    None => return self,
+                },
+                Quoting::Unquoted => match memchr::memchr3(b',', b'\n', b'\r', rest) {
+                    Some(j) => {
+                        i += j + 1;
+                        self = Quoting::FieldStart;
+                    }
+                    None => return self,
+                },
+                Quoting::FieldStart | Quoting::AfterQuote => {
+                    self = match rest[0] {
+                        b'"' => Quoting::Quoted,
+                        b',' | b'\n' | b'\r' => Quoting::FieldStart,
+                        _ => Quoting::Unquoted,
+                    };
+                    i += 1;
+                }
+            }
+        }
+        self
+    }
 }
 
 impl<R: Read> TrackingReader<R> {
@@ -38,6 +97,9 @@ impl<R: Read> TrackingReader<R> {
             newlines: VecDeque::new(),
             newlines_forgotten: 0,
             track_lines: true,
+            quoting: Quoting::FieldStart,
+            at_end: false,
+            last_byte: None,
         }
     }
 
@@ -87,6 +149,20 @@ impl<R: Read> TrackingReader<R> {
         1 + self.newlines_forgotten + at_start
     }
 
+    /// Whether the whole input was read and it ended inside a quoted field: the last record was cut
+    /// short (the CSV parser takes the end of the input as the end of the field and the record, so
+    /// it returns such a record as if whole). Only meaningful once the parser has returned the
+    /// record whose end is the end of the input.
+    pub fn ended_inside_quotes(&self) -> bool {
+        self.at_end && self.quoting == Quoting::Quoted
+    }
+
+    /// Whether the whole input was read and its last byte is not a line ending: the last record
+    /// has no terminator.
+    pub fn ended_without_line_end(&self) -> bool {
+        self.at_end && self.last_byte.is_some_and(|b| b != b'\n' && b != b'\r')
+    }
+
     /// Whether the file had at least one CRLF in the bytes read so far.
     pub fn saw_crlf(&self) -> bool {
         self.saw_crlf
@@ -103,11 +179,22 @@ impl<R: Read> Read for TrackingReader<R> {
         let n = self.inner.read(buf)?;
         let chunk = &buf[..n];
         self.hasher.update(chunk);
+        if n == 0 && !buf.is_empty() {
+            self.at_end = true;
+        }
         if self.track_lines {
             self.remember_newlines(chunk);
+            // A leading BOM is no field content: the CSV parser skips it too.
+            let fields = if self.bytes == 0 {
+                chunk.strip_prefix(super::classify::BOM).unwrap_or(chunk)
+            } else {
+                chunk
+            };
+            self.quoting = self.quoting.advance(fields);
         }
         if let Some(&last) = chunk.last() {
             self.previous_was_cr = last == b'\r';
+            self.last_byte = Some(last);
         }
         self.bytes += n as u64;
         Ok(n)
@@ -187,6 +274,72 @@ mod tests {
         assert!(t.saw_crlf());
         assert!(t.ended_with_crlf(3));
         assert!(!t.ended_with_crlf(5));
+    }
+
+    /// The quoting state after `data` read one byte at a time and in one piece must agree.
+    fn quoting_of(data: &[u8]) -> Quoting {
+        let whole = Quoting::FieldStart.advance(data);
+        let bytewise = data.iter().fold(Quoting::FieldStart, |q, b| {
+            q.advance(std::slice::from_ref(b))
+        });
+        assert_eq!(whole, bytewise);
+        whole
+    }
+
+    #[test]
+    fn quoting_follows_the_csv_parser() {
+        assert_eq!(quoting_of(b"a,b\n"), Quoting::FieldStart);
+        assert_eq!(quoting_of(b"a,\"b"), Quoting::Quoted);
+        assert_eq!(quoting_of(b"a,\"b\""), Quoting::AfterQuote);
+        assert_eq!(quoting_of(b"a,\"b\"\""), Quoting::Quoted, "a doubled quote");
+        assert_eq!(quoting_of(b"a,\"b\"\"\""), Quoting::AfterQuote);
+        assert_eq!(
+            quoting_of(b"a,b\"c"),
+            Quoting::Unquoted,
+            "a quote inside an unquoted field is literal"
+        );
+        assert_eq!(quoting_of(b"\"x\ny,z\"\r\n\"w"), Quoting::Quoted);
+        assert_eq!(quoting_of(b"\"x\"y,\"z"), Quoting::Quoted);
+    }
+
+    #[test]
+    fn a_file_cut_inside_quotes_is_told_from_a_whole_one() {
+        for (data, cut) in [
+            (&b"h\n1,\"ab\""[..], false),
+            (b"h\n1,\"ab", true),
+            (b"h\n1,\"a\nb", true),
+            (b"h\n1,ab", false),
+            (b"\xEF\xBB\xBF\"h\"\n1,\"ab\"\n", false),
+            (b"\xEF\xBB\xBF\"h\"\n1,\"ab", true),
+        ] {
+            let mut t = TrackingReader::new(data);
+            assert!(!t.ended_inside_quotes());
+            std::io::copy(&mut t, &mut std::io::sink()).unwrap();
+            assert_eq!(t.ended_inside_quotes(), cut, "{data:?}");
+            assert_eq!(t.ended_without_line_end(), !data.ends_with(b"\n"));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn with_every_field_quoted_a_cut_is_inside_quotes_exactly_when_the_quotes_are_odd(
+            rows in proptest::collection::vec(proptest::collection::vec("[a-z\",\r\n]{0,6}", 1..4), 1..5),
+            cut in 0usize..200,
+        ) {
+            let mut w = csv::WriterBuilder::new()
+                .flexible(true)
+                .quote_style(csv::QuoteStyle::Always)
+                .from_writer(Vec::new());
+            for r in &rows {
+                w.write_record(r).unwrap();
+            }
+            let data = w.into_inner().unwrap();
+            let cut = cut.min(data.len());
+            let quotes = data[..cut].iter().filter(|&&b| b == b'"').count();
+            let state = quoting_of(&data[..cut]);
+            proptest::prop_assert_eq!(state == Quoting::Quoted, quotes % 2 == 1);
+            proptest::prop_assert_ne!(quoting_of(&data), Quoting::Quoted);
+        }
     }
 
     fn record_lines(data: &[u8]) -> Vec<u64> {

@@ -115,6 +115,10 @@ impl Staged for ModelEntryRecord {
             &self.metadata,
         ]
     }
+
+    fn origin(&self) -> (i32, i64) {
+        (self.file_no, self.line)
+    }
 }
 
 /// One `users.json` user.
@@ -159,6 +163,10 @@ impl Staged for UserRecord {
             &self.last_login,
             &self.metadata,
         ]
+    }
+
+    fn origin(&self) -> (i32, i64) {
+        (self.file_no, self.line)
     }
 }
 
@@ -228,5 +236,9 @@ impl Staged for AggregateRecord {
             &self.total_input_tokens,
             &self.total_output_tokens,
         ]
+    }
+
+    fn origin(&self) -> (i32, i64) {
+        (self.file_no, self.line)
     }
 }

@@ -97,4 +97,8 @@ impl Staged for LogEntryRecord {
             &self.metadata,
         ]
     }
+
+    fn origin(&self) -> (i32, i64) {
+        (self.file_no, self.line)
+    }
 }

@@ -4,6 +4,7 @@
 
 mod config;
 mod log_entries;
+pub mod nul;
 mod prompts;
 mod raw_metrics;
 
@@ -58,7 +59,19 @@ pub trait Staged: Send + 'static {
     const COPY_TYPES: &'static [Type];
     /// The values, in `COPY_STATEMENT` order.
     fn values(&self) -> Vec<&(dyn ToSql + Sync)>;
+    /// The file (its number in input order) and the line the record came from.
+    fn origin(&self) -> (i32, i64);
+
+    /// The COPY column of the first value whose text holds a NUL byte (which PostgreSQL cannot
+    /// store): readers turn such a record into a reject with it, before it reaches the stage.
+    fn nul_column(&self) -> Option<&'static str> {
+        let index = nul::first_nul(&self.values(), Self::COPY_TYPES)?;
+        nul::copy_columns(Self::COPY_STATEMENT).get(index).copied()
+    }
 }
+
+/// The display name of each file being read, by file number: what a stage error names.
+pub type FileNames = std::sync::Arc<std::collections::HashMap<i32, String>>;
 
 /// Where readers send their batches: one bounded channel per staging table, so memory stays flat.
 #[derive(Clone)]
@@ -122,24 +135,39 @@ pub fn spawn_copiers(
     pool: &Pool,
     streams: Streams,
     metric_streams: usize,
+    names: &FileNames,
 ) -> Vec<JoinHandle<Result<u64>>> {
     let mut tasks: Vec<JoinHandle<Result<u64>>> = (0..metric_streams.max(1))
-        .map(|_| tokio::spawn(copy_rows(pool.clone(), streams.metrics.clone())))
+        .map(|_| spawn_copier(pool, streams.metrics.clone(), names))
         .collect();
-    tasks.push(tokio::spawn(copy_rows(pool.clone(), streams.prompts)));
-    tasks.push(tokio::spawn(copy_rows(pool.clone(), streams.log_entries)));
-    tasks.push(tokio::spawn(copy_rows(pool.clone(), streams.models)));
-    tasks.push(tokio::spawn(copy_rows(pool.clone(), streams.users)));
-    tasks.push(tokio::spawn(copy_rows(pool.clone(), streams.aggregates)));
+    tasks.push(spawn_copier(pool, streams.prompts, names));
+    tasks.push(spawn_copier(pool, streams.log_entries, names));
+    tasks.push(spawn_copier(pool, streams.models, names));
+    tasks.push(spawn_copier(pool, streams.users, names));
+    tasks.push(spawn_copier(pool, streams.aggregates, names));
     tasks
+}
+
+fn spawn_copier<T: Staged + Sync>(
+    pool: &Pool,
+    rows: flume::Receiver<Vec<T>>,
+    names: &FileNames,
+) -> JoinHandle<Result<u64>> {
+    tokio::spawn(copy_rows(pool.clone(), rows, names.clone()))
 }
 
 /// Copies batches from `rows` into `T`'s staging table until the channel closes; returns the
 /// number of rows copied. Several may run at once, each on its own connection, each in a transaction
 /// of its own that commits when its channel closes: behind a pooler in transaction mode that keeps the
 /// COPY statement and its data on one server connection, and the import's transaction, open on the
-/// control connection, sees the rows once committed.
-pub async fn copy_rows<T: Staged>(pool: Pool, rows: flume::Receiver<Vec<T>>) -> Result<u64> {
+/// control connection, sees the rows once committed. A value whose text holds a NUL byte is refused
+/// as it is encoded, before its row is sent: the COPY is abandoned and the error names the file,
+/// line and column, never the text (which the server would have logged).
+pub async fn copy_rows<T: Staged>(
+    pool: Pool,
+    rows: flume::Receiver<Vec<T>>,
+    names: FileNames,
+) -> Result<u64> {
     let mut client = pool.get().await?;
     let tx = client
         .transaction()
@@ -153,11 +181,20 @@ pub async fn copy_rows<T: Staged>(pool: Pool, rows: flume::Receiver<Vec<T>>) -> 
     pin_mut!(writer);
     while let Ok(batch) = rows.recv_async().await {
         for record in &batch {
-            writer
-                .as_mut()
-                .write(&record.values())
-                .await
-                .map_err(Error::db(format!("writing COPY rows into {}", T::TABLE)))?;
+            let values = record.values();
+            let checked: Vec<nul::Checked> = values
+                .iter()
+                .enumerate()
+                .map(|(index, value)| nul::Checked {
+                    value: *value,
+                    index,
+                })
+                .collect();
+            let row: Vec<&(dyn ToSql + Sync)> =
+                checked.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+            if let Err(e) = writer.as_mut().write(&row).await {
+                return Err(write_error(e, record, &names));
+            }
         }
     }
     let copied = writer
@@ -168,4 +205,27 @@ pub async fn copy_rows<T: Staged>(pool: Pool, rows: flume::Receiver<Vec<T>>) -> 
         .await
         .map_err(Error::db(format!("committing the COPY into {}", T::TABLE)))?;
     Ok(copied)
+}
+
+/// The error of a failed COPY row write: a value refused for its NUL byte names its file, line and
+/// column; anything else is the database error.
+fn write_error<T: Staged>(e: tokio_postgres::Error, record: &T, names: &FileNames) -> Error {
+    let refused = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<nul::NulByte>())
+        .copied();
+    let Some(nul::NulByte { index }) = refused else {
+        return Error::db(format!("writing COPY rows into {}", T::TABLE))(e);
+    };
+    let (file_no, line) = record.origin();
+    Error::NulInText {
+        file: names
+            .get(&file_no)
+            .cloned()
+            .unwrap_or_else(|| format!("file #{file_no}")),
+        line,
+        table: T::TABLE,
+        column: nul::copy_columns(T::COPY_STATEMENT)
+            .get(index)
+            .map_or_else(|| format!("#{}", index + 1), |c| (*c).to_owned()),
+    }
 }

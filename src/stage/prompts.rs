@@ -92,4 +92,8 @@ impl Staged for PromptRecord {
             &self.metadata,
         ]
     }
+
+    fn origin(&self) -> (i32, i64) {
+        (self.file_no, self.line)
+    }
 }

@@ -226,6 +226,10 @@ impl Staged for MetricRecord {
             &self.prompt_metadata,
         ]
     }
+
+    fn origin(&self) -> (i32, i64) {
+        (self.file_no, self.line)
+    }
 }
 
 /// `metadata` of the production row: its source and every repair the reader made (DECISIONS.md:
