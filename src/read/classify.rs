@@ -3,9 +3,11 @@
 //! where content alone cannot decide (an empty `users.json`, a plain-text prompt list). Pure, so
 //! every rule is unit-tested here; `read/mod.rs` feeds it the head of each discovered file.
 
+use super::json_sniff::{self, Shape};
 use super::raw_metrics;
 use super::Kind;
 use serde_json::Value;
+use std::io::Read;
 
 /// The UTF-8 byte-order mark some tools put before a CSV header.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -15,6 +17,21 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub struct Classified {
     pub kind: Kind,
     pub variant: Option<String>,
+    /// Why a file is `unknown` (never text of the file).
+    pub reason: Option<String>,
+    /// Set when the name or content marks the file as `kind` but it cannot be read: the file is
+    /// then rejected whole, here.
+    pub damage: Option<Damage>,
+    /// Where an unknown file stopped parsing, for the reject should its name mark it as legacy.
+    at: Option<(u64, Option<usize>)>,
+}
+
+/// Where and why a file of a legacy kind cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    pub line: u64,
+    pub column: Option<usize>,
+    pub reason: String,
 }
 
 impl Classified {
@@ -22,14 +39,35 @@ impl Classified {
         Self {
             kind,
             variant: Some(variant.into()),
+            reason: None,
+            damage: None,
+            at: None,
         }
     }
 
-    /// Kind `unknown`: listed in the report and skipped, never guessed at.
-    pub fn unknown() -> Self {
+    /// Kind `unknown`: listed in the report with `reason` and skipped, never guessed at.
+    pub fn unknown(reason: impl Into<String>) -> Self {
         Self {
             kind: Kind::Unknown,
             variant: None,
+            reason: Some(reason.into()),
+            damage: None,
+            at: None,
+        }
+    }
+
+    /// A file of `kind` that cannot be read, rejected whole.
+    fn damaged(kind: Kind, line: u64, column: Option<usize>, reason: String) -> Self {
+        Self {
+            kind,
+            variant: None,
+            reason: None,
+            damage: Some(Damage {
+                line,
+                column,
+                reason,
+            }),
+            at: None,
         }
     }
 }
@@ -87,77 +125,158 @@ pub const PROMPT_KEYS: [&str; 7] = [
     "prompt", "text", "input", "question", "query", "message", "Prompt",
 ];
 
-/// Classifies a file from its name and the first bytes of its content. `complete` says whether
-/// `head` is the whole file (whole-document JSON can then be parsed).
-pub fn classify(name: &str, head: &[u8], complete: bool) -> Classified {
+/// Classifies a file from its name and content: `head` is its first bytes (all of them when
+/// `complete`), `rest` the bytes after the head. JSON is judged by streaming its first items from
+/// `head` then `rest`; everything else by the head. Encoding problems never decide the kind (the
+/// readers reject the rows that hold them). A file that its name or content marks as a legacy
+/// kind but that cannot be read comes back with `damage`, never as `unknown`.
+pub fn classify(name: &str, head: &[u8], complete: bool, rest: impl Read) -> Classified {
+    let c = classify_content(name, head, complete, rest);
+    if c.kind != Kind::Unknown {
+        return c;
+    }
+    match kind_by_name(&name.to_ascii_lowercase()) {
+        Some(kind) => {
+            let (line, column) = c.at.unwrap_or((1, None));
+            let why = c.reason.unwrap_or_default();
+            Classified::damaged(
+                kind,
+                line,
+                column,
+                format!("named like a {} file, but {why}", kind.name()),
+            )
+        }
+        None => c,
+    }
+}
+
+/// The legacy kind a file name marks, whatever the content: the names the app wrote.
+pub fn kind_by_name(lower: &str) -> Option<Kind> {
+    let csv = lower.ends_with(".csv");
+    let json = lower.ends_with(".json") || lower.ends_with(".jsonl");
+    let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
+    if (lower.starts_with("raw_metrics") || lower.starts_with("cloudwatch_metrics_"))
+        && (csv || lower.ends_with(".csv.backup"))
+    {
+        Some(Kind::RawMetrics)
+    } else if csv
+        && (lower.starts_with("model_comparison") || lower.starts_with("aggregated_metrics"))
+    {
+        Some(Kind::ModelComparison)
+    } else if csv && lower.starts_with("summary_") {
+        Some(Kind::ResultsSummary)
+    } else if csv && lower.starts_with("detailed_results") {
+        Some(Kind::ResultsDetailed)
+    } else if csv && lower.contains("prompt") {
+        Some(Kind::PromptsCsv)
+    } else if json && lower.ends_with("users.json") {
+        Some(Kind::UsersJson)
+    } else if json && lower.contains("prompt") {
+        Some(Kind::PromptsJson)
+    } else if json
+        && (is_log_object_name(lower) || lower.contains("bedrock") || lower.contains("invocation"))
+    {
+        Some(Kind::BedrockLog)
+    } else if yaml && (lower.starts_with("models") || lower.starts_with("model_configuration")) {
+        Some(Kind::ModelsYaml)
+    } else if lower.starts_with("config") && lower.ends_with(".py") {
+        Some(Kind::ConfigPy)
+    } else {
+        None
+    }
+}
+
+/// An S3 invocation-log object name: `20251001T000153731Z_e9c5e90710a8738a.json`.
+fn is_log_object_name(lower: &str) -> bool {
+    let b = lower.as_bytes();
+    b.len() > 21
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b't'
+        && b[9..18].iter().all(u8::is_ascii_digit)
+        && b[18] == b'z'
+        && b[19] == b'_'
+}
+
+fn classify_content(name: &str, head: &[u8], complete: bool, rest: impl Read) -> Classified {
     let bom = head.starts_with(BOM);
     let body = head.strip_prefix(BOM).unwrap_or(head);
-    let Some(text) = utf8_prefix(body, complete) else {
-        return Classified::unknown();
+    let Some(start) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Classified::unknown(if body.is_empty() {
+            "the file is empty"
+        } else {
+            "the file holds only white space"
+        });
     };
-    let trimmed = text.trim_start();
-    if trimmed.is_empty() {
-        return Classified::unknown();
+    if matches!(body[start], b'{' | b'[') {
+        return classify_json(name, body, rest);
     }
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        return classify_json(name, text, complete);
+    if body[..body.len().min(8192)].contains(&0) {
+        return Classified::unknown("binary content (NUL bytes), not text");
     }
-    if let Some(c) = classify_csv(body, bom) {
-        return c;
-    }
+    let columns = match classify_csv(body, bom) {
+        Ok(c) => return c,
+        Err(columns) => columns,
+    };
+    // Invalid UTF-8 becomes U+FFFD here, so that it never decides the kind.
+    let text = String::from_utf8_lossy(body);
     let lower = name.to_ascii_lowercase();
-    if let Some(c) = classify_yaml(&lower, text) {
+    if let Some(c) = classify_yaml(&lower, &text, complete) {
         return c;
     }
-    if is_config_py(text) {
+    if is_config_py(&text) {
         return Classified::of(Kind::ConfigPy, "python_dicts");
     }
     if lower.ends_with(".txt") && lower.contains("prompt") {
         return Classified::of(Kind::PromptsJson, "txt");
     }
-    Classified::unknown()
-}
-
-/// The longest valid UTF-8 prefix, tolerating a multi-byte character cut at the end of an
-/// incomplete head; `None` for binary content.
-fn utf8_prefix(bytes: &[u8], complete: bool) -> Option<&str> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Some(s),
-        Err(e) if !complete && e.error_len().is_none() => {
-            std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()
-        }
-        Err(_) => None,
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        Classified::unknown("YAML with neither a models list nor only settings keys")
+    } else if columns > 1 {
+        Classified::unknown(format!(
+            "CSV header matches no legacy kind: {columns} columns"
+        ))
+    } else {
+        Classified::unknown(
+            "plain text of no legacy kind (a prompt list needs \"prompt\" in its name)",
+        )
     }
 }
 
-fn classify_csv(body: &[u8], bom: bool) -> Option<Classified> {
+/// A CSV kind from the header, or the number of header columns when none matches. A header that
+/// is close to a legacy one (most of its columns are that kind's) is that kind, damaged.
+fn classify_csv(body: &[u8], bom: bool) -> Result<Classified, usize> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
-    let mut record = csv::StringRecord::new();
-    if !matches!(rdr.read_record(&mut record), Ok(true)) {
-        return None;
+    let mut record = csv::ByteRecord::new();
+    if !matches!(rdr.read_byte_record(&mut record), Ok(true)) {
+        return Err(0);
     }
-    let fields: Vec<&str> = record.iter().collect();
+    let owned: Vec<String> = record
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    let fields: Vec<&str> = owned.iter().map(String::as_str).collect();
     let quoted = body.first() == Some(&b'"');
     if let Some(h) = raw_metrics::detect_header(&fields, quoted) {
-        return Some(Classified::of(Kind::RawMetrics, h.variant));
+        return Ok(Classified::of(Kind::RawMetrics, h.variant));
     }
     if fields == MODEL_COMPARISON_HEADER {
-        return Some(Classified::of(Kind::ModelComparison, "tuple_names"));
+        return Ok(Classified::of(Kind::ModelComparison, "tuple_names"));
     }
     if fields == SUMMARY_HEADER {
-        return Some(Classified::of(Kind::ResultsSummary, "root_era"));
+        return Ok(Classified::of(Kind::ResultsSummary, "root_era"));
     }
     let has = |n: &str| fields.contains(&n);
-    if has("prompt_index") && has("model_key") && has("output") && has("prompt_snippet") {
+    let detailed = ["prompt_index", "model_key", "output", "prompt_snippet"];
+    if detailed.iter().all(|n| has(n)) {
         let variant = if has("metadata") {
             "root_era"
         } else {
             "root_era_no_metadata"
         };
-        return Some(Classified::of(Kind::ResultsDetailed, variant));
+        return Ok(Classified::of(Kind::ResultsDetailed, variant));
     }
     if fields.len() > 2
         && fields[..2] == ["prompt_index", "prompt_snippet"]
@@ -173,12 +292,73 @@ fn classify_csv(body: &[u8], bom: bool) -> Option<Classified> {
             .any(|s| f.ends_with(s))
         })
     {
-        return Some(Classified::of(Kind::ResultsComparison, "root_era"));
+        return Ok(Classified::of(Kind::ResultsComparison, "root_era"));
     }
     if fields.len() > 1 || fields.iter().any(|f| prompt_column(f)) {
         if let Some(variant) = prompts_csv_variant(&fields, bom) {
-            return Some(Classified::of(Kind::PromptsCsv, variant));
+            return Ok(Classified::of(Kind::PromptsCsv, variant));
         }
+    }
+    if let Some(damaged) = near_miss(&fields) {
+        return Ok(damaged);
+    }
+    Err(fields.len())
+}
+
+/// A header most of whose columns are those of a legacy header, yet that matches none: a damaged
+/// file of that kind (a flipped byte, a merged or split column). The reason names the first column
+/// that is wrong by its number, never its text.
+fn near_miss(fields: &[&str]) -> Option<Classified> {
+    let raw_names: Vec<&str> = raw_metrics::CANONICAL
+        .iter()
+        .chain(&[
+            raw_metrics::Column::InputPrompt,
+            raw_metrics::Column::Response,
+            raw_metrics::Column::Source,
+        ])
+        .map(|c| c.name())
+        .collect();
+    let candidates: [(Kind, &[&str], usize); 4] = [
+        (Kind::RawMetrics, &raw_names, 7),
+        (Kind::ModelComparison, &MODEL_COMPARISON_HEADER, 7),
+        (Kind::ResultsSummary, &SUMMARY_HEADER, 8),
+        (
+            Kind::ResultsDetailed,
+            &["prompt_index", "model_key", "output", "prompt_snippet"],
+            3,
+        ),
+    ];
+    for (kind, names, enough) in candidates {
+        let known = fields.iter().filter(|f| names.contains(f)).count();
+        if known < enough {
+            continue;
+        }
+        let problem = if kind == Kind::ResultsDetailed {
+            "one of prompt_index, model_key, output, prompt_snippet is missing".to_owned()
+        } else {
+            match fields.iter().position(|f| !names.contains(f)) {
+                Some(i) => format!("column {} is not a {} column", i + 1, kind.name()),
+                None => match fields
+                    .iter()
+                    .enumerate()
+                    .position(|(i, f)| fields[..i].contains(f))
+                {
+                    Some(i) => format!("column {} repeats an earlier one", i + 1),
+                    None => format!("a {} column is missing", kind.name()),
+                },
+            }
+        };
+        return Some(Classified::damaged(
+            kind,
+            1,
+            None,
+            format!(
+                "the header matches no {} layout ({known} of its {} columns are {} columns; {problem}): the file is not read",
+                kind.name(),
+                fields.len(),
+                kind.name()
+            ),
+        ));
     }
     None
 }
@@ -218,20 +398,56 @@ pub fn prompts_csv_variant(fields: &[&str], bom: bool) -> Option<String> {
     Some(parts.join(" "))
 }
 
-fn classify_json(name: &str, text: &str, complete: bool) -> Classified {
-    if complete {
-        if let Ok(value) = serde_json::from_str::<Value>(text) {
-            let pretty = text.trim().lines().count() > 1;
-            return classify_json_document(name, &value, pretty);
+/// A JSON file by its first items, streamed. JSON Lines is told from a document by its first line
+/// being a whole value with another after it; a document with text after it, or one that breaks
+/// within its first items, is still judged by the items before the break (the reader then rejects
+/// it, saying where).
+fn classify_json(name: &str, body: &[u8], rest: impl Read) -> Classified {
+    let sniffed = json_sniff::sniff(body.chain(rest));
+    let trimmed = body.trim_ascii();
+    let pretty = trimmed.contains(&b'\n');
+    let first_line = trimmed
+        .split(|b| *b == b'\n')
+        .next()
+        .and_then(|l| serde_json::from_slice::<Value>(l).ok());
+    if sniffed.more_values && first_line.as_ref().is_some_and(Value::is_object) {
+        let first = sniffed.value().unwrap_or(Value::Null);
+        return if is_log_entry(&first) {
+            Classified::of(Kind::BedrockLog, "jsonl")
+        } else if prompt_item(&first) {
+            Classified::of(Kind::PromptsJson, "jsonl")
+        } else {
+            Classified::unknown(
+                "JSON Lines whose first line is neither a Bedrock log entry nor a prompt",
+            )
+        };
+    }
+    if let Some(value) = sniffed.value() {
+        let c = classify_json_document(name, &value, pretty);
+        if c.kind != Kind::Unknown {
+            return c;
         }
     }
-    // JSON Lines: judge by the first non-blank line.
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    match serde_json::from_str::<Value>(first) {
-        Ok(value) if is_log_entry(&value) => Classified::of(Kind::BedrockLog, "jsonl"),
-        Ok(value) if prompt_item(&value) => Classified::of(Kind::PromptsJson, "jsonl"),
-        _ => Classified::unknown(),
+    if let Some(b) = &sniffed.broken {
+        let mut c = Classified::unknown(format!(
+            "the JSON does not parse ({} at line {}, column {}) and its first items are of no legacy kind",
+            b.what, b.line, b.column
+        ));
+        c.at = Some((b.line, Some(b.column)));
+        return c;
     }
+    if sniffed.more_values {
+        return Classified::unknown("JSON followed by more text, of no legacy kind");
+    }
+    Classified::unknown(match sniffed.shape {
+        Some(Shape::Array) => {
+            "a JSON array whose first items are neither Bedrock log entries nor prompts"
+        }
+        Some(Shape::Object) => {
+            "a JSON object of no legacy shape (not users, a log entry or prompts)"
+        }
+        Some(Shape::Scalar) | None => "a JSON value that is neither an array nor an object",
+    })
 }
 
 fn classify_json_document(name: &str, value: &Value, pretty: bool) -> Classified {
@@ -258,7 +474,9 @@ fn classify_json_document(name: &str, value: &Value, pretty: bool) -> Classified
             if prompt_item(value) {
                 return Classified::of(Kind::PromptsJson, "single_object");
             }
-            Classified::unknown()
+            Classified::unknown(
+                "a JSON object of no legacy shape (not users, a log entry or prompts)",
+            )
         }
         Value::Array(items) if !items.is_empty() => {
             if items.iter().any(is_log_entry) {
@@ -267,10 +485,13 @@ fn classify_json_document(name: &str, value: &Value, pretty: bool) -> Classified
             } else if items.iter().all(prompt_item) {
                 Classified::of(Kind::PromptsJson, "json_array")
             } else {
-                Classified::unknown()
+                Classified::unknown(
+                    "a JSON array whose first items are neither Bedrock log entries nor prompts",
+                )
             }
         }
-        _ => Classified::unknown(),
+        Value::Array(_) => Classified::unknown("an empty JSON array"),
+        _ => Classified::unknown("a JSON value that is neither an array nor an object"),
     }
 }
 
@@ -319,25 +540,46 @@ pub fn prompt_item(value: &Value) -> bool {
     }
 }
 
-fn classify_yaml(lower_name: &str, text: &str) -> Option<Classified> {
+fn classify_yaml(lower_name: &str, text: &str, complete: bool) -> Option<Classified> {
     let yaml_name = lower_name.ends_with(".yaml") || lower_name.ends_with(".yml");
     let has_models_key = text.lines().any(|l| l.starts_with("models:"));
     if !yaml_name && !has_models_key {
         return None;
     }
-    let value: yaml_serde::Value = yaml_serde::from_str(text).ok()?;
+    let marked = has_models_key || kind_by_name(lower_name) == Some(Kind::ModelsYaml);
+    let variant = if super::models_yaml::date_in_name(lower_name).is_some() {
+        "dated_version"
+    } else if lower_name.starts_with("model_configuration") {
+        "dashboard_download"
+    } else {
+        "current"
+    };
+    if !complete {
+        // Larger than the head: a prefix proves nothing about the document; the reader decides.
+        return marked.then(|| Classified::of(Kind::ModelsYaml, variant));
+    }
+    let value: yaml_serde::Value = match yaml_serde::from_str(text) {
+        Ok(value) => value,
+        Err(e) if marked => {
+            let (line, column) = e.location().map_or((1, None), |l| {
+                (u64::try_from(l.line()).unwrap_or(1), Some(l.column()))
+            });
+            let mut c = Classified::damaged(
+                Kind::ModelsYaml,
+                line,
+                column,
+                format!("the YAML does not parse (at line {line}): the file is not read"),
+            );
+            c.variant = Some(variant.to_owned());
+            return Some(c);
+        }
+        Err(_) => return None,
+    };
     let map = value.as_mapping()?;
     if map
         .get("models")
         .is_some_and(yaml_serde::Value::is_sequence)
     {
-        let variant = if super::models_yaml::date_in_name(lower_name).is_some() {
-            "dated_version"
-        } else if lower_name.starts_with("model_configuration") {
-            "dashboard_download"
-        } else {
-            "current"
-        };
         return Some(Classified::of(Kind::ModelsYaml, variant));
     }
     let keys: Vec<&str> = map.keys().filter_map(yaml_serde::Value::as_str).collect();
@@ -363,7 +605,7 @@ mod tests {
     use super::*;
 
     fn kind(name: &str, text: &str) -> (Kind, Option<String>) {
-        let c = classify(name, text.as_bytes(), true);
+        let c = classify(name, text.as_bytes(), true, std::io::empty());
         (c.kind, c.variant)
     }
 
@@ -384,6 +626,7 @@ mod tests {
             "x.csv",
             b"\xEF\xBB\xBFprompt_id,prompt,expected_json,category\n",
             true,
+            std::io::empty(),
         );
         assert_eq!(bom.variant.as_deref(), Some("standard bom"));
     }
@@ -463,6 +706,9 @@ mod tests {
             kind("readme.txt", "Copied from the old laptop.\n").0,
             Kind::Unknown
         );
-        assert_eq!(classify("bin", b"\xff\xfe\x00", true).kind, Kind::Unknown);
+        assert_eq!(
+            classify("bin", b"\xff\xfe\x00", true, std::io::empty()).kind,
+            Kind::Unknown
+        );
     }
 }

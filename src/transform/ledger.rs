@@ -23,10 +23,12 @@ pub async fn partition(
         .collect();
     let (candidates, mut to_read): (Vec<InputFile>, Vec<InputFile>) =
         files.into_iter().partition(|f| {
-            std::fs::metadata(&f.path)
-                .ok()
-                .and_then(|m| i64::try_from(m.len()).ok())
-                .is_some_and(|size| sizes.contains(&size))
+            // A file that is not a regular one is never opened, not even to hash it.
+            f.skip.is_none()
+                && std::fs::metadata(&f.path)
+                    .ok()
+                    .and_then(|m| i64::try_from(m.len()).ok())
+                    .is_some_and(|size| sizes.contains(&size))
         });
     if candidates.is_empty() {
         return Ok((to_read, Vec::new()));
@@ -46,7 +48,12 @@ pub async fn partition(
         .map_err(Error::db("looking up known files"))?;
     let mut skipped = Vec::new();
     for (file, (sha256, size)) in hashed {
-        match known.iter().find(|r| r.get::<_, String>(0) == sha256) {
+        // Files an earlier import listed as unknown are classified again: nothing of them was
+        // imported, and each is listed with its reason.
+        let found = known
+            .iter()
+            .find(|r| r.get::<_, String>(0) == sha256 && r.get::<_, String>(4) != "unknown");
+        match found {
             Some(row) => skipped.push(FileSummary {
                 file_no: file.file_no,
                 path: file.display.clone(),
@@ -61,6 +68,8 @@ pub async fn partition(
                     import_id: row.get(1),
                     rejected: u64::try_from(row.get::<_, i64>(3)).unwrap_or(0),
                 }),
+                disposition: read::Disposition::Read,
+                reason: None,
             }),
             None => to_read.push(file),
         }

@@ -1,0 +1,263 @@
+//! ① Bad bytes of JSON files made into record rejects. PostgreSQL text and jsonb cannot hold a NUL
+//! character, and a Rust string cannot hold invalid UTF-8 or a lone surrogate (`\uD800`), which
+//! would otherwise fail the whole document, or the whole import at COPY (the server then logs the
+//! row's text). Before a JSON file is parsed, every invalid UTF-8 sequence and every lone surrogate
+//! escape becomes the escape `\u0000` and its line is remembered; after parsing, a record holding a
+//! NUL anywhere is rejected, the reason saying which of the three it was. Outside a string such a
+//! byte stays a syntax error. Used by the JSON readers (prompts, users, Bedrock logs).
+
+use super::positions::item_lines;
+use super::prompts_json::json_error_kind;
+use super::{FileCtx, Parsed};
+use serde_json::Value;
+
+/// What was found on a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    InvalidUtf8,
+    LoneSurrogate,
+}
+
+/// A JSON file's text, bad bytes replaced, and the lines they were on.
+#[derive(Debug, Clone)]
+pub struct JsonText {
+    pub text: String,
+    marks: Vec<(u64, Mark)>,
+}
+
+const NUL_ESCAPE: &str = "\\u0000";
+
+impl JsonText {
+    /// Prepares `bytes` (a BOM already stripped).
+    pub fn new(bytes: &[u8]) -> JsonText {
+        let mut text = String::with_capacity(bytes.len());
+        let mut marks = Vec::new();
+        let mut line = 1u64;
+        let mut rest = bytes;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(valid) => {
+                    text.push_str(valid);
+                    break;
+                }
+                Err(e) => {
+                    let (valid, after) = rest.split_at(e.valid_up_to());
+                    // Valid by construction; an empty fallback cannot happen.
+                    let valid = std::str::from_utf8(valid).unwrap_or_default();
+                    line += count_newlines(valid);
+                    text.push_str(valid);
+                    text.push_str(NUL_ESCAPE);
+                    marks.push((line, Mark::InvalidUtf8));
+                    let bad = e.error_len().unwrap_or(after.len()).max(1);
+                    rest = &after[bad.min(after.len())..];
+                }
+            }
+        }
+        let text = replace_lone_surrogates(text, &mut marks);
+        marks.sort_by_key(|(l, _)| *l);
+        JsonText { text, marks }
+    }
+
+    /// Whether anything was replaced on lines `from..to` (`to` exclusive; `None`: to the end).
+    fn mark_between(&self, from: u64, to: Option<u64>) -> Option<Mark> {
+        self.marks
+            .iter()
+            .find(|(l, _)| *l >= from && to.is_none_or(|t| *l < t))
+            .map(|(_, m)| *m)
+    }
+
+    /// Whether line `line` held a replaced byte or escape.
+    pub fn marked(&self, line: u64) -> bool {
+        self.mark_between(line, Some(line + 1)).is_some()
+    }
+
+    /// The reject reason for a record on lines `from..to` whose value holds a NUL at `field`.
+    pub fn reason(&self, from: u64, to: Option<u64>, field: &str) -> String {
+        let what = match self.mark_between(from, to) {
+            Some(Mark::InvalidUtf8) => "invalid UTF-8",
+            Some(Mark::LoneSurrogate) => "a lone surrogate escape (\\uD800-\\uDFFF)",
+            None => "a NUL character (\\u0000)",
+        };
+        format!("{field} holds {what}, which PostgreSQL text cannot store")
+    }
+}
+
+fn count_newlines(s: &str) -> u64 {
+    u64::try_from(s.bytes().filter(|b| *b == b'\n').count()).unwrap_or(0)
+}
+
+/// Replaces `\uD800`–`\uDFFF` escapes that are not a high-low pair, inside strings, with `\u0000`.
+fn replace_lone_surrogates(text: String, marks: &mut Vec<(u64, Mark)>) -> String {
+    if !text.contains("\\u") && !text.contains("\\U") {
+        return text;
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut line = 1u64;
+    let mut in_string = false;
+    let mut i = 0;
+    let mut copied = 0;
+    let surrogate = |at: usize| -> Option<u16> {
+        let hex = b.get(at..at + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        let s = std::str::from_utf8(&hex[2..]).ok()?;
+        u16::from_str_radix(s, 16)
+            .ok()
+            .filter(|v| (0xD800..=0xDFFF).contains(v))
+    };
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            line += 1;
+        }
+        if !in_string {
+            if c == b'"' {
+                in_string = true;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_string = false;
+                i += 1;
+            }
+            b'\\' => match surrogate(i) {
+                Some(high) if (0xD800..=0xDBFF).contains(&high) => {
+                    let paired =
+                        surrogate(i + 6).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low));
+                    if paired {
+                        i += 12;
+                    } else {
+                        out.push_str(&text[copied..i]);
+                        out.push_str(NUL_ESCAPE);
+                        marks.push((line, Mark::LoneSurrogate));
+                        i += 6;
+                        copied = i;
+                    }
+                }
+                Some(_) => {
+                    out.push_str(&text[copied..i]);
+                    out.push_str(NUL_ESCAPE);
+                    marks.push((line, Mark::LoneSurrogate));
+                    i += 6;
+                    copied = i;
+                }
+                None => i += 2,
+            },
+            _ => i += 1,
+        }
+    }
+    out.push_str(&text[copied.min(text.len())..]);
+    out
+}
+
+/// A JSON document that does not parse (cut short, or broken by a bad byte): no partial record is
+/// kept. Every item begun at `depth` (1: the top-level container's, 2: one level down; 0: the
+/// document is one record) is a rejected record at its line; when none began, the file is one
+/// rejected record at the place parsing failed. `what` names the document in the reason.
+pub fn broken_document<T>(
+    text: &str,
+    depth: usize,
+    e: &serde_json::Error,
+    ctx: &FileCtx,
+    what: &str,
+) -> Parsed<T> {
+    let line = u64::try_from(e.line()).unwrap_or(1).max(1);
+    let reason = format!(
+        "{what} does not parse ({} at line {line}, column {}): none of its records is imported",
+        json_error_kind(e),
+        e.column()
+    );
+    let items = if depth == 0 {
+        Vec::new()
+    } else {
+        item_lines(text, depth)
+    };
+    let rejects = if items.is_empty() {
+        vec![ctx.reject(line, Some(e.column()), None, reason.clone())]
+    } else {
+        items
+            .iter()
+            .map(|l| ctx.reject(*l, None, None, reason.clone()))
+            .collect()
+    };
+    Parsed {
+        records: u64::try_from(rejects.len()).unwrap_or(u64::MAX),
+        rows: Vec::new(),
+        rejects,
+        file_rejected: Some(reason),
+    }
+}
+
+/// The first place in `v` that holds a NUL: a top-level key's name when it is a plain identifier
+/// (never text that could be legacy data), else `a key` or `a value`.
+pub fn nul_field(v: &Value) -> Option<String> {
+    fn has(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().any(has),
+            Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has(v)),
+            _ => false,
+        }
+    }
+    match v {
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some("a key".to_owned())
+            } else if has(v) {
+                Some(plain_name(k))
+            } else {
+                None
+            }
+        }),
+        other if has(other) => Some("a value".to_owned()),
+        _ => None,
+    }
+}
+
+/// A key's name when it is a short identifier (a schema word), else `a key`.
+pub fn plain_name(k: &str) -> String {
+    if !k.is_empty() && k.len() <= 40 && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        k.to_owned()
+    } else {
+        "a field".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_bytes_and_lone_surrogates_become_nul_escapes_on_their_lines() {
+        let t = JsonText::new(
+            b"[\"ok\",\n\"bad \xff byte\",\n\"\\ud800 alone\", \"\\ud83d\\ude00 pair\"]",
+        );
+        let v: Value = serde_json::from_str(&t.text).expect("still JSON");
+        assert_eq!(v[0], "ok");
+        assert!(v[1].as_str().is_some_and(|s| s.contains('\0')));
+        assert!(v[2].as_str().is_some_and(|s| s.contains('\0')));
+        assert_eq!(v[3], "\u{1F600} pair");
+        assert!(t.reason(2, Some(3), "prompt").contains("invalid UTF-8"));
+        assert!(t.reason(3, None, "prompt").contains("lone surrogate"));
+        assert!(t.reason(1, Some(2), "prompt").contains("NUL"));
+    }
+
+    #[test]
+    fn escaped_backslashes_are_not_surrogates_and_keys_are_named_safely() {
+        let t = JsonText::new(br#"{"a": "\\ud800"}"#);
+        assert_eq!(t.text, r#"{"a": "\\ud800"}"#);
+        let v = serde_json::json!({"prompt": "x\u{0}y", "n": 1});
+        assert_eq!(nul_field(&v).as_deref(), Some("prompt"));
+        let v = serde_json::json!({"my secret words": "\u{0}"});
+        assert_eq!(nul_field(&v).as_deref(), Some("a field"));
+        assert_eq!(
+            nul_field(&serde_json::json!("a\u{0}")).as_deref(),
+            Some("a value")
+        );
+        assert_eq!(nul_field(&serde_json::json!({"k": "v"})), None);
+    }
+}
