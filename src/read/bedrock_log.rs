@@ -512,4 +512,26 @@ mod tests {
             Some(1_759_276_831)
         );
     }
+
+    #[test]
+    fn a_log_document_cut_short_is_never_read_as_lines() {
+        let doc = format!("[\n{CONVERSE},\n{CONVERSE},\n{{\"modelId\": ");
+        let parsed = read(doc.as_bytes(), &ctx(), true);
+        assert_eq!((parsed.records, parsed.rows.len()), (3, 0));
+        assert!(parsed.file_rejected.is_some());
+        assert_eq!(parsed.rejects[1].line, 3);
+    }
+
+    #[test]
+    fn entries_that_postgres_cannot_store_are_rejected() {
+        let nul = CONVERSE.replace("Check pump", "Check\\u0000pump");
+        let mut bytes = format!("{nul}\n{CONVERSE}\n").into_bytes();
+        bytes.extend_from_slice(b"not json \xff\nnot json\x00 either\nplain not json\n");
+        let parsed = read(&bytes, &ctx(), false);
+        assert_eq!(parsed.records, 5);
+        assert_eq!(parsed.rows.len(), 2, "the good entry and the plain unparsed line");
+        let lines: Vec<u64> = parsed.rejects.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![1, 3, 4]);
+        assert!(parsed.rejects[0].reason.contains("NUL"));
+    }
 }

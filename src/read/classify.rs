@@ -711,4 +711,104 @@ mod tests {
             Kind::Unknown
         );
     }
+
+    const RAW: &str = "timestamp,run_id,model_name,model_id,prompt_id,input_tokens,output_tokens,latency_ms,json_valid,error,status,cost_usd_input,cost_usd_output,cost_usd_total";
+
+    #[test]
+    fn a_flipped_byte_in_a_raw_metrics_header_is_a_damaged_raw_metrics_file() {
+        assert_eq!(kind("x.csv", RAW).0, Kind::RawMetrics);
+        let flipped = RAW.replacen("run_id", "run_jd", 1);
+        let c = classify("export.csv", flipped.as_bytes(), true, std::io::empty());
+        assert_eq!(c.kind, Kind::RawMetrics);
+        let damage = c.damage.expect("damaged");
+        assert!(damage.reason.contains("column 2 is not a raw_metrics column"));
+        assert!(!damage.reason.contains("run_jd"), "never the header's text");
+    }
+
+    #[test]
+    fn invalid_utf8_never_decides_the_kind() {
+        // The one invalid byte in a data row of the head.
+        let mut bytes = format!("{RAW}\n2025-11-01T00:00:00Z,r,").into_bytes();
+        bytes.extend_from_slice(b"\xff\n");
+        let c = classify("raw.csv", &bytes, true, std::io::empty());
+        assert_eq!(c.kind, Kind::RawMetrics);
+        assert!(c.damage.is_none());
+        let mut prompts = b"prompt_id,prompt,expected_json,category\n1,caf".to_vec();
+        prompts.extend_from_slice(b"\xe9,True,x\n");
+        assert_eq!(
+            classify("p.csv", &prompts, true, std::io::empty()).kind,
+            Kind::PromptsCsv
+        );
+    }
+
+    #[test]
+    fn legacy_names_with_unreadable_content_are_damaged_not_unknown() {
+        for (name, text) in [
+            ("users.json", "[1, 2]"),
+            ("raw_metrics.csv", "a,b,c\n"),
+            ("config.py", "print('hello')\n"),
+            ("prompts.json", "{\"prom"),
+        ] {
+            let c = classify(name, text.as_bytes(), true, std::io::empty());
+            assert_ne!(c.kind, Kind::Unknown, "{name}");
+            assert!(
+                c.damage
+                    .as_ref()
+                    .is_some_and(|d| d.reason.starts_with("named like")),
+                "{name}: {c:?}"
+            );
+        }
+        let yaml = classify(
+            "models.yaml",
+            b"models:\n  - name: A\n   bad: [\n",
+            true,
+            std::io::empty(),
+        );
+        assert_eq!(yaml.kind, Kind::ModelsYaml);
+        assert!(yaml.damage.is_some_and(|d| d.reason.contains("does not parse")));
+    }
+
+    #[test]
+    fn a_truncated_document_is_judged_by_its_first_items() {
+        let users = r#"{"ann": {"email": "a@b", "password_hash": "$2b$"}, "bob": {"email": "#;
+        let c = classify("backup.json", users.as_bytes(), true, std::io::empty());
+        assert_eq!(c.kind, Kind::UsersJson);
+        let log = r#"[{"modelId":"m","operation":"Converse","input":{}}, {"modelId":"#;
+        let c = classify("x.json", log.as_bytes(), true, std::io::empty());
+        assert_eq!(
+            (c.kind, c.variant.as_deref()),
+            (Kind::BedrockLog, Some("json_array"))
+        );
+    }
+
+    #[test]
+    fn json_larger_than_the_head_is_streamed() {
+        let item = "{\"prompt\": \"Check the pump.\"},\n".repeat(40_000);
+        let doc = format!("[\n{item}{{\"prompt\": \"last\"}}]\n");
+        assert!(doc.len() > 1024 * 1024);
+        let (head, rest) = doc.as_bytes().split_at(1024 * 1024);
+        let c = classify("anything.json", head, false, rest);
+        assert_eq!(
+            (c.kind, c.variant.as_deref()),
+            (Kind::PromptsJson, Some("json_array"))
+        );
+    }
+
+    #[test]
+    fn unknown_files_say_why() {
+        let reason = |name: &str, text: &str| {
+            let c = classify(name, text.as_bytes(), true, std::io::empty());
+            assert_eq!(c.kind, Kind::Unknown, "{name}");
+            c.reason.unwrap_or_default()
+        };
+        assert_eq!(
+            reason("a.csv", "x,y,z\n1,2,3\n"),
+            "CSV header matches no legacy kind: 3 columns"
+        );
+        assert_eq!(reason("empty.csv", ""), "the file is empty");
+        assert!(reason("readme.txt", "A note.\n").starts_with("plain text"));
+        assert!(reason("o.json", "{\"a\": 1}").contains("JSON object"));
+        assert!(reason("o.json", "{\"a\": ").contains("unexpected end at line 1"));
+        assert!(reason("blob", "\u{0}\u{1}").contains("binary"));
+    }
 }

@@ -291,4 +291,28 @@ mod tests {
         assert_eq!((lines.records, lines.rows.len()), (2, 1));
         assert_eq!(lines.rejects[0].line, 3);
     }
+
+    #[test]
+    fn a_document_cut_short_rejects_every_record_it_began() {
+        let ctx = FileCtx::for_tests("p.json");
+        let cut = read(b"[\n  \"one\",\n  \"two\",\n  \"thr", &ctx, "json_array");
+        assert_eq!((cut.records, cut.rows.len(), cut.rejects.len()), (3, 0, 3));
+        assert_eq!(cut.rejects[2].line, 4);
+        assert!(cut.file_rejected.is_some_and(|r| r.contains("unexpected end at line 4")));
+    }
+
+    #[test]
+    fn nul_lone_surrogates_and_bad_bytes_reject_their_record_only() {
+        let ctx = FileCtx::for_tests("p.json");
+        let doc = b"[\n\"ok\",\n\"a\\u0000b\",\n\"\\udc00\",\n\"bad \xff\"\n]";
+        let p = read(doc, &ctx, "json_array");
+        assert_eq!((p.records, p.rows.len()), (4, 1));
+        let reasons: Vec<&str> = p.rejects.iter().map(|r| r.reason.as_str()).collect();
+        assert!(reasons[0].contains("NUL"), "{reasons:?}");
+        assert!(reasons[1].contains("lone surrogate"), "{reasons:?}");
+        assert!(reasons[2].contains("invalid UTF-8"), "{reasons:?}");
+        assert_eq!(p.rejects[1].line, 4);
+        let txt = read(b"one\n\ntw\xffo\n", &ctx, "txt");
+        assert_eq!((txt.records, txt.rows.len(), txt.rejects[0].line), (2, 1, 3));
+    }
 }

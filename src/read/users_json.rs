@@ -173,4 +173,20 @@ mod tests {
         assert_eq!(parsed.rejects[0].line, 8);
         assert_eq!(parsed.rejects[0].field.as_deref(), Some("email"));
     }
+
+    #[test]
+    fn a_users_file_cut_short_is_rejected_whole_and_a_nul_rejects_one_user() {
+        let doc = format!(
+            "{{\n  \"ann\": {{\"email\": \"a@x\", \"password_hash\": \"{HASH}\"}},\n  \"bob\": {{\"email\": \"b@x\", \"pass"
+        );
+        let parsed = read(doc.as_bytes(), &FileCtx::for_tests("users.json"));
+        assert_eq!((parsed.records, parsed.rows.len()), (2, 0));
+        assert!(parsed.file_rejected.is_some());
+        let doc = format!(
+            "{{\"ann\": {{\"email\": \"a\\u0000@x\", \"password_hash\": \"{HASH}\"}},\n\"bob\": {{\"email\": \"b@x\", \"password_hash\": \"{HASH}\"}}}}"
+        );
+        let parsed = read(doc.as_bytes(), &FileCtx::for_tests("users.json"));
+        assert_eq!((parsed.records, parsed.rows.len()), (2, 1));
+        assert_eq!(parsed.rejects[0].field.as_deref(), Some("email"));
+    }
 }
