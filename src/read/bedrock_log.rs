@@ -529,7 +529,11 @@ mod tests {
         bytes.extend_from_slice(b"not json \xff\nnot json\x00 either\nplain not json\n");
         let parsed = read(&bytes, &ctx(), false);
         assert_eq!(parsed.records, 5);
-        assert_eq!(parsed.rows.len(), 2, "the good entry and the plain unparsed line");
+        assert_eq!(
+            parsed.rows.len(),
+            2,
+            "the good entry and the plain unparsed line"
+        );
         let lines: Vec<u64> = parsed.rejects.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![1, 3, 4]);
         assert!(parsed.rejects[0].reason.contains("NUL"));

@@ -422,6 +422,22 @@ fn classify_json(name: &str, body: &[u8], rest: impl Read) -> Classified {
             )
         };
     }
+    if sniffed.broken.is_some() {
+        // JSON Lines whose first line is broken: a later line at column 0 is a whole entry.
+        let later = trimmed
+            .split(|b| *b == b'\n')
+            .skip(1)
+            .filter(|l| l.first() == Some(&b'{'))
+            .take(5)
+            .find_map(|l| serde_json::from_slice::<Value>(l.trim_ascii()).ok());
+        if let Some(v) = later {
+            if is_log_entry(&v) {
+                return Classified::of(Kind::BedrockLog, "jsonl");
+            } else if prompt_item(&v) {
+                return Classified::of(Kind::PromptsJson, "jsonl");
+            }
+        }
+    }
     if let Some(value) = sniffed.value() {
         let c = classify_json_document(name, &value, pretty);
         if c.kind != Kind::Unknown {
@@ -721,7 +737,9 @@ mod tests {
         let c = classify("export.csv", flipped.as_bytes(), true, std::io::empty());
         assert_eq!(c.kind, Kind::RawMetrics);
         let damage = c.damage.expect("damaged");
-        assert!(damage.reason.contains("column 2 is not a raw_metrics column"));
+        assert!(damage
+            .reason
+            .contains("column 2 is not a raw_metrics column"));
         assert!(!damage.reason.contains("run_jd"), "never the header's text");
     }
 
@@ -765,7 +783,9 @@ mod tests {
             std::io::empty(),
         );
         assert_eq!(yaml.kind, Kind::ModelsYaml);
-        assert!(yaml.damage.is_some_and(|d| d.reason.contains("does not parse")));
+        assert!(yaml
+            .damage
+            .is_some_and(|d| d.reason.contains("does not parse")));
     }
 
     #[test]
@@ -778,6 +798,15 @@ mod tests {
         assert_eq!(
             (c.kind, c.variant.as_deref()),
             (Kind::BedrockLog, Some("json_array"))
+        );
+    }
+
+    #[test]
+    fn json_lines_with_a_broken_first_line_are_still_json_lines() {
+        let log = "{\"modelId\":\"m\",\"operation\":\"Converse\",\"inp\n{\"modelId\":\"m\",\"operation\":\"Converse\",\"input\":{}}\n";
+        assert_eq!(
+            kind("x.jsonl", log),
+            (Kind::BedrockLog, Some("jsonl".to_owned()))
         );
     }
 

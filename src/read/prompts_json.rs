@@ -298,7 +298,9 @@ mod tests {
         let cut = read(b"[\n  \"one\",\n  \"two\",\n  \"thr", &ctx, "json_array");
         assert_eq!((cut.records, cut.rows.len(), cut.rejects.len()), (3, 0, 3));
         assert_eq!(cut.rejects[2].line, 4);
-        assert!(cut.file_rejected.is_some_and(|r| r.contains("unexpected end at line 4")));
+        assert!(cut
+            .file_rejected
+            .is_some_and(|r| r.contains("unexpected end at line 4")));
     }
 
     #[test]
@@ -313,6 +315,9 @@ mod tests {
         assert!(reasons[2].contains("invalid UTF-8"), "{reasons:?}");
         assert_eq!(p.rejects[1].line, 4);
         let txt = read(b"one\n\ntw\xffo\n", &ctx, "txt");
-        assert_eq!((txt.records, txt.rows.len(), txt.rejects[0].line), (2, 1, 3));
+        assert_eq!(
+            (txt.records, txt.rows.len(), txt.rejects[0].line),
+            (2, 1, 3)
+        );
     }
 }

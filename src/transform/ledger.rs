@@ -48,12 +48,7 @@ pub async fn partition(
         .map_err(Error::db("looking up known files"))?;
     let mut skipped = Vec::new();
     for (file, (sha256, size)) in hashed {
-        // Files an earlier import listed as unknown are classified again: nothing of them was
-        // imported, and each is listed with its reason.
-        let found = known
-            .iter()
-            .find(|r| r.get::<_, String>(0) == sha256 && r.get::<_, String>(4) != "unknown");
-        match found {
+        match known.iter().find(|r| r.get::<_, String>(0) == sha256) {
             Some(row) => skipped.push(FileSummary {
                 file_no: file.file_no,
                 path: file.display.clone(),
@@ -68,8 +63,17 @@ pub async fn partition(
                     import_id: row.get(1),
                     rejected: u64::try_from(row.get::<_, i64>(3)).unwrap_or(0),
                 }),
-                disposition: read::Disposition::Read,
-                reason: None,
+                disposition: if row.get::<_, String>(4) == "unknown" {
+                    read::Disposition::Unknown
+                } else {
+                    read::Disposition::Read
+                },
+                reason: (row.get::<_, String>(4) == "unknown").then(|| {
+                    format!(
+                        "listed as unknown by import {} (the same bytes)",
+                        row.get::<_, i64>(1)
+                    )
+                }),
             }),
             None => to_read.push(file),
         }
