@@ -4,6 +4,7 @@
 //! every rule is unit-tested here; `read/mod.rs` feeds it the head of each discovered file.
 
 use super::json_sniff::{self, Shape};
+use super::marks;
 use super::raw_metrics;
 use super::Kind;
 use serde_json::Value;
@@ -57,7 +58,7 @@ impl Classified {
     }
 
     /// A file of `kind` that cannot be read, rejected whole.
-    fn damaged(kind: Kind, line: u64, column: Option<usize>, reason: String) -> Self {
+    pub(super) fn damaged(kind: Kind, line: u64, column: Option<usize>, reason: String) -> Self {
         Self {
             kind,
             variant: None,
@@ -135,7 +136,7 @@ pub fn classify(name: &str, head: &[u8], complete: bool, rest: impl Read) -> Cla
     if c.kind != Kind::Unknown {
         return c;
     }
-    match kind_by_name(&name.to_ascii_lowercase()) {
+    match marks::kind_by_name(&name.to_ascii_lowercase()) {
         Some(kind) => {
             let (line, column) = c.at.unwrap_or((1, None));
             let why = c.reason.unwrap_or_default();
@@ -148,53 +149,6 @@ pub fn classify(name: &str, head: &[u8], complete: bool, rest: impl Read) -> Cla
         }
         None => c,
     }
-}
-
-/// The legacy kind a file name marks, whatever the content: the names the app wrote.
-pub fn kind_by_name(lower: &str) -> Option<Kind> {
-    let csv = lower.ends_with(".csv");
-    let json = lower.ends_with(".json") || lower.ends_with(".jsonl");
-    let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
-    if (lower.starts_with("raw_metrics") || lower.starts_with("cloudwatch_metrics_"))
-        && (csv || lower.ends_with(".csv.backup"))
-    {
-        Some(Kind::RawMetrics)
-    } else if csv
-        && (lower.starts_with("model_comparison") || lower.starts_with("aggregated_metrics"))
-    {
-        Some(Kind::ModelComparison)
-    } else if csv && lower.starts_with("summary_") {
-        Some(Kind::ResultsSummary)
-    } else if csv && lower.starts_with("detailed_results") {
-        Some(Kind::ResultsDetailed)
-    } else if csv && lower.contains("prompt") {
-        Some(Kind::PromptsCsv)
-    } else if json && lower.ends_with("users.json") {
-        Some(Kind::UsersJson)
-    } else if json && lower.contains("prompt") {
-        Some(Kind::PromptsJson)
-    } else if json
-        && (is_log_object_name(lower) || lower.contains("bedrock") || lower.contains("invocation"))
-    {
-        Some(Kind::BedrockLog)
-    } else if yaml && (lower.starts_with("models") || lower.starts_with("model_configuration")) {
-        Some(Kind::ModelsYaml)
-    } else if lower.starts_with("config") && lower.ends_with(".py") {
-        Some(Kind::ConfigPy)
-    } else {
-        None
-    }
-}
-
-/// An S3 invocation-log object name: `20251001T000153731Z_e9c5e90710a8738a.json`.
-fn is_log_object_name(lower: &str) -> bool {
-    let b = lower.as_bytes();
-    b.len() > 21
-        && b[..8].iter().all(u8::is_ascii_digit)
-        && b[8] == b't'
-        && b[9..18].iter().all(u8::is_ascii_digit)
-        && b[18] == b'z'
-        && b[19] == b'_'
 }
 
 fn classify_content(name: &str, head: &[u8], complete: bool, rest: impl Read) -> Classified {
@@ -299,68 +253,10 @@ fn classify_csv(body: &[u8], bom: bool) -> Result<Classified, usize> {
             return Ok(Classified::of(Kind::PromptsCsv, variant));
         }
     }
-    if let Some(damaged) = near_miss(&fields) {
+    if let Some(damaged) = marks::near_miss(&fields) {
         return Ok(damaged);
     }
     Err(fields.len())
-}
-
-/// A header most of whose columns are those of a legacy header, yet that matches none: a damaged
-/// file of that kind (a flipped byte, a merged or split column). The reason names the first column
-/// that is wrong by its number, never its text.
-fn near_miss(fields: &[&str]) -> Option<Classified> {
-    let raw_names: Vec<&str> = raw_metrics::CANONICAL
-        .iter()
-        .chain(&[
-            raw_metrics::Column::InputPrompt,
-            raw_metrics::Column::Response,
-            raw_metrics::Column::Source,
-        ])
-        .map(|c| c.name())
-        .collect();
-    let candidates: [(Kind, &[&str], usize); 4] = [
-        (Kind::RawMetrics, &raw_names, 7),
-        (Kind::ModelComparison, &MODEL_COMPARISON_HEADER, 7),
-        (Kind::ResultsSummary, &SUMMARY_HEADER, 8),
-        (
-            Kind::ResultsDetailed,
-            &["prompt_index", "model_key", "output", "prompt_snippet"],
-            3,
-        ),
-    ];
-    for (kind, names, enough) in candidates {
-        let known = fields.iter().filter(|f| names.contains(f)).count();
-        if known < enough {
-            continue;
-        }
-        let problem = if kind == Kind::ResultsDetailed {
-            "one of prompt_index, model_key, output, prompt_snippet is missing".to_owned()
-        } else {
-            match fields.iter().position(|f| !names.contains(f)) {
-                Some(i) => format!("column {} is not a {} column", i + 1, kind.name()),
-                None => match fields
-                    .iter()
-                    .enumerate()
-                    .position(|(i, f)| fields[..i].contains(f))
-                {
-                    Some(i) => format!("column {} repeats an earlier one", i + 1),
-                    None => format!("a {} column is missing", kind.name()),
-                },
-            }
-        };
-        return Some(Classified::damaged(
-            kind,
-            1,
-            None,
-            format!(
-                "the header matches no {} layout ({known} of its {} columns are {} columns; {problem}): the file is not read",
-                kind.name(),
-                fields.len(),
-                kind.name()
-            ),
-        ));
-    }
-    None
 }
 
 /// Whether a header names the prompt column (root `prompt_loader.py` accepts these three spellings).
@@ -562,7 +458,7 @@ fn classify_yaml(lower_name: &str, text: &str, complete: bool) -> Option<Classif
     if !yaml_name && !has_models_key {
         return None;
     }
-    let marked = has_models_key || kind_by_name(lower_name) == Some(Kind::ModelsYaml);
+    let marked = has_models_key || marks::kind_by_name(lower_name) == Some(Kind::ModelsYaml);
     let variant = if super::models_yaml::date_in_name(lower_name).is_some() {
         "dated_version"
     } else if lower_name.starts_with("model_configuration") {

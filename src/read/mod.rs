@@ -9,6 +9,7 @@ pub mod config_py;
 pub mod csv_rows;
 pub mod json_sniff;
 pub mod json_text;
+pub mod marks;
 pub mod models_yaml;
 pub mod positions;
 pub mod prompts_csv;

@@ -118,6 +118,10 @@ pub fn nul_for_bad_bytes(bytes: &[u8]) -> String {
 
 /// A serde_json error's category, never the text around it.
 pub fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    // The message is serde_json's fixed text for this one code (compared, never shown).
+    if e.to_string().starts_with("recursion limit exceeded") {
+        return "nested deeper than 128 levels";
+    }
     match e.classify() {
         serde_json::error::Category::Io => "i/o error",
         serde_json::error::Category::Syntax => "syntax error",
@@ -319,5 +323,14 @@ mod tests {
             (txt.records, txt.rows.len(), txt.rejects[0].line),
             (2, 1, 3)
         );
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_a_reject_that_says_so() {
+        let ctx = FileCtx::for_tests("p.json");
+        let deep = format!("[\"ok\", {}{}]", "[".repeat(200), "]".repeat(200));
+        let p = read(deep.as_bytes(), &ctx, "json_array");
+        assert_eq!((p.records, p.rows.len()), (2, 0));
+        assert!(p.rejects[0].reason.contains("nested deeper than 128 levels"));
     }
 }
