@@ -15,6 +15,7 @@ use super::{FileCtx, Parsed, Reject};
 use crate::prompt::{self, PromptHash};
 use crate::stage::{natural_key, LogEntryRecord};
 use chrono::{DateTime, TimeZone, Utc};
+use serde::de::{self, DeserializeSeed};
 use serde_json::{json, Map, Value};
 
 /// Reads a log file: a whole document (array, object, a CloudTrail `Records` file) when the
@@ -47,7 +48,7 @@ pub fn read_with(
     let mut records = 0u64;
     let mut rejects = Vec::new();
     let prepared = JsonText::new(bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes));
-    let text = prepared.text.as_str();
+    let text: &str = &prepared.text;
     let mut emit = |r: Result<LogEntryRecord, (u64, String)>,
                     next: Option<u64>,
                     rejects: &mut Vec<Reject>| match r {
@@ -65,6 +66,37 @@ pub fn read_with(
             true
         }
     };
+    if document && text.trim_start().starts_with('[') {
+        // A log array can be large: checked whole first (a cut document keeps no partial entry),
+        // then parsed one entry at a time, so memory holds the text and one entry, not a tree of
+        // every entry.
+        if let Err(e) = serde_json::from_str::<de::IgnoredAny>(text) {
+            let p: Parsed<LogEntryRecord> =
+                super::json_text::broken_document(text, 1, &e, ctx, "the log document");
+            return (p.records, p.rejects, p.file_rejected);
+        }
+        let lines = item_lines(text, 1);
+        let mut i = 0usize;
+        let mut stopped = false;
+        let mut each = |v: Value| {
+            records += 1;
+            let next = lines.get(i + 1).copied();
+            let go = emit(entry(v, line_of(&lines, i), ctx), next, &mut rejects);
+            i += 1;
+            stopped = !go;
+            go
+        };
+        let streamed =
+            Elements { each: &mut each }.deserialize(&mut serde_json::Deserializer::from_str(text));
+        if streamed.is_err() && !stopped {
+            // Never expected once the whole document parsed; the entries not reached are rejects.
+            for line in lines.iter().skip(i) {
+                records += 1;
+                rejects.push(ctx.reject(*line, None, None, "the log entry could not be parsed"));
+            }
+        }
+        return (records, rejects, None);
+    }
     if document {
         let (items, depth) = match serde_json::from_str::<Value>(text) {
             Ok(Value::Array(items)) => (items, 1),
@@ -133,6 +165,35 @@ pub fn read_with(
         }
     }
     (records, rejects, None)
+}
+
+/// Hands each element of a JSON array to `each`, which returns false to stop.
+struct Elements<'a> {
+    each: &'a mut dyn FnMut(Value) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Elements<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for Elements<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<Value>()? {
+            if !(self.each)(v) {
+                return Err(de::Error::custom("the stage closed"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Where a staged entry holds a NUL (its raw entry, metadata or prompt), if anywhere.

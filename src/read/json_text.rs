@@ -10,6 +10,7 @@ use super::positions::item_lines;
 use super::prompts_json::json_error_kind;
 use super::{FileCtx, Parsed};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// What was found on a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,42 +19,28 @@ pub enum Mark {
     LoneSurrogate,
 }
 
-/// A JSON file's text, bad bytes replaced, and the lines they were on.
+/// A JSON file's text, bad bytes replaced, and the lines they were on. Borrowed from the file's
+/// bytes when nothing needed replacing (the common case: no copy of a large log).
 #[derive(Debug, Clone)]
-pub struct JsonText {
-    pub text: String,
+pub struct JsonText<'a> {
+    pub text: Cow<'a, str>,
     marks: Vec<(u64, Mark)>,
 }
 
 const NUL_ESCAPE: &str = "\\u0000";
 
-impl JsonText {
+impl<'a> JsonText<'a> {
     /// Prepares `bytes` (a BOM already stripped).
-    pub fn new(bytes: &[u8]) -> JsonText {
-        let mut text = String::with_capacity(bytes.len());
+    pub fn new(bytes: &'a [u8]) -> JsonText<'a> {
         let mut marks = Vec::new();
-        let mut line = 1u64;
-        let mut rest = bytes;
-        loop {
-            match std::str::from_utf8(rest) {
-                Ok(valid) => {
-                    text.push_str(valid);
-                    break;
-                }
-                Err(e) => {
-                    let (valid, after) = rest.split_at(e.valid_up_to());
-                    // Valid by construction; an empty fallback cannot happen.
-                    let valid = std::str::from_utf8(valid).unwrap_or_default();
-                    line += count_newlines(valid);
-                    text.push_str(valid);
-                    text.push_str(NUL_ESCAPE);
-                    marks.push((line, Mark::InvalidUtf8));
-                    let bad = e.error_len().unwrap_or(after.len()).max(1);
-                    rest = &after[bad.min(after.len())..];
-                }
-            }
-        }
-        let text = replace_lone_surrogates(text, &mut marks);
+        let text = match std::str::from_utf8(bytes) {
+            Ok(valid) => Cow::Borrowed(valid),
+            Err(_) => Cow::Owned(replace_bad_bytes(bytes, &mut marks)),
+        };
+        let text = match replace_lone_surrogates(&text, &mut marks) {
+            Some(replaced) => Cow::Owned(replaced),
+            None => text,
+        };
         marks.sort_by_key(|(l, _)| *l);
         JsonText { text, marks }
     }
@@ -82,15 +69,32 @@ impl JsonText {
     }
 }
 
+/// The text with every invalid UTF-8 sequence replaced by `\u0000`, each line remembered.
+fn replace_bad_bytes(bytes: &[u8], marks: &mut Vec<(u64, Mark)>) -> String {
+    let mut text = String::with_capacity(bytes.len() + 16);
+    let mut line = 1u64;
+    for chunk in bytes.utf8_chunks() {
+        line += count_newlines(chunk.valid());
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            text.push_str(NUL_ESCAPE);
+            marks.push((line, Mark::InvalidUtf8));
+        }
+    }
+    text
+}
+
 fn count_newlines(s: &str) -> u64 {
     u64::try_from(s.bytes().filter(|b| *b == b'\n').count()).unwrap_or(0)
 }
 
-/// Replaces `\uD800`–`\uDFFF` escapes that are not a high-low pair, inside strings, with `\u0000`.
-fn replace_lone_surrogates(text: String, marks: &mut Vec<(u64, Mark)>) -> String {
-    if !text.contains("\\u") && !text.contains("\\U") {
-        return text;
+/// Replaces `\uD800`–`\uDFFF` escapes that are not a high-low pair, inside strings, with `\u0000`;
+/// `None` when there were none.
+fn replace_lone_surrogates(text: &str, marks: &mut Vec<(u64, Mark)>) -> Option<String> {
+    if !text.contains("\\u") {
+        return None;
     }
+    let mut replaced = false;
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut line = 1u64;
@@ -134,6 +138,7 @@ fn replace_lone_surrogates(text: String, marks: &mut Vec<(u64, Mark)>) -> String
                         out.push_str(&text[copied..i]);
                         out.push_str(NUL_ESCAPE);
                         marks.push((line, Mark::LoneSurrogate));
+                        replaced = true;
                         i += 6;
                         copied = i;
                     }
@@ -142,6 +147,7 @@ fn replace_lone_surrogates(text: String, marks: &mut Vec<(u64, Mark)>) -> String
                     out.push_str(&text[copied..i]);
                     out.push_str(NUL_ESCAPE);
                     marks.push((line, Mark::LoneSurrogate));
+                    replaced = true;
                     i += 6;
                     copied = i;
                 }
@@ -150,8 +156,11 @@ fn replace_lone_surrogates(text: String, marks: &mut Vec<(u64, Mark)>) -> String
             _ => i += 1,
         }
     }
+    if !replaced {
+        return None;
+    }
     out.push_str(&text[copied.min(text.len())..]);
-    out
+    Some(out)
 }
 
 /// A JSON document that does not parse (cut short, or broken by a bad byte): no partial record is

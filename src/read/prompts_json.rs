@@ -43,7 +43,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx, variant: &str) -> Parsed<PromptRecord> 
         return out;
     }
     let prepared = JsonText::new(body);
-    let text = prepared.text.as_str();
+    let text: &str = &prepared.text;
     let take = |v: &Value, line: u64, next: Option<u64>, out: &mut Parsed<PromptRecord>| {
         out.records += 1;
         match nul_field(v) {
@@ -331,6 +331,8 @@ mod tests {
         let deep = format!("[\"ok\", {}{}]", "[".repeat(200), "]".repeat(200));
         let p = read(deep.as_bytes(), &ctx, "json_array");
         assert_eq!((p.records, p.rows.len()), (2, 0));
-        assert!(p.rejects[0].reason.contains("nested deeper than 128 levels"));
+        assert!(p.rejects[0]
+            .reason
+            .contains("nested deeper than 128 levels"));
     }
 }

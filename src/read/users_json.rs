@@ -32,7 +32,7 @@ pub fn is_bcrypt(s: &str) -> bool {
 pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<UserRecord> {
     let mut out = Parsed::default();
     let prepared = JsonText::new(bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes));
-    let text = prepared.text.as_str();
+    let text: &str = &prepared.text;
     let map = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => map,
         Ok(_) => {
