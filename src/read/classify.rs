@@ -4,6 +4,7 @@
 //! every rule is unit-tested here; `read/mod.rs` feeds it the head of each discovered file.
 
 use super::json_sniff::{self, Shape};
+use super::json_text::JsonText;
 use super::marks;
 use super::raw_metrics;
 use super::Kind;
@@ -162,7 +163,7 @@ fn classify_content(name: &str, head: &[u8], complete: bool, rest: impl Read) ->
         });
     };
     if matches!(body[start], b'{' | b'[') {
-        return classify_json(name, body, rest);
+        return classify_json(name, body, complete, rest);
     }
     if body[..body.len().min(8192)].contains(&0) {
         return Classified::unknown("binary content (NUL bytes), not text");
@@ -294,13 +295,44 @@ pub fn prompts_csv_variant(fields: &[&str], bom: bool) -> Option<String> {
     Some(parts.join(" "))
 }
 
+/// `bytes` split before a UTF-8 character its end cuts short.
+fn split_incomplete(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let n = bytes.len();
+    for back in 1..=n.min(3) {
+        let c = bytes[n - back];
+        if c & 0xC0 == 0x80 {
+            continue;
+        }
+        let need = match c {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            0xC0.. => 2,
+            _ => 1,
+        };
+        return if need > back {
+            bytes.split_at(n - back)
+        } else {
+            (bytes, &[])
+        };
+    }
+    (bytes, &[])
+}
+
 /// A JSON file by its first items, streamed. JSON Lines is told from a document by its first line
 /// being a whole value with another after it; a document with text after it, or one that breaks
 /// within its first items, is still judged by the items before the break (the reader then rejects
 /// it, saying where).
-fn classify_json(name: &str, body: &[u8], rest: impl Read) -> Classified {
-    let sniffed = json_sniff::sniff(body.chain(rest));
-    let trimmed = body.trim_ascii();
+fn classify_json(name: &str, body: &[u8], complete: bool, rest: impl Read) -> Classified {
+    // Bad bytes never decide the kind: the head is cleaned as the readers clean it (a character
+    // cut at the end of an incomplete head is left to the stream, whole).
+    let (head, tail) = if complete {
+        (body, &[][..])
+    } else {
+        split_incomplete(body)
+    };
+    let clean = JsonText::new(head);
+    let sniffed = json_sniff::sniff(clean.text.as_bytes().chain(tail).chain(rest));
+    let trimmed = clean.text.as_bytes().trim_ascii();
     let pretty = trimmed.contains(&b'\n');
     let first_line = trimmed
         .split(|b| *b == b'\n')

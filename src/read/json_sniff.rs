@@ -110,14 +110,25 @@ impl<'de> Visitor<'de> for Top<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         self.out.shape = Some(Shape::Array);
-        while let Some(v) = seq.next_element::<Value>()? {
-            self.out.items.push(v);
+        loop {
+            // An element that breaks still shows the entries it completed (a log entry's
+            // `modelId` and `operation` before its cut body): evidence of its kind.
+            let mut partial = Map::new();
+            match seq.next_element_seed(Partial { slot: &mut partial }) {
+                Ok(Some(v)) => self.out.items.push(v),
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    if !partial.is_empty() {
+                        self.out.items.push(Value::Object(partial));
+                    }
+                    return Err(e);
+                }
+            }
             if self.out.items.len() >= FIRST_ITEMS {
                 self.out.stopped = true;
                 return Err(de::Error::custom(STOP));
             }
         }
-        Ok(())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
@@ -174,6 +185,65 @@ impl Top<'_> {
     }
 }
 
+/// One value; an object's completed entries are kept in `slot` as they are read, so that they
+/// survive an error later in the object.
+struct Partial<'a> {
+    slot: &'a mut Map<String, Value>,
+}
+
+impl<'de> DeserializeSeed<'de> for Partial<'_> {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Partial<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            let v = map.next_value::<Value>()?;
+            self.slot.insert(key, v);
+        }
+        Ok(Value::Object(std::mem::take(self.slot)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
 /// The first elements of an array nested in the top-level object; anything else is skipped.
 struct FirstItems<'a> {
     items: &'a mut Vec<Value>,
@@ -195,14 +265,23 @@ impl<'de> Visitor<'de> for FirstItems<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(v) = seq.next_element::<Value>()? {
-            self.items.push(v);
+        loop {
+            let mut partial = Map::new();
+            match seq.next_element_seed(Partial { slot: &mut partial }) {
+                Ok(Some(v)) => self.items.push(v),
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    if !partial.is_empty() {
+                        self.items.push(Value::Object(partial));
+                    }
+                    return Err(e);
+                }
+            }
             if self.items.len() >= FIRST_ITEMS {
                 *self.stopped = true;
                 return Err(de::Error::custom(STOP));
             }
         }
-        Ok(())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
@@ -260,5 +339,13 @@ mod tests {
         assert_eq!(cut.entries.len(), 1);
         let broken = cut.broken.expect("a cut document is broken");
         assert_eq!((broken.line, broken.what), (2, "unexpected end"));
+    }
+
+    #[test]
+    fn a_first_element_cut_short_keeps_the_entries_it_completed() {
+        let s = sniff(&br#"[{"modelId": "m", "operation": "Converse", "input": {"messa"#[..]);
+        assert_eq!(s.items.len(), 1);
+        assert_eq!(s.items[0]["operation"], "Converse");
+        assert!(s.broken.is_some());
     }
 }
