@@ -150,4 +150,49 @@ mod tests {
         assert!(!reason.contains("err0r"), "{reason}");
         assert!(near_miss(&["a", "b", "timestamp"]).is_none());
     }
+
+    /// Seeded cuts and byte flips of every file of the complete legacy folder (whose names are the
+    /// app's): none is ever `unknown`.
+    #[test]
+    fn mutants_of_files_with_legacy_names_are_never_unknown() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        walk(&root.join("legacy_app"), &mut files);
+        walk(&root.join("drop"), &mut files);
+        let mut tried = 0;
+        for path in files {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if kind_by_name(&name.to_ascii_lowercase()).is_none() {
+                continue;
+            }
+            let good = std::fs::read(&path).expect("a fixture");
+            for k in 0..16 {
+                let at = good.len() * k / 16;
+                let mut mutants = vec![good[..at].to_vec()];
+                for byte in [0x00, 0xff, b'"', b',', b'\n', b'x'] {
+                    let mut m = good.clone();
+                    if let Some(b) = m.get_mut(at) {
+                        *b = byte;
+                    }
+                    mutants.push(m);
+                }
+                for m in mutants {
+                    tried += 1;
+                    let c = super::super::classify::classify(name, &m, true, std::io::empty());
+                    assert_ne!(c.kind, Kind::Unknown, "{name} mutated at {at}: {c:?}");
+                }
+            }
+        }
+        assert!(tried > 1000, "{tried}");
+    }
 }
