@@ -165,9 +165,7 @@ fn classify_content(name: &str, head: &[u8], complete: bool, rest: impl Read) ->
     if matches!(body[start], b'{' | b'[') {
         return classify_json(name, body, complete, rest);
     }
-    if body[..body.len().min(8192)].contains(&0) {
-        return Classified::unknown("binary content (NUL bytes), not text");
-    }
+    // A NUL byte in a row is that row's reject, never the file's kind: the header decides first.
     let columns = match classify_csv(body, bom) {
         Ok(c) => return c,
         Err(columns) => columns,
@@ -184,7 +182,9 @@ fn classify_content(name: &str, head: &[u8], complete: bool, rest: impl Read) ->
     if lower.ends_with(".txt") && lower.contains("prompt") {
         return Classified::of(Kind::PromptsJson, "txt");
     }
-    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+    if body[..body.len().min(8192)].contains(&0) {
+        Classified::unknown("binary content (NUL bytes), not text")
+    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
         Classified::unknown("YAML with neither a models list nor only settings keys")
     } else if columns > 1 {
         Classified::unknown(format!(
@@ -502,7 +502,17 @@ fn classify_yaml(lower_name: &str, text: &str, complete: bool) -> Option<Classif
         // Larger than the head: a prefix proves nothing about the document; the reader decides.
         return marked.then(|| Classified::of(Kind::ModelsYaml, variant));
     }
-    let value: yaml_serde::Value = match yaml_serde::from_str(text) {
+    // Bad bytes are the reader's to reject, row by row: they never make the file unreadable here.
+    let control = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    let probe: std::borrow::Cow<str> = if text.chars().any(control) {
+        text.chars()
+            .map(|c| if control(c) { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    };
+    let value: yaml_serde::Value = match yaml_serde::from_str(&probe) {
         Ok(value) => value,
         Err(e) if marked => {
             let (line, column) = e.location().map_or((1, None), |l| {
@@ -685,6 +695,14 @@ mod tests {
             classify("p.csv", &prompts, true, std::io::empty()).kind,
             Kind::PromptsCsv
         );
+    }
+
+    #[test]
+    fn a_nul_byte_in_a_row_never_decides_the_kind() {
+        let mut bytes = format!("{RAW}\n2025-11-01T00:00:00Z,r,").into_bytes();
+        bytes.extend_from_slice(b"a\x00b\n");
+        let c = classify("x.csv", &bytes, true, std::io::empty());
+        assert_eq!((c.kind, c.damage), (Kind::RawMetrics, None));
     }
 
     #[test]
