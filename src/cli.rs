@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// column and reason); one import is one transaction.
 ///
 /// Exit status: 0 success; 1 a check failed or rejects exceeded --max-rejects (nothing committed);
-/// 2 bad usage, configuration, input or connection error.
+/// 2 bad usage, configuration, input or connection error, or nothing to import.
 #[derive(Debug, Parser)]
 #[command(name = "bellatrix-migrate", version, max_term_width = 100)]
 pub struct Cli {

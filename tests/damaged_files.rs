@@ -371,6 +371,7 @@ async fn nothing_to_import_exits_2_and_fifos_are_listed_as_skipped_never_opened(
     );
     // A FIFO beside a good file: listed as skipped, with its reason; the good file lands.
     write(pipes.path(), "test_prompts.csv", prompts_csv(3));
+    write(pipes.path(), "notes.txt", format!("A note {MARKER}.\n"));
     let i = import(&db, &[pipes.path()], &[]);
     assert_eq!(i.out.code, 0, "{}", i.out.stderr);
     let f = report_file(&i.report, "raw_metrics.csv");
@@ -383,10 +384,21 @@ async fn nothing_to_import_exits_2_and_fifos_are_listed_as_skipped_never_opened(
     );
     assert_eq!(i.report["files_skipped"], 1);
     assert_eq!(report_file(&i.report, "test_prompts.csv")["inserted"], 3);
+    let note = report_file(&i.report, "notes.txt");
+    assert_eq!(
+        (note["kind"].as_str(), note["disposition"].as_str()),
+        (Some("unknown"), Some("unknown"))
+    );
+    assert!(
+        note["reason"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("plain text")),
+        "{note}"
+    );
     assert!(
         i.out
             .stdout
-            .contains("files not read (1: 0 unknown, 1 skipped)"),
+            .contains("files not read (2: 1 unknown, 1 skipped)"),
         "{}",
         i.out.stdout
     );
