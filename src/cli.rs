@@ -21,8 +21,8 @@ pub const MAX_GENERATE_ROWS: u64 = 1_000_000_000;
 /// column and reason); one import is one transaction.
 ///
 /// Exit status: 0 success; 1 a check failed or rejects exceeded --max-rejects (nothing committed);
-/// 2 bad usage, configuration, input or connection error, or an output file that cannot be
-/// created (nothing committed); 3 the import committed but an output file could not be written.
+/// 2 bad usage, configuration, input or connection error, nothing to import, or an output file
+/// that cannot be created (nothing committed); 3 the import committed but an output file could not be written.
 #[derive(Debug, Parser)]
 #[command(name = "bellatrix-migrate", version, max_term_width = 100)]
 pub struct Cli {

@@ -22,6 +22,14 @@ pub enum InputError {
     TooManyFiles,
     #[error("the stage stopped before reading finished")]
     StageClosed,
+    #[error(
+        "nothing to import: {found}; no file of a legacy kind with records to load (README: What it \
+         reads); nothing was written"
+    )]
+    NothingToImport {
+        /// What was found instead, with each file's reason (paths and reasons, never content).
+        found: String,
+    },
 }
 
 impl InputError {

@@ -367,6 +367,7 @@ async fn stage_in(
         });
     }
     summaries.sort_by_key(|s| s.file_no);
+    read::nothing_to_import(&summaries)?;
     stage_files(tx, &summaries).await?;
     Ok(summaries)
 }
@@ -473,7 +474,11 @@ async fn stage_files(
         )
         .await
         .map_err(Error::db("preparing stage_files"))?;
-    for s in summaries {
+    // A file that is not a regular one was never opened: it has no content for the ledger.
+    for s in summaries
+        .iter()
+        .filter(|s| s.disposition != read::Disposition::Skipped)
+    {
         let kind = serde_json::to_value(s.kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))

@@ -7,6 +7,7 @@
 //! `parsed = false` and the kind of parse error (never its text in the report). Feeds
 //! `stage_log_entries`.
 
+use super::json_text::{nul_field, JsonText};
 use super::positions::{item_lines, line_of};
 use super::prompts_json::json_error_kind;
 use super::values::{self, parse_fixed};
@@ -14,13 +15,14 @@ use super::{FileCtx, Parsed, Reject};
 use crate::prompt::{self, PromptHash};
 use crate::stage::{natural_key, LogEntryRecord};
 use chrono::{DateTime, TimeZone, Utc};
+use serde::de::{self, DeserializeSeed};
 use serde_json::{json, Map, Value};
 
-/// Reads a log file: the whole document when it parses as one JSON value (array, object, a
-/// CloudTrail `Records` file), else JSON Lines. Blank lines count in line numbers, as the app counted.
-pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<LogEntryRecord> {
+/// Reads a log file: a whole document (array, object, a CloudTrail `Records` file) when the
+/// classifier says so, else JSON Lines. Blank lines count in line numbers, as the app counted.
+pub fn read(bytes: &[u8], ctx: &FileCtx, document: bool) -> Parsed<LogEntryRecord> {
     let mut rows = Vec::new();
-    let (records, rejects) = read_with(bytes, ctx, &mut |r| {
+    let (records, rejects, file_rejected) = read_with(bytes, ctx, document, &mut |r| {
         rows.push(r);
         true
     });
@@ -28,50 +30,110 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<LogEntryRecord> {
         records,
         rows,
         rejects,
+        file_rejected,
     }
 }
 
 /// Like `read`, but hands each entry to `sink` as soon as it is read, so a large JSON Lines log
 /// never sits in memory as records; `sink` returns false to stop (the stage closed). Returns the
-/// record count and the rejects.
+/// record count, the rejects, and why the file was rejected whole (a document that does not
+/// parse: never read as lines, never a partial entry). An entry holding a NUL character, invalid
+/// UTF-8 or a lone surrogate is rejected (jsonb and text cannot store them).
 pub fn read_with(
     bytes: &[u8],
     ctx: &FileCtx,
+    document: bool,
     sink: &mut dyn FnMut(LogEntryRecord) -> bool,
-) -> (u64, Vec<Reject>) {
+) -> (u64, Vec<Reject>, Option<String>) {
     let mut records = 0u64;
     let mut rejects = Vec::new();
-    let text = String::from_utf8_lossy(bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes));
-    let mut emit = |r: Result<LogEntryRecord, (u64, String)>, rejects: &mut Vec<Reject>| match r {
-        Ok(record) => sink(record),
+    let prepared = JsonText::new(bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes));
+    let text: &str = &prepared.text;
+    let mut emit = |r: Result<LogEntryRecord, (u64, String)>,
+                    next: Option<u64>,
+                    rejects: &mut Vec<Reject>| match r {
+        Ok(record) => match record_nul(&record) {
+            Some(field) => {
+                let line = u64::try_from(record.line).unwrap_or(1);
+                let reason = prepared.reason(line, next, &field);
+                rejects.push(ctx.reject(line, None, Some(field.as_str()), reason));
+                true
+            }
+            None => sink(record),
+        },
         Err((line, reason)) => {
             rejects.push(ctx.reject(line, None, None, reason));
             true
         }
     };
-    if let Ok(doc) = serde_json::from_str::<Value>(&text) {
-        let (items, depth) = match doc {
-            Value::Array(items) => (items, 1),
-            Value::Object(mut map) if map.get("Records").is_some_and(Value::is_array) => {
+    if document && text.trim_start().starts_with('[') {
+        // A log array can be large: checked whole first (a cut document keeps no partial entry),
+        // then parsed one entry at a time, so memory holds the text and one entry, not a tree of
+        // every entry.
+        if let Err(e) = serde_json::from_str::<de::IgnoredAny>(text) {
+            let p: Parsed<LogEntryRecord> =
+                super::json_text::broken_document(text, 1, &e, ctx, "the log document");
+            return (p.records, p.rejects, p.file_rejected);
+        }
+        let lines = item_lines(text, 1);
+        let mut i = 0usize;
+        let mut stopped = false;
+        let mut each = |v: Value| {
+            records += 1;
+            let next = lines.get(i + 1).copied();
+            let go = emit(entry(v, line_of(&lines, i), ctx), next, &mut rejects);
+            i += 1;
+            stopped = !go;
+            go
+        };
+        let streamed =
+            Elements { each: &mut each }.deserialize(&mut serde_json::Deserializer::from_str(text));
+        if streamed.is_err() && !stopped {
+            // Never expected once the whole document parsed; the entries not reached are rejects.
+            for line in lines.iter().skip(i) {
+                records += 1;
+                rejects.push(ctx.reject(*line, None, None, "the log entry could not be parsed"));
+            }
+        }
+        return (records, rejects, None);
+    }
+    if document {
+        let (items, depth) = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(items)) => (items, 1),
+            Ok(Value::Object(mut map)) if map.get("Records").is_some_and(Value::is_array) => {
                 match map.remove("Records") {
                     Some(Value::Array(items)) => (items, 2),
                     _ => (Vec::new(), 2),
                 }
             }
-            other => (vec![other], 0),
+            Ok(other) => (vec![other], 0),
+            Err(e) => {
+                let trimmed = text.trim_start();
+                let depth = if trimmed.starts_with('[') {
+                    1
+                } else if trimmed.contains("\"Records\"") {
+                    2
+                } else {
+                    0
+                };
+                let p: Parsed<LogEntryRecord> =
+                    super::json_text::broken_document(text, depth, &e, ctx, "the log document");
+                return (p.records, p.rejects, p.file_rejected);
+            }
         };
         let lines = if depth == 0 {
             vec![1]
         } else {
-            item_lines(&text, depth)
+            item_lines(text, depth)
         };
         for (i, v) in items.into_iter().enumerate() {
             records += 1;
-            if !emit(entry(v, line_of(&lines, i), ctx), &mut rejects) {
+            let next = lines.get(i + 1).copied();
+            if !emit(entry(v, line_of(&lines, i), ctx), next, &mut rejects) {
                 break;
             }
         }
-        return (records, rejects);
+        return (records, rejects, None);
     }
     for (i, l) in text.lines().enumerate() {
         let line = u64::try_from(i).unwrap_or(0) + 1;
@@ -81,6 +143,12 @@ pub fn read_with(
         records += 1;
         let record = match serde_json::from_str::<Value>(l) {
             Ok(v) => entry(v, line, ctx),
+            // Kept as text, unless the text itself cannot be stored as it was.
+            Err(_) if prepared.marked(line) || l.contains('\0') => Err((
+                line,
+                "line is not JSON and holds invalid UTF-8 or a NUL byte, which PostgreSQL text cannot store"
+                    .to_owned(),
+            )),
             Err(e) => Ok(unparsed(
                 l,
                 line,
@@ -92,11 +160,52 @@ pub fn read_with(
                 ),
             )),
         };
-        if !emit(record, &mut rejects) {
+        if !emit(record, Some(line + 1), &mut rejects) {
             break;
         }
     }
-    (records, rejects)
+    (records, rejects, None)
+}
+
+/// Hands each element of a JSON array to `each`, which returns false to stop.
+struct Elements<'a> {
+    each: &'a mut dyn FnMut(Value) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Elements<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for Elements<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<Value>()? {
+            if !(self.each)(v) {
+                return Err(de::Error::custom("the stage closed"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a staged entry holds a NUL (its raw entry, metadata or prompt), if anywhere.
+fn record_nul(r: &LogEntryRecord) -> Option<String> {
+    nul_field(&r.raw_log_data)
+        .or_else(|| nul_field(&r.metadata))
+        .or_else(|| {
+            r.prompt_text
+                .as_ref()
+                .filter(|t| t.contains('\0'))
+                .map(|_| "prompt".to_owned())
+        })
 }
 
 fn base(line: u64, ctx: &FileCtx, key: String, raw: Value) -> LogEntryRecord {
@@ -401,7 +510,11 @@ mod tests {
 
     #[test]
     fn real_counts_latency_and_the_extractor_prompt() {
-        let parsed = read(format!("{CONVERSE}\n\n{{not json\n").as_bytes(), &ctx());
+        let parsed = read(
+            format!("{CONVERSE}\n\n{{not json\n").as_bytes(),
+            &ctx(),
+            false,
+        );
         assert_eq!(parsed.records, 2);
         let r = &parsed.rows[0];
         assert_eq!((r.input_tokens, r.output_tokens), (Some(120), Some(40)));
@@ -431,12 +544,12 @@ mod tests {
             "awsRegion": "us-east-1", "requestParameters": {"modelId": "amazon.titan-text-premier-v1", "body": "{\"inputText\": \"Log the valve\"}"},
             "responseElements": {"results": [{"tokenCount": 9, "outputText": "ok"}], "inputTextTokenCount": 4}});
         let doc = serde_json::to_string(&json!([wrapped, trail])).unwrap();
-        let parsed = read(doc.as_bytes(), &ctx());
+        let parsed = read(doc.as_bytes(), &ctx(), true);
         assert_eq!(parsed.rows.len(), 2);
         let a = &parsed.rows[0];
         assert_eq!(a.metadata["shape"], "cloudwatch_export");
         assert_eq!(a.request_id.as_deref(), Some("r-1"));
-        let direct = read(CONVERSE.as_bytes(), &ctx());
+        let direct = read(CONVERSE.as_bytes(), &ctx(), true);
         assert_eq!(
             a.source_key, direct.rows[0].source_key,
             "the wrapper does not change identity"
@@ -459,5 +572,31 @@ mod tests {
             event_time(&json!(1_759_276_831_000_i64), &c).map(|t| t.timestamp()),
             Some(1_759_276_831)
         );
+    }
+
+    #[test]
+    fn a_log_document_cut_short_is_never_read_as_lines() {
+        let doc = format!("[\n{CONVERSE},\n{CONVERSE},\n{{\"modelId\": ");
+        let parsed = read(doc.as_bytes(), &ctx(), true);
+        assert_eq!((parsed.records, parsed.rows.len()), (3, 0));
+        assert!(parsed.file_rejected.is_some());
+        assert_eq!(parsed.rejects[1].line, 3);
+    }
+
+    #[test]
+    fn entries_that_postgres_cannot_store_are_rejected() {
+        let nul = CONVERSE.replace("Check pump", "Check\\u0000pump");
+        let mut bytes = format!("{nul}\n{CONVERSE}\n").into_bytes();
+        bytes.extend_from_slice(b"not json \xff\nnot json\x00 either\nplain not json\n");
+        let parsed = read(&bytes, &ctx(), false);
+        assert_eq!(parsed.records, 5);
+        assert_eq!(
+            parsed.rows.len(),
+            2,
+            "the good entry and the plain unparsed line"
+        );
+        let lines: Vec<u64> = parsed.rejects.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![1, 3, 4]);
+        assert!(parsed.rejects[0].reason.contains("NUL"));
     }
 }

@@ -3,9 +3,13 @@
 //! where content alone cannot decide (an empty `users.json`, a plain-text prompt list). Pure, so
 //! every rule is unit-tested here; `read/mod.rs` feeds it the head of each discovered file.
 
+use super::json_sniff::{self, Shape};
+use super::json_text::JsonText;
+use super::marks;
 use super::raw_metrics;
 use super::Kind;
 use serde_json::Value;
+use std::io::Read;
 
 /// The UTF-8 byte-order mark some tools put before a CSV header.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -15,6 +19,21 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub struct Classified {
     pub kind: Kind,
     pub variant: Option<String>,
+    /// Why a file is `unknown` (never text of the file).
+    pub reason: Option<String>,
+    /// Set when the name or content marks the file as `kind` but it cannot be read: the file is
+    /// then rejected whole, here.
+    pub damage: Option<Damage>,
+    /// Where an unknown file stopped parsing, for the reject should its name mark it as legacy.
+    at: Option<(u64, Option<usize>)>,
+}
+
+/// Where and why a file of a legacy kind cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    pub line: u64,
+    pub column: Option<usize>,
+    pub reason: String,
 }
 
 impl Classified {
@@ -22,14 +41,35 @@ impl Classified {
         Self {
             kind,
             variant: Some(variant.into()),
+            reason: None,
+            damage: None,
+            at: None,
         }
     }
 
-    /// Kind `unknown`: listed in the report and skipped, never guessed at.
-    pub fn unknown() -> Self {
+    /// Kind `unknown`: listed in the report with `reason` and skipped, never guessed at.
+    pub fn unknown(reason: impl Into<String>) -> Self {
         Self {
             kind: Kind::Unknown,
             variant: None,
+            reason: Some(reason.into()),
+            damage: None,
+            at: None,
+        }
+    }
+
+    /// A file of `kind` that cannot be read, rejected whole.
+    pub(super) fn damaged(kind: Kind, line: u64, column: Option<usize>, reason: String) -> Self {
+        Self {
+            kind,
+            variant: None,
+            reason: None,
+            damage: Some(Damage {
+                line,
+                column,
+                reason,
+            }),
+            at: None,
         }
     }
 }
@@ -87,77 +127,111 @@ pub const PROMPT_KEYS: [&str; 7] = [
     "prompt", "text", "input", "question", "query", "message", "Prompt",
 ];
 
-/// Classifies a file from its name and the first bytes of its content. `complete` says whether
-/// `head` is the whole file (whole-document JSON can then be parsed).
-pub fn classify(name: &str, head: &[u8], complete: bool) -> Classified {
+/// Classifies a file from its name and content: `head` is its first bytes (all of them when
+/// `complete`), `rest` the bytes after the head. JSON is judged by streaming its first items from
+/// `head` then `rest`; everything else by the head. Encoding problems never decide the kind (the
+/// readers reject the rows that hold them). A file that its name or content marks as a legacy
+/// kind but that cannot be read comes back with `damage`, never as `unknown`.
+pub fn classify(name: &str, head: &[u8], complete: bool, rest: impl Read) -> Classified {
+    let c = classify_content(name, head, complete, rest);
+    if c.kind != Kind::Unknown {
+        return c;
+    }
+    match marks::kind_by_name(&name.to_ascii_lowercase()) {
+        Some(kind) => {
+            let (line, column) = c.at.unwrap_or((1, None));
+            let why = c.reason.unwrap_or_default();
+            Classified::damaged(
+                kind,
+                line,
+                column,
+                format!("named like a {} file, but {why}", kind.name()),
+            )
+        }
+        None => c,
+    }
+}
+
+fn classify_content(name: &str, head: &[u8], complete: bool, rest: impl Read) -> Classified {
     let bom = head.starts_with(BOM);
     let body = head.strip_prefix(BOM).unwrap_or(head);
-    let Some(text) = utf8_prefix(body, complete) else {
-        return Classified::unknown();
+    let Some(start) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Classified::unknown(if body.is_empty() {
+            "the file is empty"
+        } else {
+            "the file holds only white space"
+        });
     };
-    let trimmed = text.trim_start();
-    if trimmed.is_empty() {
-        return Classified::unknown();
+    if matches!(body[start], b'{' | b'[') {
+        return classify_json(name, body, complete, rest);
     }
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        return classify_json(name, text, complete);
-    }
-    if let Some(c) = classify_csv(body, bom) {
-        return c;
-    }
+    // A NUL byte in a row is that row's reject, never the file's kind: the header decides first.
+    let columns = match classify_csv(body, bom) {
+        Ok(c) => return c,
+        Err(columns) => columns,
+    };
+    // Invalid UTF-8 becomes U+FFFD here, so that it never decides the kind.
+    let text = String::from_utf8_lossy(body);
     let lower = name.to_ascii_lowercase();
-    if let Some(c) = classify_yaml(&lower, text) {
+    if let Some(c) = classify_yaml(&lower, &text, complete) {
         return c;
     }
-    if is_config_py(text) {
+    if is_config_py(&text) {
         return Classified::of(Kind::ConfigPy, "python_dicts");
     }
     if lower.ends_with(".txt") && lower.contains("prompt") {
         return Classified::of(Kind::PromptsJson, "txt");
     }
-    Classified::unknown()
-}
-
-/// The longest valid UTF-8 prefix, tolerating a multi-byte character cut at the end of an
-/// incomplete head; `None` for binary content.
-fn utf8_prefix(bytes: &[u8], complete: bool) -> Option<&str> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Some(s),
-        Err(e) if !complete && e.error_len().is_none() => {
-            std::str::from_utf8(&bytes[..e.valid_up_to()]).ok()
-        }
-        Err(_) => None,
+    if body[..body.len().min(8192)].contains(&0) {
+        Classified::unknown("binary content (NUL bytes), not text")
+    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        Classified::unknown("YAML with neither a models list nor only settings keys")
+    } else if columns > 1 {
+        Classified::unknown(format!(
+            "CSV header matches no legacy kind: {columns} columns"
+        ))
+    } else {
+        Classified::unknown(
+            "plain text of no legacy kind (a prompt list needs \"prompt\" in its name)",
+        )
     }
 }
 
-fn classify_csv(body: &[u8], bom: bool) -> Option<Classified> {
+/// A CSV kind from the header, or the number of header columns when none matches. A header that
+/// is close to a legacy one (most of its columns are that kind's) is that kind, damaged.
+fn classify_csv(body: &[u8], bom: bool) -> Result<Classified, usize> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
-    let mut record = csv::StringRecord::new();
-    if !matches!(rdr.read_record(&mut record), Ok(true)) {
-        return None;
+    let mut record = csv::ByteRecord::new();
+    if !matches!(rdr.read_byte_record(&mut record), Ok(true)) {
+        return Err(0);
     }
-    let fields: Vec<&str> = record.iter().collect();
+    let owned: Vec<String> = record
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    let fields: Vec<&str> = owned.iter().map(String::as_str).collect();
     let quoted = body.first() == Some(&b'"');
     if let Some(h) = raw_metrics::detect_header(&fields, quoted) {
-        return Some(Classified::of(Kind::RawMetrics, h.variant));
+        return Ok(Classified::of(Kind::RawMetrics, h.variant));
     }
     if fields == MODEL_COMPARISON_HEADER {
-        return Some(Classified::of(Kind::ModelComparison, "tuple_names"));
+        return Ok(Classified::of(Kind::ModelComparison, "tuple_names"));
     }
     if fields == SUMMARY_HEADER {
-        return Some(Classified::of(Kind::ResultsSummary, "root_era"));
+        return Ok(Classified::of(Kind::ResultsSummary, "root_era"));
     }
     let has = |n: &str| fields.contains(&n);
-    if has("prompt_index") && has("model_key") && has("output") && has("prompt_snippet") {
+    let detailed = ["prompt_index", "model_key", "output", "prompt_snippet"];
+    if detailed.iter().all(|n| has(n)) {
         let variant = if has("metadata") {
             "root_era"
         } else {
             "root_era_no_metadata"
         };
-        return Some(Classified::of(Kind::ResultsDetailed, variant));
+        return Ok(Classified::of(Kind::ResultsDetailed, variant));
     }
     if fields.len() > 2
         && fields[..2] == ["prompt_index", "prompt_snippet"]
@@ -173,14 +247,17 @@ fn classify_csv(body: &[u8], bom: bool) -> Option<Classified> {
             .any(|s| f.ends_with(s))
         })
     {
-        return Some(Classified::of(Kind::ResultsComparison, "root_era"));
+        return Ok(Classified::of(Kind::ResultsComparison, "root_era"));
     }
     if fields.len() > 1 || fields.iter().any(|f| prompt_column(f)) {
         if let Some(variant) = prompts_csv_variant(&fields, bom) {
-            return Some(Classified::of(Kind::PromptsCsv, variant));
+            return Ok(Classified::of(Kind::PromptsCsv, variant));
         }
     }
-    None
+    if let Some(damaged) = marks::near_miss(&fields) {
+        return Ok(damaged);
+    }
+    Err(fields.len())
 }
 
 /// Whether a header names the prompt column (root `prompt_loader.py` accepts these three spellings).
@@ -218,20 +295,103 @@ pub fn prompts_csv_variant(fields: &[&str], bom: bool) -> Option<String> {
     Some(parts.join(" "))
 }
 
-fn classify_json(name: &str, text: &str, complete: bool) -> Classified {
-    if complete {
-        if let Ok(value) = serde_json::from_str::<Value>(text) {
-            let pretty = text.trim().lines().count() > 1;
-            return classify_json_document(name, &value, pretty);
+/// `bytes` split before a UTF-8 character its end cuts short.
+fn split_incomplete(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let n = bytes.len();
+    for back in 1..=n.min(3) {
+        let c = bytes[n - back];
+        if c & 0xC0 == 0x80 {
+            continue;
+        }
+        let need = match c {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            0xC0.. => 2,
+            _ => 1,
+        };
+        return if need > back {
+            bytes.split_at(n - back)
+        } else {
+            (bytes, &[])
+        };
+    }
+    (bytes, &[])
+}
+
+/// A JSON file by its first items, streamed. JSON Lines is told from a document by its first line
+/// being a whole value with another after it; a document with text after it, or one that breaks
+/// within its first items, is still judged by the items before the break (the reader then rejects
+/// it, saying where).
+fn classify_json(name: &str, body: &[u8], complete: bool, rest: impl Read) -> Classified {
+    // Bad bytes never decide the kind: the head is cleaned as the readers clean it (a character
+    // cut at the end of an incomplete head is left to the stream, whole).
+    let (head, tail) = if complete {
+        (body, &[][..])
+    } else {
+        split_incomplete(body)
+    };
+    let clean = JsonText::new(head);
+    let sniffed = json_sniff::sniff(clean.text.as_bytes().chain(tail).chain(rest));
+    let trimmed = clean.text.as_bytes().trim_ascii();
+    let pretty = trimmed.contains(&b'\n');
+    let first_line = trimmed
+        .split(|b| *b == b'\n')
+        .next()
+        .and_then(|l| serde_json::from_slice::<Value>(l).ok());
+    if sniffed.more_values && first_line.as_ref().is_some_and(Value::is_object) {
+        let first = sniffed.value().unwrap_or(Value::Null);
+        return if is_log_entry(&first) {
+            Classified::of(Kind::BedrockLog, "jsonl")
+        } else if prompt_item(&first) {
+            Classified::of(Kind::PromptsJson, "jsonl")
+        } else {
+            Classified::unknown(
+                "JSON Lines whose first line is neither a Bedrock log entry nor a prompt",
+            )
+        };
+    }
+    if sniffed.broken.is_some() {
+        // JSON Lines whose first line is broken: a later line at column 0 is a whole entry.
+        let later = trimmed
+            .split(|b| *b == b'\n')
+            .skip(1)
+            .filter(|l| l.first() == Some(&b'{'))
+            .take(5)
+            .find_map(|l| serde_json::from_slice::<Value>(l.trim_ascii()).ok());
+        if let Some(v) = later {
+            if is_log_entry(&v) {
+                return Classified::of(Kind::BedrockLog, "jsonl");
+            } else if prompt_item(&v) {
+                return Classified::of(Kind::PromptsJson, "jsonl");
+            }
         }
     }
-    // JSON Lines: judge by the first non-blank line.
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    match serde_json::from_str::<Value>(first) {
-        Ok(value) if is_log_entry(&value) => Classified::of(Kind::BedrockLog, "jsonl"),
-        Ok(value) if prompt_item(&value) => Classified::of(Kind::PromptsJson, "jsonl"),
-        _ => Classified::unknown(),
+    if let Some(value) = sniffed.value() {
+        let c = classify_json_document(name, &value, pretty);
+        if c.kind != Kind::Unknown {
+            return c;
+        }
     }
+    if let Some(b) = &sniffed.broken {
+        let mut c = Classified::unknown(format!(
+            "the JSON does not parse ({} at line {}, column {}) and its first items are of no legacy kind",
+            b.what, b.line, b.column
+        ));
+        c.at = Some((b.line, Some(b.column)));
+        return c;
+    }
+    if sniffed.more_values {
+        return Classified::unknown("JSON followed by more text, of no legacy kind");
+    }
+    Classified::unknown(match sniffed.shape {
+        Some(Shape::Array) => {
+            "a JSON array whose first items are neither Bedrock log entries nor prompts"
+        }
+        Some(Shape::Object) => {
+            "a JSON object of no legacy shape (not users, a log entry or prompts)"
+        }
+        Some(Shape::Scalar) | None => "a JSON value that is neither an array nor an object",
+    })
 }
 
 fn classify_json_document(name: &str, value: &Value, pretty: bool) -> Classified {
@@ -258,7 +418,9 @@ fn classify_json_document(name: &str, value: &Value, pretty: bool) -> Classified
             if prompt_item(value) {
                 return Classified::of(Kind::PromptsJson, "single_object");
             }
-            Classified::unknown()
+            Classified::unknown(
+                "a JSON object of no legacy shape (not users, a log entry or prompts)",
+            )
         }
         Value::Array(items) if !items.is_empty() => {
             if items.iter().any(is_log_entry) {
@@ -267,10 +429,13 @@ fn classify_json_document(name: &str, value: &Value, pretty: bool) -> Classified
             } else if items.iter().all(prompt_item) {
                 Classified::of(Kind::PromptsJson, "json_array")
             } else {
-                Classified::unknown()
+                Classified::unknown(
+                    "a JSON array whose first items are neither Bedrock log entries nor prompts",
+                )
             }
         }
-        _ => Classified::unknown(),
+        Value::Array(_) => Classified::unknown("an empty JSON array"),
+        _ => Classified::unknown("a JSON value that is neither an array nor an object"),
     }
 }
 
@@ -319,25 +484,56 @@ pub fn prompt_item(value: &Value) -> bool {
     }
 }
 
-fn classify_yaml(lower_name: &str, text: &str) -> Option<Classified> {
+fn classify_yaml(lower_name: &str, text: &str, complete: bool) -> Option<Classified> {
     let yaml_name = lower_name.ends_with(".yaml") || lower_name.ends_with(".yml");
     let has_models_key = text.lines().any(|l| l.starts_with("models:"));
     if !yaml_name && !has_models_key {
         return None;
     }
-    let value: yaml_serde::Value = yaml_serde::from_str(text).ok()?;
+    let marked = has_models_key || marks::kind_by_name(lower_name) == Some(Kind::ModelsYaml);
+    let variant = if super::models_yaml::date_in_name(lower_name).is_some() {
+        "dated_version"
+    } else if lower_name.starts_with("model_configuration") {
+        "dashboard_download"
+    } else {
+        "current"
+    };
+    if !complete {
+        // Larger than the head: a prefix proves nothing about the document; the reader decides.
+        return marked.then(|| Classified::of(Kind::ModelsYaml, variant));
+    }
+    // Bad bytes are the reader's to reject, row by row: they never make the file unreadable here.
+    let control = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    let probe: std::borrow::Cow<str> = if text.chars().any(control) {
+        text.chars()
+            .map(|c| if control(c) { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    };
+    let value: yaml_serde::Value = match yaml_serde::from_str(&probe) {
+        Ok(value) => value,
+        Err(e) if marked => {
+            let (line, column) = e.location().map_or((1, None), |l| {
+                (u64::try_from(l.line()).unwrap_or(1), Some(l.column()))
+            });
+            let mut c = Classified::damaged(
+                Kind::ModelsYaml,
+                line,
+                column,
+                format!("the YAML does not parse (at line {line}): the file is not read"),
+            );
+            c.variant = Some(variant.to_owned());
+            return Some(c);
+        }
+        Err(_) => return None,
+    };
     let map = value.as_mapping()?;
     if map
         .get("models")
         .is_some_and(yaml_serde::Value::is_sequence)
     {
-        let variant = if super::models_yaml::date_in_name(lower_name).is_some() {
-            "dated_version"
-        } else if lower_name.starts_with("model_configuration") {
-            "dashboard_download"
-        } else {
-            "current"
-        };
         return Some(Classified::of(Kind::ModelsYaml, variant));
     }
     let keys: Vec<&str> = map.keys().filter_map(yaml_serde::Value::as_str).collect();
@@ -363,7 +559,7 @@ mod tests {
     use super::*;
 
     fn kind(name: &str, text: &str) -> (Kind, Option<String>) {
-        let c = classify(name, text.as_bytes(), true);
+        let c = classify(name, text.as_bytes(), true, std::io::empty());
         (c.kind, c.variant)
     }
 
@@ -384,6 +580,7 @@ mod tests {
             "x.csv",
             b"\xEF\xBB\xBFprompt_id,prompt,expected_json,category\n",
             true,
+            std::io::empty(),
         );
         assert_eq!(bom.variant.as_deref(), Some("standard bom"));
     }
@@ -463,6 +660,130 @@ mod tests {
             kind("readme.txt", "Copied from the old laptop.\n").0,
             Kind::Unknown
         );
-        assert_eq!(classify("bin", b"\xff\xfe\x00", true).kind, Kind::Unknown);
+        assert_eq!(
+            classify("bin", b"\xff\xfe\x00", true, std::io::empty()).kind,
+            Kind::Unknown
+        );
+    }
+
+    const RAW: &str = "timestamp,run_id,model_name,model_id,prompt_id,input_tokens,output_tokens,latency_ms,json_valid,error,status,cost_usd_input,cost_usd_output,cost_usd_total";
+
+    #[test]
+    fn a_flipped_byte_in_a_raw_metrics_header_is_a_damaged_raw_metrics_file() {
+        assert_eq!(kind("x.csv", RAW).0, Kind::RawMetrics);
+        let flipped = RAW.replacen("run_id", "run_jd", 1);
+        let c = classify("export.csv", flipped.as_bytes(), true, std::io::empty());
+        assert_eq!(c.kind, Kind::RawMetrics);
+        let damage = c.damage.expect("damaged");
+        assert!(damage
+            .reason
+            .contains("column 2 is not a raw_metrics column"));
+        assert!(!damage.reason.contains("run_jd"), "never the header's text");
+    }
+
+    #[test]
+    fn invalid_utf8_never_decides_the_kind() {
+        // The one invalid byte in a data row of the head.
+        let mut bytes = format!("{RAW}\n2025-11-01T00:00:00Z,r,").into_bytes();
+        bytes.extend_from_slice(b"\xff\n");
+        let c = classify("raw.csv", &bytes, true, std::io::empty());
+        assert_eq!(c.kind, Kind::RawMetrics);
+        assert!(c.damage.is_none());
+        let mut prompts = b"prompt_id,prompt,expected_json,category\n1,caf".to_vec();
+        prompts.extend_from_slice(b"\xe9,True,x\n");
+        assert_eq!(
+            classify("p.csv", &prompts, true, std::io::empty()).kind,
+            Kind::PromptsCsv
+        );
+    }
+
+    #[test]
+    fn a_nul_byte_in_a_row_never_decides_the_kind() {
+        let mut bytes = format!("{RAW}\n2025-11-01T00:00:00Z,r,").into_bytes();
+        bytes.extend_from_slice(b"a\x00b\n");
+        let c = classify("x.csv", &bytes, true, std::io::empty());
+        assert_eq!((c.kind, c.damage), (Kind::RawMetrics, None));
+    }
+
+    #[test]
+    fn legacy_names_with_unreadable_content_are_damaged_not_unknown() {
+        for (name, text) in [
+            ("users.json", "[1, 2]"),
+            ("raw_metrics.csv", "a,b,c\n"),
+            ("config.py", "print('hello')\n"),
+            ("prompts.json", "{\"prom"),
+        ] {
+            let c = classify(name, text.as_bytes(), true, std::io::empty());
+            assert_ne!(c.kind, Kind::Unknown, "{name}");
+            assert!(
+                c.damage
+                    .as_ref()
+                    .is_some_and(|d| d.reason.starts_with("named like")),
+                "{name}: {c:?}"
+            );
+        }
+        let yaml = classify(
+            "models.yaml",
+            b"models:\n  - name: A\n   bad: [\n",
+            true,
+            std::io::empty(),
+        );
+        assert_eq!(yaml.kind, Kind::ModelsYaml);
+        assert!(yaml
+            .damage
+            .is_some_and(|d| d.reason.contains("does not parse")));
+    }
+
+    #[test]
+    fn a_truncated_document_is_judged_by_its_first_items() {
+        let users = r#"{"ann": {"email": "a@b", "password_hash": "$2b$"}, "bob": {"email": "#;
+        let c = classify("backup.json", users.as_bytes(), true, std::io::empty());
+        assert_eq!(c.kind, Kind::UsersJson);
+        let log = r#"[{"modelId":"m","operation":"Converse","input":{}}, {"modelId":"#;
+        let c = classify("x.json", log.as_bytes(), true, std::io::empty());
+        assert_eq!(
+            (c.kind, c.variant.as_deref()),
+            (Kind::BedrockLog, Some("json_array"))
+        );
+    }
+
+    #[test]
+    fn json_lines_with_a_broken_first_line_are_still_json_lines() {
+        let log = "{\"modelId\":\"m\",\"operation\":\"Converse\",\"inp\n{\"modelId\":\"m\",\"operation\":\"Converse\",\"input\":{}}\n";
+        assert_eq!(
+            kind("x.jsonl", log),
+            (Kind::BedrockLog, Some("jsonl".to_owned()))
+        );
+    }
+
+    #[test]
+    fn json_larger_than_the_head_is_streamed() {
+        let item = "{\"prompt\": \"Check the pump.\"},\n".repeat(40_000);
+        let doc = format!("[\n{item}{{\"prompt\": \"last\"}}]\n");
+        assert!(doc.len() > 1024 * 1024);
+        let (head, rest) = doc.as_bytes().split_at(1024 * 1024);
+        let c = classify("anything.json", head, false, rest);
+        assert_eq!(
+            (c.kind, c.variant.as_deref()),
+            (Kind::PromptsJson, Some("json_array"))
+        );
+    }
+
+    #[test]
+    fn unknown_files_say_why() {
+        let reason = |name: &str, text: &str| {
+            let c = classify(name, text.as_bytes(), true, std::io::empty());
+            assert_eq!(c.kind, Kind::Unknown, "{name}");
+            c.reason.unwrap_or_default()
+        };
+        assert_eq!(
+            reason("a.csv", "x,y,z\n1,2,3\n"),
+            "CSV header matches no legacy kind: 3 columns"
+        );
+        assert_eq!(reason("empty.csv", ""), "the file is empty");
+        assert!(reason("readme.txt", "A note.\n").starts_with("plain text"));
+        assert!(reason("o.json", "{\"a\": 1}").contains("JSON object"));
+        assert!(reason("o.json", "{\"a\": ").contains("unexpected end at line 1"));
+        assert!(reason("blob", "\u{0}\u{1}").contains("binary"));
     }
 }

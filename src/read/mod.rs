@@ -7,6 +7,9 @@ pub mod bedrock_log;
 pub mod classify;
 pub mod config_py;
 pub mod csv_rows;
+pub mod json_sniff;
+pub mod json_text;
+pub mod marks;
 pub mod models_yaml;
 pub mod positions;
 pub mod prompts_csv;
@@ -145,6 +148,9 @@ pub struct Parsed<T> {
     pub records: u64,
     pub rows: Vec<T>,
     pub rejects: Vec<Reject>,
+    /// Set when the file as a whole could not be read (a document cut short or broken): every
+    /// record is then in `rejects`, and this says why, for the file's line in the report.
+    pub file_rejected: Option<String>,
 }
 
 impl<T> Default for Parsed<T> {
@@ -153,8 +159,26 @@ impl<T> Default for Parsed<T> {
             records: 0,
             rows: Vec::new(),
             rejects: Vec::new(),
+            file_rejected: None,
         }
     }
+}
+
+/// What became of a file as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Read: its records are counted as inserted, duplicate or rejected one by one.
+    #[default]
+    Read,
+    /// Its name or content marks it as a legacy kind, but it cannot be read (a damaged header, a
+    /// document cut short, a YAML that does not parse): every record it holds is rejected, or the
+    /// file counts as one rejected record.
+    Rejected,
+    /// Nothing marks it as a legacy kind: listed with the reason and skipped.
+    Unknown,
+    /// Not a regular file (a named pipe, socket or device): listed, never opened.
+    Skipped,
 }
 
 /// One discovered file, in the order its rows take precedence when they duplicate each other.
@@ -165,6 +189,8 @@ pub struct InputFile {
     pub path: PathBuf,
     /// The path as the report shows it.
     pub display: String,
+    /// Why the file is not opened at all (it is not a regular file).
+    pub skip: Option<String>,
 }
 
 /// What reading one file produced, besides its rows.
@@ -181,6 +207,10 @@ pub struct FileSummary {
     pub rejects: Vec<Reject>,
     /// Set when the file's exact bytes were imported before, so it was not read again.
     pub already_imported: Option<AlreadyImported>,
+    /// What became of the file as a whole.
+    pub disposition: Disposition,
+    /// Why a file is rejected, unknown or skipped (never text of the file).
+    pub reason: Option<String>,
 }
 
 /// What the ledger knows of a file whose bytes an earlier import read completely.
@@ -209,13 +239,19 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>, InputError> {
                 path: e.path().map_or_else(|| root.clone(), Path::to_path_buf),
                 message: e.to_string(),
             })?;
-            if entry.file_type().is_file() {
-                found.push(InputFile {
-                    file_no: 0,
-                    display: entry.path().display().to_string(),
-                    path: entry.into_path(),
-                });
+            let file_type = entry.file_type();
+            if file_type.is_dir() {
+                continue;
             }
+            // A named pipe, socket or device is listed with why it is skipped, never opened: opening
+            // a FIFO would block the import for as long as nothing writes to it.
+            let skip = (!file_type.is_file()).then(|| not_regular(file_type));
+            found.push(InputFile {
+                file_no: 0,
+                display: entry.path().display().to_string(),
+                path: entry.into_path(),
+                skip,
+            });
         }
     }
     found.sort_by_key(|f| (precedence(&f.path), f.display.clone()));
@@ -224,6 +260,63 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>, InputError> {
         f.file_no = i32::try_from(i).map_err(|_| InputError::TooManyFiles)?;
     }
     Ok(found)
+}
+
+/// Why a file that is not a regular one is skipped.
+fn not_regular(file_type: std::fs::FileType) -> String {
+    use std::os::unix::fs::FileTypeExt;
+    let what = if file_type.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else {
+        "not a regular file"
+    };
+    format!("{what}: not a regular file, never opened")
+}
+
+/// Fails, saying what was found, when no file is of a legacy kind that has records to load (only
+/// unknown, skipped or settings files, or none at all): an import that imports nothing is a
+/// mistake in its paths, never a success.
+pub fn nothing_to_import(summaries: &[FileSummary]) -> Result<(), InputError> {
+    if summaries.iter().any(|s| s.kind.table().is_some()) {
+        return Ok(());
+    }
+    const LISTED: usize = 10;
+    let found = if summaries.is_empty() {
+        "no files under the given paths".to_owned()
+    } else {
+        let listed: Vec<String> = summaries
+            .iter()
+            .take(LISTED)
+            .map(|s| {
+                let what = match s.disposition {
+                    Disposition::Skipped => "skipped",
+                    _ => s.kind.name(),
+                };
+                match &s.reason {
+                    Some(reason) => format!("{} ({what}: {reason})", s.path),
+                    None => format!("{} ({what})", s.path),
+                }
+            })
+            .collect();
+        let more = summaries.len().saturating_sub(LISTED);
+        let more = if more > 0 {
+            format!(", and {more} more")
+        } else {
+            String::new()
+        };
+        format!(
+            "{} file(s), none of a legacy kind: {}{more}",
+            summaries.len(),
+            listed.join(", ")
+        )
+    };
+    Err(InputError::NothingToImport { found })
 }
 
 /// Lower is better: the file the app wrote, its backup, then re-serialised downloads.
@@ -255,13 +348,16 @@ fn sniff(
     path: &Path,
     name: &str,
 ) -> Result<(classify::Classified, Option<raw_metrics::Header>), InputError> {
-    let file = File::open(path).map_err(|e| InputError::io(path, e))?;
+    let mut file = File::open(path).map_err(|e| InputError::io(path, e))?;
     let mut head = Vec::new();
-    file.take(HEAD_BYTES)
+    file.by_ref()
+        .take(HEAD_BYTES)
         .read_to_end(&mut head)
         .map_err(|e| InputError::io(path, e))?;
     let complete = u64::try_from(head.len()).unwrap_or(u64::MAX) < HEAD_BYTES;
-    let classified = classify::classify(name, &head, complete);
+    // JSON is classified by streaming its first items from the head and, past it, the file.
+    let rest = BufReader::with_capacity(64 * 1024, file);
+    let classified = classify::classify(name, &head, complete, rest);
     let header = if classified.kind == Kind::RawMetrics {
         raw_header(&head)
     } else {
@@ -326,7 +422,57 @@ fn read_file(
 ) -> Result<FileSummary, InputError> {
     let path = &file.path;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let (classified, header) = sniff(path, name)?;
+    let summary = |kind, variant, disposition, reason| FileSummary {
+        file_no,
+        path: file.display.clone(),
+        kind,
+        variant,
+        records: 0,
+        sha256: String::new(),
+        size: 0,
+        rejects: Vec::new(),
+        already_imported: None,
+        disposition,
+        reason,
+    };
+    if let Some(reason) = &file.skip {
+        return Ok(summary(
+            Kind::Unknown,
+            None,
+            Disposition::Skipped,
+            Some(reason.clone()),
+        ));
+    }
+    let (mut classified, header) = sniff(path, name)?;
+    if classified.kind == Kind::RawMetrics && header.is_none() && classified.damage.is_none() {
+        classified.damage = Some(classify::Damage {
+            line: 1,
+            column: None,
+            reason: "the raw_metrics header cannot be read".to_owned(),
+        });
+    }
+    if let Some(damage) = classified.damage.clone() {
+        // Named or shaped like a legacy kind but unreadable: one rejected record, never silence.
+        let (sha256, size) = hash_file(path)?;
+        progress.fetch_add(size, Ordering::Relaxed);
+        let mut s = summary(
+            classified.kind,
+            classified.variant,
+            Disposition::Rejected,
+            Some(damage.reason.clone()),
+        );
+        s.records = 1;
+        s.sha256 = sha256;
+        s.size = size;
+        s.rejects.push(Reject {
+            file: file.display.clone(),
+            line: damage.line,
+            column: damage.column,
+            field: None,
+            reason: damage.reason,
+        });
+        return Ok(s);
+    }
     if let Some(header) = header {
         return read_raw_metrics(file_no, file, header, options, &sinks.metrics, progress);
     }
@@ -338,17 +484,20 @@ fn read_file(
         // while streamed, never held in memory, whatever their size.
         let (sha256, size) = hash_file(path)?;
         progress.fetch_add(size, Ordering::Relaxed);
-        return Ok(FileSummary {
-            file_no,
-            path: file.display.clone(),
-            kind: classified.kind,
-            variant: classified.variant,
-            records: 0,
-            sha256,
-            size,
-            rejects: Vec::new(),
-            already_imported: None,
-        });
+        let disposition = if classified.kind == Kind::Unknown {
+            Disposition::Unknown
+        } else {
+            Disposition::Read
+        };
+        let mut s = summary(
+            classified.kind,
+            classified.variant,
+            disposition,
+            classified.reason,
+        );
+        s.sha256 = sha256;
+        s.size = size;
+        return Ok(s);
     }
     let mut tracker = TrackingReader::hash_only(BufReader::new(
         File::open(path).map_err(|e| InputError::io(path, e))?,
@@ -372,14 +521,14 @@ fn read_file(
     };
     let variant = classified.variant.clone().unwrap_or_default();
     let batch = options.batch_rows;
-    let (records, rejects) = match classified.kind {
+    let (records, rejects, file_rejected) = match classified.kind {
         Kind::PromptsCsv => send(prompts_csv::read(&bytes, &ctx), &sinks.prompts, batch)?,
         Kind::PromptsJson => send(
             prompts_json::read(&bytes, &ctx, &variant),
             &sinks.prompts,
             batch,
         )?,
-        Kind::BedrockLog => stream_log(&bytes, &ctx, &sinks.log_entries, batch)?,
+        Kind::BedrockLog => stream_log(&bytes, &ctx, &variant, &sinks.log_entries, batch)?,
         Kind::ModelsYaml => send(models_yaml::read(&bytes, &ctx), &sinks.models, batch)?,
         Kind::ConfigPy => send(config_py::read(&bytes, &ctx), &sinks.models, batch)?,
         Kind::UsersJson => send(users_json::read(&bytes, &ctx), &sinks.users, batch)?,
@@ -391,8 +540,13 @@ fn read_file(
         Kind::ResultsDetailed => send(results_detailed::read(&bytes, &ctx), &sinks.metrics, batch)?,
         // Handled above: raw metrics stream, skipped kinds are only hashed.
         Kind::RawMetrics | Kind::ResultsComparison | Kind::SettingsYaml | Kind::Unknown => {
-            (0, Vec::new())
+            (0, Vec::new(), None)
         }
+    };
+    let disposition = if file_rejected.is_some() {
+        Disposition::Rejected
+    } else {
+        Disposition::Read
     };
     Ok(FileSummary {
         file_no,
@@ -404,6 +558,8 @@ fn read_file(
         size,
         rejects,
         already_imported: None,
+        disposition,
+        reason: file_rejected,
     })
 }
 
@@ -412,24 +568,30 @@ fn read_file(
 fn stream_log(
     bytes: &[u8],
     ctx: &FileCtx,
+    variant: &str,
     sink: &flume::Sender<Vec<crate::stage::LogEntryRecord>>,
     batch: usize,
-) -> Result<(u64, Vec<Reject>), InputError> {
+) -> Result<Read3, InputError> {
     let mut pending = Vec::with_capacity(batch);
     let mut closed = false;
-    let (records, rejects) = bedrock_log::read_with(bytes, ctx, &mut |r| {
-        pending.push(r);
-        if pending.len() >= batch.max(1) {
-            let full = std::mem::replace(&mut pending, Vec::with_capacity(batch));
-            closed = sink.send(full).is_err();
-        }
-        !closed
-    });
+    let document = variant != "jsonl";
+    let (records, rejects, file_rejected) =
+        bedrock_log::read_with(bytes, ctx, document, &mut |r| {
+            pending.push(r);
+            if pending.len() >= batch.max(1) {
+                let full = std::mem::replace(&mut pending, Vec::with_capacity(batch));
+                closed = sink.send(full).is_err();
+            }
+            !closed
+        });
     if closed || (!pending.is_empty() && sink.send(pending).is_err()) {
         return Err(InputError::StageClosed);
     }
-    Ok((records, rejects))
+    Ok((records, rejects, file_rejected))
 }
+
+/// A reader's record count, rejects, and why the file was rejected whole, if it was.
+type Read3 = (u64, Vec<Reject>, Option<String>);
 
 /// Sends a whole-file reader's rows to their staging channel in batches; returns the record count
 /// and the rejects.
@@ -437,13 +599,13 @@ fn send<T>(
     parsed: Parsed<T>,
     sink: &flume::Sender<Vec<T>>,
     batch: usize,
-) -> Result<(u64, Vec<Reject>), InputError> {
+) -> Result<Read3, InputError> {
     let mut rows = parsed.rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<T> = rows.by_ref().take(batch.max(1)).collect();
         sink.send(chunk).map_err(|_| InputError::StageClosed)?;
     }
-    Ok((parsed.records, parsed.rejects))
+    Ok((parsed.records, parsed.rejects, parsed.file_rejected))
 }
 
 fn read_raw_metrics(
@@ -501,6 +663,8 @@ fn read_raw_metrics(
         size,
         rejects,
         already_imported: None,
+        disposition: Disposition::Read,
+        reason: None,
     })
 }
 

@@ -4,6 +4,7 @@
 //! root loader read them). Other object keys are kept as metadata. Feeds `stage_prompts`.
 
 use super::classify::PROMPT_KEYS;
+use super::json_text::{broken_document, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
 use super::prompts_csv::parse_expected_json;
 use super::values::normalize_prompt_id;
@@ -11,88 +12,116 @@ use super::{FileCtx, Parsed};
 use crate::stage::PromptRecord;
 use serde_json::{json, Map, Value};
 
-/// Reads a prompt file of any of the shapes above; `variant` is the classifier's.
+/// Reads a prompt file of any of the shapes above; `variant` is the classifier's. Invalid UTF-8,
+/// NUL characters and lone surrogates reject the record that holds them; a document that does not
+/// parse rejects every record it began.
 pub fn read(bytes: &[u8], ctx: &FileCtx, variant: &str) -> Parsed<PromptRecord> {
     let mut out = Parsed::default();
-    let Ok(text) = std::str::from_utf8(bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes))
-    else {
-        out.records = 1;
-        out.rejects
-            .push(ctx.reject(1, None, None, "file is not valid UTF-8"));
-        return out;
-    };
-    match variant {
-        "txt" => {
-            for (line, prompt) in text_prompts(text) {
-                out.records += 1;
-                out.rows.push(PromptRecord::new(
-                    ctx.file_no,
+    let body = bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes);
+    if variant == "txt" {
+        let text = nul_for_bad_bytes(body);
+        for (line, prompt) in text_prompts(&text) {
+            out.records += 1;
+            if prompt.contains('\0') {
+                out.rejects.push(ctx.reject(
                     line,
-                    "prompts_json",
-                    prompt,
                     None,
-                    json!({"source": {"file": ctx.display, "line": line}, "format": "txt"}),
+                    Some("prompt"),
+                    "prompt holds invalid UTF-8 or a NUL byte, which PostgreSQL text cannot store",
                 ));
+                continue;
             }
+            out.rows.push(PromptRecord::new(
+                ctx.file_no,
+                line,
+                "prompts_json",
+                prompt,
+                None,
+                json!({"source": {"file": ctx.display, "line": line}, "format": "txt"}),
+            ));
         }
-        "jsonl" => {
-            for (i, l) in text.lines().enumerate() {
-                let line = u64::try_from(i).unwrap_or(0) + 1;
-                if l.trim().is_empty() {
-                    continue;
-                }
-                out.records += 1;
-                match serde_json::from_str::<Value>(l) {
-                    Ok(v) => item(&v, line, ctx, &mut out),
-                    Err(e) => out.rejects.push(ctx.reject(
+        return out;
+    }
+    let prepared = JsonText::new(body);
+    let text: &str = &prepared.text;
+    let take = |v: &Value, line: u64, next: Option<u64>, out: &mut Parsed<PromptRecord>| {
+        out.records += 1;
+        match nul_field(v) {
+            Some(field) => {
+                let reason = prepared.reason(line, next, &field);
+                out.rejects
+                    .push(ctx.reject(line, None, Some(field.as_str()), reason));
+            }
+            None => item(v, line, ctx, out),
+        }
+    };
+    if variant == "jsonl" {
+        for (i, l) in text.lines().enumerate() {
+            let line = u64::try_from(i).unwrap_or(0) + 1;
+            if l.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Value>(l) {
+                Ok(v) => take(&v, line, Some(line + 1), &mut out),
+                Err(e) => {
+                    out.records += 1;
+                    out.rejects.push(ctx.reject(
                         line,
                         Some(e.column()),
                         None,
                         format!("line is not JSON ({})", json_error_kind(&e)),
-                    )),
+                    ));
                 }
             }
         }
-        _ => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Array(items)) => {
-                let lines = item_lines(text, 1);
-                for (i, v) in items.iter().enumerate() {
-                    out.records += 1;
-                    item(v, line_of(&lines, i), ctx, &mut out);
-                }
+        return out;
+    }
+    let (items, depth) = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => (items, 1),
+        Ok(Value::Object(mut map)) if map.get("prompts").is_some_and(Value::is_array) => {
+            match map.remove("prompts") {
+                Some(Value::Array(items)) => (items, 2),
+                _ => (Vec::new(), 2),
             }
-            Ok(Value::Object(map)) if map.get("prompts").is_some_and(Value::is_array) => {
-                let lines = item_lines(text, 2);
-                let items = map
-                    .get("prompts")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                for (i, v) in items.iter().enumerate() {
-                    out.records += 1;
-                    item(v, line_of(&lines, i), ctx, &mut out);
-                }
-            }
-            Ok(v) => {
-                out.records += 1;
-                item(&v, 1, ctx, &mut out);
-            }
-            Err(e) => {
-                out.records += 1;
-                out.rejects.push(ctx.reject(
-                    u64::try_from(e.line()).unwrap_or(1),
-                    Some(e.column()),
-                    None,
-                    format!("file is not JSON ({})", json_error_kind(&e)),
-                ));
-            }
-        },
+        }
+        Ok(v) => {
+            take(&v, 1, None, &mut out);
+            return out;
+        }
+        Err(e) => {
+            let depth = match variant {
+                "json_array" => 1,
+                "prompts_object" => 2,
+                _ => 0,
+            };
+            return broken_document(text, depth, &e, ctx, "the prompt file");
+        }
+    };
+    let lines = item_lines(text, depth);
+    for (i, v) in items.iter().enumerate() {
+        take(v, line_of(&lines, i), lines.get(i + 1).copied(), &mut out);
+    }
+    out
+}
+
+/// Text whose invalid UTF-8 sequences became NUL characters, which a reader then rejects.
+pub fn nul_for_bad_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            out.push('\0');
+        }
     }
     out
 }
 
 /// A serde_json error's category, never the text around it.
 pub fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    // The message is serde_json's fixed text for this one code (compared, never shown).
+    if e.to_string().starts_with("recursion limit exceeded") {
+        return "nested deeper than 128 levels";
+    }
     match e.classify() {
         serde_json::error::Category::Io => "i/o error",
         serde_json::error::Category::Syntax => "syntax error",
@@ -265,5 +294,45 @@ mod tests {
         let lines = read(b"{\"prompt\": \"a\"}\n\nnot json\n", &ctx, "jsonl");
         assert_eq!((lines.records, lines.rows.len()), (2, 1));
         assert_eq!(lines.rejects[0].line, 3);
+    }
+
+    #[test]
+    fn a_document_cut_short_rejects_every_record_it_began() {
+        let ctx = FileCtx::for_tests("p.json");
+        let cut = read(b"[\n  \"one\",\n  \"two\",\n  \"thr", &ctx, "json_array");
+        assert_eq!((cut.records, cut.rows.len(), cut.rejects.len()), (3, 0, 3));
+        assert_eq!(cut.rejects[2].line, 4);
+        assert!(cut
+            .file_rejected
+            .is_some_and(|r| r.contains("unexpected end at line 4")));
+    }
+
+    #[test]
+    fn nul_lone_surrogates_and_bad_bytes_reject_their_record_only() {
+        let ctx = FileCtx::for_tests("p.json");
+        let doc = b"[\n\"ok\",\n\"a\\u0000b\",\n\"\\udc00\",\n\"bad \xff\"\n]";
+        let p = read(doc, &ctx, "json_array");
+        assert_eq!((p.records, p.rows.len()), (4, 1));
+        let reasons: Vec<&str> = p.rejects.iter().map(|r| r.reason.as_str()).collect();
+        assert!(reasons[0].contains("NUL"), "{reasons:?}");
+        assert!(reasons[1].contains("lone surrogate"), "{reasons:?}");
+        assert!(reasons[2].contains("invalid UTF-8"), "{reasons:?}");
+        assert_eq!(p.rejects[1].line, 4);
+        let txt = read(b"one\n\ntw\xffo\n", &ctx, "txt");
+        assert_eq!(
+            (txt.records, txt.rows.len(), txt.rejects[0].line),
+            (2, 1, 3)
+        );
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_a_reject_that_says_so() {
+        let ctx = FileCtx::for_tests("p.json");
+        let deep = format!("[\"ok\", {}{}]", "[".repeat(200), "]".repeat(200));
+        let p = read(deep.as_bytes(), &ctx, "json_array");
+        assert_eq!((p.records, p.rows.len()), (2, 0));
+        assert!(p.rejects[0]
+            .reason
+            .contains("nested deeper than 128 levels"));
     }
 }

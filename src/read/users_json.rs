@@ -3,8 +3,8 @@
 //! scheme); naive local times are read in `--legacy-timezone`. Feeds `stage_users`; conflicts with
 //! users already in the database are decided by the transform (reported, never overwritten).
 
+use super::json_text::{broken_document, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
-use super::prompts_json::json_error_kind;
 use super::values::{parse_timestamp, TimestampZone};
 use super::{FileCtx, Parsed};
 use crate::stage::{natural_key, UserRecord};
@@ -27,33 +27,38 @@ pub fn is_bcrypt(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'/')
 }
 
-/// Reads users.json.
+/// Reads users.json. A user holding invalid UTF-8, a NUL character or a lone surrogate is
+/// rejected; a document that does not parse rejects every user it began.
 pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<UserRecord> {
     let mut out = Parsed::default();
-    let text = String::from_utf8_lossy(bytes);
-    let map = match serde_json::from_str::<Value>(&text) {
+    let prepared = JsonText::new(bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes));
+    let text: &str = &prepared.text;
+    let map = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => map,
         Ok(_) => {
+            let reason = "users.json is not a JSON object";
             out.records = 1;
-            out.rejects
-                .push(ctx.reject(1, None, None, "users.json is not a JSON object"));
+            out.rejects.push(ctx.reject(1, None, None, reason));
+            out.file_rejected = Some(reason.to_owned());
             return out;
         }
-        Err(e) => {
-            out.records = 1;
-            out.rejects.push(ctx.reject(
-                u64::try_from(e.line()).unwrap_or(1),
-                Some(e.column()),
-                None,
-                format!("users.json is not JSON ({})", json_error_kind(&e)),
-            ));
-            return out;
-        }
+        Err(e) => return broken_document(text, 1, &e, ctx, "users.json"),
     };
-    let lines = item_lines(&text, 1);
+    let lines = item_lines(text, 1);
     for (i, (username, user)) in map.iter().enumerate() {
         out.records += 1;
         let line = line_of(&lines, i);
+        let nul = if username.contains('\0') {
+            Some("username".to_owned())
+        } else {
+            nul_field(user)
+        };
+        if let Some(field) = nul {
+            let reason = prepared.reason(line, lines.get(i + 1).copied(), &field);
+            out.rejects
+                .push(ctx.reject(line, None, Some(field.as_str()), reason));
+            continue;
+        }
         match user_record(username, user, ctx, line) {
             Ok(r) => out.rows.push(r),
             Err((field, reason)) => out
@@ -166,6 +171,22 @@ mod tests {
         );
         assert_eq!(ann.last_login, None);
         assert_eq!(parsed.rejects[0].line, 8);
+        assert_eq!(parsed.rejects[0].field.as_deref(), Some("email"));
+    }
+
+    #[test]
+    fn a_users_file_cut_short_is_rejected_whole_and_a_nul_rejects_one_user() {
+        let doc = format!(
+            "{{\n  \"ann\": {{\"email\": \"a@x\", \"password_hash\": \"{HASH}\"}},\n  \"bob\": {{\"email\": \"b@x\", \"pass"
+        );
+        let parsed = read(doc.as_bytes(), &FileCtx::for_tests("users.json"));
+        assert_eq!((parsed.records, parsed.rows.len()), (2, 0));
+        assert!(parsed.file_rejected.is_some());
+        let doc = format!(
+            "{{\"ann\": {{\"email\": \"a\\u0000@x\", \"password_hash\": \"{HASH}\"}},\n\"bob\": {{\"email\": \"b@x\", \"password_hash\": \"{HASH}\"}}}}"
+        );
+        let parsed = read(doc.as_bytes(), &FileCtx::for_tests("users.json"));
+        assert_eq!((parsed.records, parsed.rows.len()), (2, 1));
         assert_eq!(parsed.rejects[0].field.as_deref(), Some("email"));
     }
 }

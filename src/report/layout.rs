@@ -2,6 +2,7 @@
 //! Markdown renderings show the same content and differ only in how they draw it.
 
 use super::{CheckCounts, FileStatus, Mode, Report};
+use crate::read::Disposition;
 
 /// How many entries a listed section shows (the JSON report has them all, up to its limit).
 const SHOWN: usize = 20;
@@ -45,7 +46,9 @@ fn more(shown: usize, total: u64, what: &str) -> Option<Block> {
 pub(crate) fn blocks(report: &Report) -> Vec<Block> {
     let mut out = Vec::new();
     summary(report, &mut out);
+    rejected_files(report, &mut out);
     files(report, &mut out);
+    unread_files(report, &mut out);
     tables(report, &mut out);
     if report.mode != Mode::Verify {
         created(report, &mut out);
@@ -95,6 +98,70 @@ fn summary(report: &Report, out: &mut Vec<Block>) {
         report.generated_at, report.tool_version
     ));
     out.extend(lines.into_iter().map(Block::Line));
+}
+
+/// Files of a legacy kind that could not be read, first of all: their records are rejected.
+fn rejected_files(report: &Report, out: &mut Vec<Block>) {
+    let rows: Vec<Vec<String>> = report
+        .files
+        .iter()
+        .filter(|f| f.disposition == Disposition::Rejected)
+        .map(|f| {
+            vec![
+                f.path.clone(),
+                f.kind.name().to_owned(),
+                f.rejected.to_string(),
+                f.reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    out.push(Block::Heading(format!(
+        "REJECTED FILES ({}): of a legacy kind but unreadable, none of their records imported",
+        rows.len()
+    )));
+    out.push(Block::Table(Table {
+        header: vec!["path", "kind", "rejected records", "reason"],
+        rows,
+        numeric: vec![2],
+    }));
+}
+
+/// Unknown and skipped files with the reason each was not read.
+fn unread_files(report: &Report, out: &mut Vec<Block>) {
+    let rows: Vec<Vec<String>> = report
+        .files
+        .iter()
+        .filter(|f| matches!(f.disposition, Disposition::Unknown | Disposition::Skipped))
+        .map(|f| {
+            let what = if f.disposition == Disposition::Skipped {
+                "skipped"
+            } else {
+                "unknown"
+            };
+            vec![
+                f.path.clone(),
+                what.to_owned(),
+                f.reason.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    out.push(Block::Heading(format!(
+        "files not read ({}: {} unknown, {} skipped)",
+        rows.len(),
+        report.files_unknown,
+        report.files_skipped
+    )));
+    out.push(Block::Table(Table {
+        header: vec!["path", "as", "why"],
+        rows,
+        numeric: vec![],
+    }));
 }
 
 fn files(report: &Report, out: &mut Vec<Block>) {

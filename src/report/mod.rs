@@ -15,7 +15,7 @@ mod text;
 
 pub use groups::{Location, RejectGroup};
 
-use crate::read::{FileSummary, Kind, Reject};
+use crate::read::{Disposition, FileSummary, Kind, Reject};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -53,6 +53,11 @@ pub struct FileReport {
     pub inserted: u64,
     pub duplicate: u64,
     pub rejected: u64,
+    /// `read`, `rejected` (a legacy file that cannot be read: its records are rejected),
+    /// `unknown` (nothing marks it as legacy) or `skipped` (not a regular file, never opened).
+    pub disposition: Disposition,
+    /// Why the file is rejected, unknown or skipped; never text of the file.
+    pub reason: Option<String>,
 }
 
 /// Outcome counts for one production table.
@@ -272,6 +277,12 @@ pub struct Report {
     pub import_id: Option<i64>,
     pub legacy_timezone: String,
     pub files: Vec<FileReport>,
+    /// Files of a legacy kind that could not be read (their records are among the rejects).
+    pub files_rejected: u64,
+    /// Files nothing marks as legacy, listed with their reason and skipped.
+    pub files_unknown: u64,
+    /// Files that are not regular files (named pipes, sockets, devices), never opened.
+    pub files_skipped: u64,
     pub tables: BTreeMap<String, TableCounts>,
     pub source_records: u64,
     pub accounted: Accounted,
@@ -339,6 +350,9 @@ impl Report {
             import_id: None,
             legacy_timezone,
             files: Vec::new(),
+            files_rejected: 0,
+            files_unknown: 0,
+            files_skipped: 0,
             tables: PRODUCTION_TABLES
                 .iter()
                 .map(|t| ((*t).to_owned(), TableCounts::default()))
@@ -389,6 +403,12 @@ impl Report {
             if let Some(table) = s.kind.table().filter(|_| s.already_imported.is_none()) {
                 self.tables.entry(table.into()).or_default().rejected += rejected;
             }
+            match s.disposition {
+                Disposition::Read => {}
+                Disposition::Rejected => self.files_rejected += 1,
+                Disposition::Unknown => self.files_unknown += 1,
+                Disposition::Skipped => self.files_skipped += 1,
+            }
             let room = LISTED_LIMIT.saturating_sub(self.rejects.len());
             self.rejects.extend(s.rejects.iter().take(room).cloned());
             self.files.push(FileReport {
@@ -403,6 +423,8 @@ impl Report {
                 inserted: 0,
                 duplicate,
                 rejected,
+                disposition: s.disposition,
+                reason: s.reason.clone(),
             });
         }
         self.reject_groups = groups::group(summaries.iter().flat_map(|s| &s.rejects));

@@ -23,10 +23,12 @@ pub async fn partition(
         .collect();
     let (candidates, mut to_read): (Vec<InputFile>, Vec<InputFile>) =
         files.into_iter().partition(|f| {
-            std::fs::metadata(&f.path)
-                .ok()
-                .and_then(|m| i64::try_from(m.len()).ok())
-                .is_some_and(|size| sizes.contains(&size))
+            // A file that is not a regular one is never opened, not even to hash it.
+            f.skip.is_none()
+                && std::fs::metadata(&f.path)
+                    .ok()
+                    .and_then(|m| i64::try_from(m.len()).ok())
+                    .is_some_and(|size| sizes.contains(&size))
         });
     if candidates.is_empty() {
         return Ok((to_read, Vec::new()));
@@ -60,6 +62,17 @@ pub async fn partition(
                 already_imported: Some(AlreadyImported {
                     import_id: row.get(1),
                     rejected: u64::try_from(row.get::<_, i64>(3)).unwrap_or(0),
+                }),
+                disposition: if row.get::<_, String>(4) == "unknown" {
+                    read::Disposition::Unknown
+                } else {
+                    read::Disposition::Read
+                },
+                reason: (row.get::<_, String>(4) == "unknown").then(|| {
+                    format!(
+                        "listed as unknown by import {} (the same bytes)",
+                        row.get::<_, i64>(1)
+                    )
                 }),
             }),
             None => to_read.push(file),
