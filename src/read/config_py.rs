@@ -59,16 +59,14 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
     let (models, pricing, settings) = match (get("MODELS"), get("PRICING"), get("EVAL_SETTINGS")) {
         (Ok(m), Ok(p), Ok(s)) => (m, p, s),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            let reason = format!(
+                "cannot read the Python literal at column {}: {}",
+                e.column, e.reason
+            );
             out.records = 1;
-            out.rejects.push(ctx.reject(
-                e.line,
-                None,
-                None,
-                format!(
-                    "cannot read the Python literal at column {}: {}",
-                    e.column, e.reason
-                ),
-            ));
+            out.rejects
+                .push(ctx.reject(e.line, None, None, reason.clone()));
+            out.file_rejected = Some(format!("line {}: {reason}", e.line));
             return out;
         }
     };
@@ -79,6 +77,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
         out.records = 1;
         out.rejects
             .push(ctx.reject(models.line, None, Some("MODELS"), "MODELS is not a dict"));
+        out.file_rejected = Some(format!("line {}: MODELS is not a dict", models.line));
         return out;
     };
     let settings = settings.map(|s| s.value).unwrap_or(Value::Null);
@@ -193,6 +192,17 @@ mod tests {
     use super::*;
 
     const CONFIG: &str = "import os\n\nAWS_REGION = os.getenv('AWS_REGION', 'us-east-2')\n\nMODELS = {\n    'claude-sonnet': {\n        'model_id': 'us.anthropic.claude-3-7-sonnet-20250219-v1:0',\n        'name': 'Claude 3.7 Sonnet',\n    },\n    'llama-3-2-11b': {'model_id': 'us.meta.llama3-2-11b-instruct-v1:0', 'name': 'Llama 3.2 11B Instruct'},\n}\n\nPRICING = {\n    'claude-sonnet': {'input': 0.008, 'output': 0.024},\n    'llama-3-2-11b': (0.0006, 0.0008),\n}\n\nEVAL_SETTINGS = {'max_tokens': 1500, 'temperature': 0.7}\n";
+
+    #[test]
+    fn a_literal_that_cannot_be_read_rejects_the_file() {
+        let parsed = read(
+            b"MODELS = {'a': {'model_id': 'x',\n",
+            &FileCtx::for_tests("config.py"),
+        );
+        assert_eq!((parsed.records, parsed.rejects.len()), (1, 1));
+        let reason = parsed.file_rejected.unwrap_or_default();
+        assert!(reason.starts_with("line "), "{reason}");
+    }
 
     #[test]
     fn models_prices_and_settings_are_joined_by_key() {

@@ -209,6 +209,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
                 .map_or(1, |l| u64::try_from(l.line()).unwrap_or(1));
             out.rejects
                 .push(ctx.reject(line, None, None, "file is not valid YAML"));
+            out.file_rejected = Some(format!("not valid YAML from line {line}"));
             return out;
         }
     };
@@ -358,6 +359,16 @@ mod tests {
     use super::*;
 
     const V3: &str = "region_name: us-east-2\nmodels:\n  - name: Claude 3.5 Sonnet  # renamed id\n    provider: anthropic\n    bedrock_model_id: us.anthropic.claude-3-5-sonnet-20241022-v2:0\n    tokenizer: anthropic\n    pricing:\n      input_per_1k_tokens_usd: 0.003\n      output_per_1k_tokens_usd: 0.015\n    generation_params: {max_tokens: 1500, temperature: 0.7, top_p: 0.95}\n  # - name: Claude 3.5 Haiku\n  - name: Llama 3.1 70B Instruct\n    provider: meta\n    bedrock_model_id: us.meta.llama3-1-70b-instruct-v1:0\n    pricing:\n      input_per_1k_tokens_usd: 0.00065\n      output_per_1k_tokens_usd: 0.00085\n";
+
+    #[test]
+    fn a_file_that_is_not_yaml_rejects_the_file() {
+        let parsed = read(
+            b"models:\n  - name: [unclosed\n    provider: x\n",
+            &FileCtx::for_tests("models.2025-11-03.yaml"),
+        );
+        assert_eq!((parsed.records, parsed.rejects.len()), (1, 1));
+        assert!(parsed.file_rejected.is_some());
+    }
 
     #[test]
     fn dates_in_names() {
