@@ -90,31 +90,30 @@ fn mutate(original: &[u8], rng: &mut ChaCha8Rng) -> (Vec<u8>, &'static str) {
             (bytes, "delete")
         }
         4 => {
-            let start = bytes[..at]
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |i| i + 1);
-            let end = bytes[at..]
-                .iter()
-                .position(|b| *b == b'\n')
-                .map_or(bytes.len(), |i| at + i + 1);
+            let (start, end) = line_around(&bytes, at);
             let line = bytes[start..end].to_vec();
             bytes.splice(end..end, line);
             (bytes, "double-line")
         }
         _ => {
-            let start = bytes[..at]
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |i| i + 1);
-            let end = bytes[at..]
-                .iter()
-                .position(|b| *b == b'\n')
-                .map_or(bytes.len(), |i| at + i + 1);
+            let (start, end) = line_around(&bytes, at);
             bytes.drain(start..end);
             (bytes, "drop-line")
         }
     }
+}
+
+/// The byte range of the line holding byte `at`, its line end included.
+fn line_around(bytes: &[u8], at: usize) -> (usize, usize) {
+    let start = bytes[..at]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = bytes[at..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |i| at + i + 1);
+    (start, end)
 }
 
 /// A fixture with the marker planted in its text fields.

@@ -269,16 +269,16 @@ async fn the_checks_heading_counts_what_the_checks_array_holds() {
     assert_eq!(counts[0], check_count(false), "one bar step per check");
 }
 
-/// The heading total and the sum of the rows of the duplicates table in the terminal report.
-fn duplicates_block(text: &str) -> (u64, u64) {
-    let mut lines = text
-        .lines()
-        .skip_while(|l| !l.starts_with("duplicate records ("));
-    let heading = lines
+/// The heading total and the sum of the counts of a table of the terminal report: the table under
+/// the line starting `heading (`, its count in column `column` (0-based, by white space).
+fn table_block(text: &str, heading: &str, column: usize) -> (u64, u64) {
+    let opening = format!("{heading} (");
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(&opening));
+    let title = lines
         .next()
-        .unwrap_or_else(|| panic!("no duplicates in {text}"));
-    let total = heading
-        .trim_start_matches("duplicate records (")
+        .unwrap_or_else(|| panic!("no {heading} in {text}"));
+    let total = title
+        .trim_start_matches(&opening)
         .trim_end_matches(')')
         .parse()
         .unwrap();
@@ -287,12 +287,17 @@ fn duplicates_block(text: &str) -> (u64, u64) {
         .take_while(|l| !l.trim().is_empty())
         .map(|l| {
             l.split_whitespace()
-                .nth(1)
+                .nth(column)
                 .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or_else(|| panic!("a group row with a count: {l}"))
+                .unwrap_or_else(|| panic!("a {heading} row with a count: {l}"))
         })
         .sum();
     (total, rows)
+}
+
+/// The duplicates table: its heading total and the sum of its group counts.
+fn duplicates_block(text: &str) -> (u64, u64) {
+    table_block(text, "duplicate records", 1)
 }
 
 /// Asserts that the report's duplicates agree everywhere; returns the records of files skipped
@@ -389,30 +394,9 @@ async fn progress_bars_stay_out_of_pipes() {
     assert!(!verify.stderr.contains("checks ["), "{}", verify.stderr);
 }
 
-/// The heading total and the sum of the counts of the rejects table in the terminal report.
+/// The rejects table: its heading total and the sum of its reason counts.
 fn rejects_block(text: &str) -> (u64, u64) {
-    let mut lines = text
-        .lines()
-        .skip_while(|l| !l.starts_with("rejected records ("));
-    let heading = lines
-        .next()
-        .unwrap_or_else(|| panic!("no rejects in {text}"));
-    let total = heading
-        .trim_start_matches("rejected records (")
-        .trim_end_matches(')')
-        .parse()
-        .unwrap();
-    let rows = lines
-        .skip(1)
-        .take_while(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split_whitespace()
-                .next()
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or_else(|| panic!("a reason row with a count: {l}"))
-        })
-        .sum();
-    (total, rows)
+    table_block(text, "rejected records", 0)
 }
 
 #[tokio::test]

@@ -219,6 +219,20 @@ impl<R> TrackingReader<R> {
     }
 }
 
+/// Test data: `rows` written as CSV with every field quoted (the writers of the legacy app quote
+/// this way, and it puts quotes everywhere a cut can land).
+#[cfg(test)]
+pub(crate) fn quoted_csv(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
+    for r in rows {
+        w.write_record(r).unwrap();
+    }
+    w.into_inner().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,14 +340,7 @@ mod tests {
             rows in proptest::collection::vec(proptest::collection::vec("[a-z\",\r\n]{0,6}", 1..4), 1..5),
             cut in 0usize..200,
         ) {
-            let mut w = csv::WriterBuilder::new()
-                .flexible(true)
-                .quote_style(csv::QuoteStyle::Always)
-                .from_writer(Vec::new());
-            for r in &rows {
-                w.write_record(r).unwrap();
-            }
-            let data = w.into_inner().unwrap();
+            let data = quoted_csv(&rows);
             let cut = cut.min(data.len());
             let quotes = data[..cut].iter().filter(|&&b| b == b'"').count();
             let state = quoting_of(&data[..cut]);
