@@ -84,7 +84,17 @@ pub const LOCAL_CLUSTER_DIR: &str = ".bellatrix";
 impl Config {
     /// Validates the parsed arguments.
     pub fn from_cli(cli: Cli) -> Result<Self> {
-        let (database, warnings) = database(cli.global.database_url, &conninfo::process_env)?;
+        // `generate` and `local` use no server: a connection string they would not use must not
+        // stop them.
+        let uses_a_server = !matches!(cli.command, Command::Generate(_) | Command::Local(_));
+        let (database, warnings) = if uses_a_server {
+            database(cli.global.database_url, &conninfo::process_env)?
+        } else {
+            (
+                Database::Local(PathBuf::from(LOCAL_CLUSTER_DIR)),
+                Vec::new(),
+            )
+        };
         let task = match cli.command {
             Command::Init(args) => Task::Init(init_config(args)?),
             Command::Import(args) => Task::Import(import_config(args)?),

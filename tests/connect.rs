@@ -577,3 +577,25 @@ fn a_client_certificate_logs_in_a_role_that_has_no_password() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("(authentication)"), "{}", out.stderr);
 }
+
+#[test]
+fn commands_without_a_server_ignore_a_connection_string_they_do_not_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("drop");
+    let env = [("DATABASE_URL", "postgresql://u@h/d?sslmode=sometimes")];
+    let args = [
+        "generate",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--rows",
+        "10",
+    ];
+    let out = run(&args, &env, None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(&["local", "status"], &env, Some(dir.path()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // A command that connects refuses it, naming the parameter.
+    let out = run(&["verify"], &env, Some(dir.path()));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("`sslmode`"), "{}", out.stderr);
+}
