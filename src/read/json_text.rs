@@ -128,45 +128,39 @@ fn replace_lone_surrogates(text: &str, marks: &mut Vec<(u64, Mark)>) -> Option<S
             i += 1;
             continue;
         }
-        match c {
+        // A byte to replace, with how long it is and why; a paired surrogate escape is kept.
+        let bad = match c {
             b'"' => {
                 in_string = false;
-                i += 1;
+                None
             }
             b'\\' => match surrogate(i) {
-                Some(high) if (0xD800..=0xDBFF).contains(&high) => {
-                    let paired =
-                        surrogate(i + 6).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low));
-                    if paired {
-                        i += 12;
-                    } else {
-                        out.push_str(&text[copied..i]);
-                        out.push_str(NUL_ESCAPE);
-                        marks.push((line, Mark::LoneSurrogate));
-                        replaced = true;
-                        i += 6;
-                        copied = i;
-                    }
+                Some(high)
+                    if (0xD800..=0xDBFF).contains(&high)
+                        && surrogate(i + 6).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) =>
+                {
+                    i += 12;
+                    continue;
                 }
-                Some(_) => {
-                    out.push_str(&text[copied..i]);
-                    out.push_str(NUL_ESCAPE);
-                    marks.push((line, Mark::LoneSurrogate));
-                    replaced = true;
-                    i += 6;
-                    copied = i;
+                Some(_) => Some((6, Mark::LoneSurrogate)),
+                None => {
+                    i += 2;
+                    continue;
                 }
-                None => i += 2,
             },
-            c if control(c) => {
+            c if control(c) => Some((1, Mark::ControlByte)),
+            _ => None,
+        };
+        match bad {
+            Some((len, mark)) => {
                 out.push_str(&text[copied..i]);
                 out.push_str(NUL_ESCAPE);
-                marks.push((line, Mark::ControlByte));
+                marks.push((line, mark));
                 replaced = true;
-                i += 1;
+                i += len;
                 copied = i;
             }
-            _ => i += 1,
+            None => i += 1,
         }
     }
     if !replaced {
