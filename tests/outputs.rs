@@ -402,14 +402,7 @@ fn rejects_block(text: &str) -> (u64, u64) {
 #[tokio::test]
 async fn rejects_the_transform_decides_are_in_the_reject_groups_too() {
     let db = TestDb::initialised().await;
-    db.client()
-        .await
-        .batch_execute(
-            "INSERT INTO users (username, email, password_hash) VALUES \
-             ('bob', 'robert@example.test', 'db-era-hash'), ('annie', 'ANN@example.test', 'db-era-hash')",
-        )
-        .await
-        .unwrap();
+    db.insert_users_that_conflict_with_the_fixture().await;
     let (out, report) = db.import(&["fixtures/users_json"], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let total = report["rejects_total"].as_u64().unwrap();

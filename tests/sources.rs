@@ -336,14 +336,7 @@ async fn config_py_models_prices_and_settings_are_loaded() {
 #[tokio::test]
 async fn users_that_conflict_with_existing_ones_are_reported_not_overwritten() {
     let db = TestDb::initialised().await;
-    db.client()
-        .await
-        .batch_execute(
-            "INSERT INTO users (username, email, password_hash) VALUES \
-             ('bob', 'robert@example.test', 'db-era-hash'), ('annie', 'ANN@example.test', 'db-era-hash')",
-        )
-        .await
-        .unwrap();
+    db.insert_users_that_conflict_with_the_fixture().await;
     let rejects = tempfile::NamedTempFile::new().unwrap();
     let rejects_path = rejects.path().display().to_string();
     let (out, report) = db.import(&["fixtures/users_json"], &["--rejects", &rejects_path]);

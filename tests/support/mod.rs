@@ -339,6 +339,19 @@ pub fn write_synthetic_raw_metrics(path: &Path, rows: usize) {
 }
 
 impl TestDb {
+    /// Users already in the database whose username or email `fixtures/users_json` also has (the
+    /// import rejects the conflicting ones).
+    pub async fn insert_users_that_conflict_with_the_fixture(&self) {
+        self.client()
+            .await
+            .batch_execute(
+                "INSERT INTO users (username, email, password_hash) VALUES \
+                 ('bob', 'robert@example.test', 'db-era-hash'), ('annie', 'ANN@example.test', 'db-era-hash')",
+            )
+            .await
+            .unwrap();
+    }
+
     /// Imports absolute `paths` (e.g. a copy in a temp dir) and returns the run and its JSON report.
     pub fn import_paths(&self, paths: &[&Path], extra: &[&str]) -> (RunOutput, serde_json::Value) {
         let report = tempfile::NamedTempFile::new().expect("a temp report file");
