@@ -151,6 +151,25 @@ fn tls_url(host: &str, mode: &str) -> String {
     )
 }
 
+/// Runs `verify --report` against `url` and returns the run and its JSON report.
+fn verify_with_report(url: &str, env: &[(&str, &str)]) -> (RunOutput, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("verify.json");
+    let args = [
+        "--database-url",
+        url,
+        "verify",
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    let out = run(&args, env, None);
+    let json = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (out, json)
+}
+
 fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -250,19 +269,9 @@ async fn require_to_a_server_without_tls_fails_clearly_and_prefer_says_unencrypt
     );
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("does not offer TLS"), "{}", out.stderr);
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("verify.json");
-    let url = format!("{}?sslmode=prefer", db.url);
-    let args = [
-        "--database-url",
-        &url,
-        "verify",
-        "--report",
-        report.to_str().unwrap(),
-    ];
-    let out = run(&args, &[], None);
+    let (out, json) = verify_with_report(&format!("{}?sslmode=prefer", db.url), &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(read_json(&report)["connection"]["encrypted"], false);
+    assert_eq!(json["connection"]["encrypted"], false);
     assert!(out.stdout.contains("not encrypted"), "{}", out.stdout);
 }
 
@@ -512,26 +521,16 @@ async fn a_refused_further_connection_is_explained_without_pool_words() {
 fn require_encrypts_without_verifying_and_allow_uses_tls_when_the_server_insists() {
     let server = tls_server();
     let env = [("PGPASSWORD", PASSWORD)];
-    let dir = tempfile::tempdir().unwrap();
     for (mode, verification) in [("require", "not-verified"), ("allow", "not-verified")] {
         // No root certificate anywhere (HOME has none): the server is not authenticated.
         let url = format!(
             "postgresql://importer@127.0.0.1:{}/tls_db?sslmode={mode}",
             server.port
         );
-        let report = dir.path().join(format!("{mode}.json"));
         let init = run(&["--database-url", &url, "init"], &env, None);
         assert_eq!(init.code, 0, "{mode}: {}", init.stderr);
-        let args = [
-            "--database-url",
-            &url,
-            "verify",
-            "--report",
-            report.to_str().unwrap(),
-        ];
-        let out = run(&args, &env, None);
+        let (out, json) = verify_with_report(&url, &env);
         assert_eq!(out.code, 0, "{mode}: {}", out.stderr);
-        let json = read_json(&report);
         assert_eq!(json["connection"]["encrypted"], true, "{mode}");
         assert_eq!(json["connection"]["verification"], verification, "{mode}");
     }
