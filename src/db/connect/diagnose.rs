@@ -242,13 +242,7 @@ pub fn describe_pool_error(e: &deadpool_postgres::PoolError) -> String {
     use deadpool_postgres::PoolError;
     match e {
         PoolError::Backend(pg) => {
-            let (_, cause, hint) = match pg.as_db_error() {
-                Some(_) => {
-                    let (stage, cause, hint) = describe_plain(pg);
-                    (stage, cause, hint)
-                }
-                None => (Stage::Server, innermost(pg), None),
-            };
+            let (cause, hint) = describe_further(pg);
             match hint {
                 Some(h) => format!("{cause}\nhint: {h}"),
                 None => cause,
@@ -266,7 +260,9 @@ pub fn describe_pool_error(e: &deadpool_postgres::PoolError) -> String {
     }
 }
 
-fn describe_plain(e: &tokio_postgres::Error) -> (Stage, String, Option<String>) {
+/// The cause and hint of a failed further connection: the server's message, or the innermost
+/// error; a hint when the server allows no more connections.
+fn describe_further(e: &tokio_postgres::Error) -> (String, Option<String>) {
     let db = e.as_db_error();
     let message = db
         .map(|d| d.message().to_owned())
@@ -278,7 +274,7 @@ fn describe_plain(e: &tokio_postgres::Error) -> (Stage, String, Option<String>) 
              raise max_connections (or the pool size), or use --jobs 1"
                 .to_owned()
         });
-    (Stage::Server, message, hint)
+    (message, hint)
 }
 
 #[cfg(test)]
