@@ -94,21 +94,18 @@ pub async fn run(config: Config) -> Result<Output> {
     let settings = database(&config).await?;
     match &config.task {
         Task::Init(init_config) => {
-            let connected = db::connect(&settings).await?;
-            init(connected, init_config).await
+            let mut connected = db::connect(&settings).await?;
+            init(&mut connected, init_config).await
         }
         Task::Import(import_config) => {
-            let connected = db::connect(&settings).await?;
+            let mut connected = db::connect(&settings).await?;
             progress::note(
                 config.quiet,
                 &format!("connected to {}", connected.info.describe()),
             );
-            let connected = if matches!(config.database, Database::Local(_)) {
-                init(connected, &InitConfig::default()).await?;
-                db::connect(&settings).await?
-            } else {
-                connected
-            };
+            if matches!(config.database, Database::Local(_)) {
+                init(&mut connected, &InitConfig::default()).await?;
+            }
             import(&settings, connected, import_config, outputs, config.quiet).await
         }
         Task::Generate { .. } | Task::Local { .. } => {
@@ -178,9 +175,9 @@ async fn verify(
 
 /// Applies pending migrations as the owner of the schema, then grants what `--grant-import` and
 /// `--grant-verify` ask for; or, with `--print-grants`, only lists those grants.
-async fn init(connected: db::Connected, config: &InitConfig) -> Result<Output> {
+async fn init(connected: &mut db::Connected, config: &InitConfig) -> Result<Output> {
     let db::Connected {
-        mut client,
+        client,
         info: connection,
     } = connected;
     if config.print_grants {
@@ -201,18 +198,14 @@ async fn init(connected: db::Connected, config: &InitConfig) -> Result<Output> {
         .map_err(Error::db("checking ownership"))?;
     privileges::check_owner(&tx).await?;
     tx.commit().await.map_err(Error::db("checking ownership"))?;
-    let applied =
-        db::migrate::apply(&mut client, |holder| announce_lock_wait(holder, None)).await?;
+    let applied = db::migrate::apply(client, |holder| announce_lock_wait(holder, None)).await?;
     let mut granted = Vec::new();
     for (needs, role) in &config.grants {
-        granted.push((
-            role.clone(),
-            privileges::grant(&mut client, *needs, role).await?,
-        ));
+        granted.push((role.clone(), privileges::grant(client, *needs, role).await?));
     }
     Ok(Output::Initialised {
         applied,
-        database: connection.server,
+        database: connection.server.clone(),
         granted,
     })
 }
