@@ -65,11 +65,19 @@ async fn an_unwritable_output_path_is_exit_2_with_nothing_read_staged_or_committ
             nothing_written(&db, &before, &what).await;
         }
     }
-    let left: Vec<_> = std::fs::read_dir(dir.path())
+    assert_eq!(
+        names_in(dir.path()),
+        ["a-file"],
+        "no temporary file is left behind"
+    );
+}
+
+/// The names in a directory (to see that no temporary file was left behind).
+fn names_in(dir: &std::path::Path) -> Vec<std::ffi::OsString> {
+    std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(left, ["a-file"], "no temporary file is left behind");
+        .collect()
 }
 
 #[tokio::test]
@@ -119,11 +127,11 @@ async fn a_run_that_fails_keeps_an_earlier_report_and_a_good_one_replaces_it_who
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(json["outcome"], "committed");
-    let names: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names, ["report.json"], "no temporary file is left behind");
+    assert_eq!(
+        names_in(dir.path()),
+        ["report.json"],
+        "no temporary file is left behind"
+    );
 }
 
 #[tokio::test]
