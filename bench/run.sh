@@ -53,12 +53,9 @@ export PATH="$PG_BIN:$PATH"
 cd "$WORK"
 "$BIN" --quiet init >/dev/null
 PORT=$(cat "$WORK/.bellatrix/port")
-# The local cluster requires its password: psql finds it in the password file; the tool gets it in
-# DATABASE_URL (exported before each use, so it is never in a process's arguments).
+# The local cluster requires its password: psql and the tool both find it in the password file.
 export PGPASSFILE="$WORK/.bellatrix/pgpass"
-PASSWORD=$(cut -d: -f5 "$PGPASSFILE")
 URL="postgresql://postgres@127.0.0.1:$PORT"
-TOOL_URL="postgresql://postgres:$PASSWORD@127.0.0.1:$PORT"
 stop_cluster() {
     (cd "$WORK" && "$BIN" local stop >/dev/null 2>&1) || true
 }
@@ -100,7 +97,7 @@ COPY_ROWS=$(psql -X -A -t "$URL/bench_copy" -c "SELECT count(*) FROM raw_text")
 
 # (b) + (c) full import of the same file
 fresh_db bench_import
-export DATABASE_URL="$TOOL_URL/bench_import"
+export DATABASE_URL="$URL/bench_import"
 "$BIN" --quiet init >/dev/null
 measure import "$BIN" --quiet import --report "$WORK/import.json" "$CSV" >/dev/null
 read -r STAGE TRANSFORM CHECKS_ROWS < <(python3 - "$WORK/import.json" <<'PY'
@@ -127,7 +124,7 @@ if command -v pgloader >/dev/null 2>&1; then
     fresh_db bench_pgloader
     psql_q "$URL/bench_pgloader" -c "CREATE TABLE raw_typed (ts timestamptz, run_id text, model_name text, model_id text, prompt_id text, input_tokens text, output_tokens text, latency_ms numeric, json_valid text, error text, status text, cost_usd_input double precision, cost_usd_output double precision, cost_usd_total double precision, input_prompt text, response text)"
     (umask 077 && cat > "$WORK/load.pgl") <<PGL
-LOAD CSV FROM '$CSV' INTO $TOOL_URL/bench_pgloader?tablename=raw_typed
+LOAD CSV FROM '$CSV' INTO $URL/bench_pgloader?tablename=raw_typed
 WITH skip header = 1, fields optionally enclosed by '"', fields terminated by ','
 SET work_mem to '64MB';
 PGL
@@ -136,7 +133,7 @@ fi
 
 # (g) the whole drop
 fresh_db bench_drop
-export DATABASE_URL="$TOOL_URL/bench_drop"
+export DATABASE_URL="$URL/bench_drop"
 "$BIN" --quiet init >/dev/null
 measure drop "$BIN" --quiet import --report "$WORK/drop.json" "$WORK/drop" >/dev/null
 DROP_RECORDS=$(python3 -c "import json; print(json.load(open('$WORK/drop.json'))['source_records'])")

@@ -451,19 +451,13 @@ impl Cluster {
         self.run(stop, "pg_ctl stop")
     }
 
-    /// A URL for `database` as the superuser, with the password when the cluster has one: for
-    /// connecting from this process only, never to print (see [`crate::db::redacted`]).
+    /// A URL for `database` as the superuser, without a password: for the trust clusters of the
+    /// tests. The tool connects to its own cluster with `conninfo::local` and the password.
     pub fn url(&self, database: &str) -> String {
-        match &self.password {
-            Some(password) => format!(
-                "postgresql://{SUPERUSER}:{password}@127.0.0.1:{}/{database}",
-                self.port
-            ),
-            None => format!(
-                "postgresql://{SUPERUSER}@127.0.0.1:{}/{database}",
-                self.port
-            ),
-        }
+        format!(
+            "postgresql://{SUPERUSER}@127.0.0.1:{}/{database}",
+            self.port
+        )
     }
 
     /// Spawns a watcher that stops the server and deletes the directory once process `pid` is gone, so
