@@ -18,7 +18,7 @@ pub const DATABASE: &str = "bellatrix";
 /// A started local cluster and what happened to it on the way, for the terminal.
 #[derive(Debug)]
 pub struct Local {
-    /// The running cluster, its password loaded (its URL carries it, in memory only).
+    /// The running cluster, its password loaded (for `conninfo::local`, in memory only).
     pub cluster: Cluster,
     /// Things the user should hear about: a moved port, a cluster given a password.
     pub notes: Vec<String>,
