@@ -191,7 +191,8 @@ async fn a_nul_byte_in_a_text_field_rejects_its_row_and_every_other_row_lands() 
 #[tokio::test]
 async fn the_stage_refuses_a_nul_that_a_reader_let_through_naming_file_line_and_column() {
     use bellatrix_migrate::error::Error;
-    use bellatrix_migrate::stage::{copy_rows, FileNames, PromptRecord};
+    use bellatrix_migrate::model::PromptRecord;
+    use bellatrix_migrate::stage::{copy_rows, FileNames};
     let db = TestDb::initialised().await;
     let config: tokio_postgres::Config = db.url.parse().unwrap();
     let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);

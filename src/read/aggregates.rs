@@ -5,8 +5,9 @@
 
 use super::csv_rows::csv_rows;
 use super::values::{parse_count, parse_decimal};
-use super::{FileCtx, Kind, Parsed};
-use crate::stage::AggregateRecord;
+use super::{FileCtx, Parsed};
+use crate::model::AggregateRecord;
+use crate::model::Kind;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 

@@ -8,7 +8,7 @@ use super::models_yaml::{check_widths, decimal, version_date, whole, NOT_UTF8, N
 use super::pyliteral::assignment;
 use super::{FileCtx, Parsed};
 use crate::identity;
-use crate::stage::{ModelEntryRecord, Staged};
+use crate::model::{ModelEntryRecord, Staged};
 use serde_json::{json, Value};
 
 const NAME_KEYS: [&str; 3] = ["name", "display_name", "model_name"];

@@ -22,81 +22,15 @@ pub mod users_json;
 pub mod values;
 
 use crate::error::InputError;
-use crate::stage::{MetricRecord, Sinks};
+use crate::model::{Disposition, FileSummary, InputFile, Kind, MetricRecord, Reject, Sinks};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
-use serde::Serialize;
 use source::TrackingReader;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// A record that could not be imported: where it is and why, never its content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reject {
-    pub file: String,
-    pub line: u64,
-    /// 1-based field number, when one field is to blame.
-    pub column: Option<usize>,
-    /// The column's name under the repaired layout, when known.
-    pub field: Option<String>,
-    pub reason: String,
-}
-
-/// The file kinds of DECISIONS.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    RawMetrics,
-    ModelComparison,
-    PromptsCsv,
-    ResultsDetailed,
-    ResultsSummary,
-    ResultsComparison,
-    BedrockLog,
-    PromptsJson,
-    UsersJson,
-    ModelsYaml,
-    ConfigPy,
-    SettingsYaml,
-    Unknown,
-}
-
-impl Kind {
-    /// The production table a reader's rejects count against in the report.
-    pub fn table(self) -> Option<&'static str> {
-        match self {
-            Kind::RawMetrics | Kind::ResultsDetailed => Some("evaluation_metrics"),
-            Kind::PromptsCsv | Kind::PromptsJson => Some("prompts"),
-            Kind::BedrockLog => Some("cloudwatch_log_entries"),
-            Kind::UsersJson => Some("users"),
-            Kind::ModelsYaml | Kind::ConfigPy => Some("models"),
-            Kind::ModelComparison | Kind::ResultsSummary => Some("model_aggregated_metrics"),
-            Kind::ResultsComparison | Kind::SettingsYaml | Kind::Unknown => None,
-        }
-    }
-
-    /// The name DECISIONS.md gives the kind.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::RawMetrics => "raw_metrics",
-            Kind::ModelComparison => "model_comparison",
-            Kind::PromptsCsv => "prompts_csv",
-            Kind::ResultsDetailed => "results_detailed",
-            Kind::ResultsSummary => "results_summary",
-            Kind::ResultsComparison => "results_comparison",
-            Kind::BedrockLog => "bedrock_log",
-            Kind::PromptsJson => "prompts_json",
-            Kind::UsersJson => "users_json",
-            Kind::ModelsYaml => "models_yaml",
-            Kind::ConfigPy => "config_py",
-            Kind::SettingsYaml => "settings_yaml",
-            Kind::Unknown => "unknown",
-        }
-    }
-}
 
 /// What a reader of a whole-file kind needs to know about the file.
 #[derive(Debug, Clone)]
@@ -162,64 +96,6 @@ impl<T> Default for Parsed<T> {
             file_rejected: None,
         }
     }
-}
-
-/// What became of a file as a whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Disposition {
-    /// Read: its records are counted as inserted, duplicate or rejected one by one.
-    #[default]
-    Read,
-    /// Its name or content marks it as a legacy kind, but it cannot be read (a damaged header, a
-    /// document cut short, a YAML that does not parse): every record it holds is rejected, or the
-    /// file counts as one rejected record.
-    Rejected,
-    /// Nothing marks it as a legacy kind: listed with the reason and skipped.
-    Unknown,
-    /// Not a regular file (a named pipe, socket or device): listed, never opened.
-    Skipped,
-}
-
-/// One discovered file, in the order its rows take precedence when they duplicate each other.
-#[derive(Debug, Clone)]
-pub struct InputFile {
-    /// Position in precedence order; orders duplicate rows in the transform.
-    pub file_no: i32,
-    pub path: PathBuf,
-    /// The path as the report shows it.
-    pub display: String,
-    /// Why the file is not opened at all (it is not a regular file).
-    pub skip: Option<String>,
-}
-
-/// What reading one file produced, besides its rows.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileSummary {
-    pub file_no: i32,
-    pub path: String,
-    pub kind: Kind,
-    pub variant: Option<String>,
-    /// Data records (excluding the header).
-    pub records: u64,
-    pub sha256: String,
-    pub size: u64,
-    pub rejects: Vec<Reject>,
-    /// Set when the file's exact bytes were imported before, so it was not read again.
-    pub already_imported: Option<AlreadyImported>,
-    /// What became of the file as a whole.
-    pub disposition: Disposition,
-    /// Why a file is rejected, unknown or skipped (never text of the file).
-    pub reason: Option<String>,
-}
-
-/// What the ledger knows of a file whose bytes an earlier import read completely.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct AlreadyImported {
-    /// The last import that saw these bytes.
-    pub import_id: i64,
-    /// How many of its records that import rejected.
-    pub rejected: u64,
 }
 
 /// Walks files and folders, returning regular files ordered by precedence (originals before backups
@@ -569,7 +445,7 @@ fn stream_log(
     bytes: &[u8],
     ctx: &FileCtx,
     variant: &str,
-    sink: &flume::Sender<Vec<crate::stage::LogEntryRecord>>,
+    sink: &flume::Sender<Vec<crate::model::LogEntryRecord>>,
     batch: usize,
 ) -> Result<Read3, InputError> {
     let mut pending = Vec::with_capacity(batch);

@@ -8,7 +8,7 @@
 use super::values::parse_fixed;
 use super::{FileCtx, Parsed};
 use crate::identity;
-use crate::stage::{ModelEntryRecord, Staged};
+use crate::model::{ModelEntryRecord, Staged};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value as Json};

@@ -7,7 +7,7 @@ use super::classify::prompt_column;
 use super::csv_rows::csv_rows;
 use super::values;
 use super::{FileCtx, Parsed};
-use crate::stage::PromptRecord;
+use crate::model::PromptRecord;
 use serde_json::{json, Map, Value};
 
 /// Reads a prompt CSV. A record whose prompt is empty, whose flag is not a boolean spelling, or

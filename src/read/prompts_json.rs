@@ -9,7 +9,7 @@ use super::positions::{item_lines, line_of};
 use super::prompts_csv::parse_expected_json;
 use super::values::normalize_prompt_id;
 use super::{FileCtx, Parsed};
-use crate::stage::PromptRecord;
+use crate::model::PromptRecord;
 use serde_json::{json, Map, Value};
 
 /// Reads a prompt file of any of the shapes above; `variant` is the classifier's. Invalid UTF-8,

@@ -10,8 +10,8 @@ use super::csv_rows::csv_rows;
 use super::values::{self, parse_fixed, TimestampZone};
 use super::{FileCtx, Parsed};
 use crate::identity;
+use crate::model::{natural_key, MetricRecord};
 use crate::prompt::{self, PromptHash};
-use crate::stage::{natural_key, MetricRecord};
 use serde_json::{json, Map, Value};
 
 /// Whether a root-era output text records a failure (the writer had no status column).

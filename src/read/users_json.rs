@@ -7,7 +7,7 @@ use super::json_text::{broken_document, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
 use super::values::{parse_timestamp, TimestampZone};
 use super::{FileCtx, Parsed};
-use crate::stage::{natural_key, UserRecord};
+use crate::model::{natural_key, UserRecord};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 

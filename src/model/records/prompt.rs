@@ -2,10 +2,9 @@
 //! hashes computed on the reader threads, and what the file said about it. Copied into
 //! `stage_prompts`; the transform deduplicates it with every other prompt source by `prompt_hash`.
 
-use super::Staged;
+use super::staged;
 use crate::prompt::{self, PromptHash};
 use serde_json::Value;
-use tokio_postgres::types::{ToSql, Type};
 
 /// One staged prompt-file record.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,45 +54,19 @@ impl PromptRecord {
     }
 }
 
-impl Staged for PromptRecord {
-    const TABLE: &'static str = "stage_prompts";
-    const COPY_STATEMENT: &'static str =
-        "COPY bellatrix_migrate.stage_prompts (file_no, line, kind, \
-        prompt_text, prompt_hash, prompt_normalized_hash, source_type, expected_json, \
-        expected_json_inferred, tags, legacy_prompt_id, metadata) FROM STDIN BINARY";
-    const COPY_TYPES: &'static [Type] = &[
-        Type::INT4,
-        Type::INT8,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::BOOL,
-        Type::BOOL,
-        Type::TEXT_ARRAY,
-        Type::TEXT,
-        Type::JSONB,
-    ];
-
-    fn values(&self) -> Vec<&(dyn ToSql + Sync)> {
-        vec![
-            &self.file_no,
-            &self.line,
-            &self.kind,
-            &self.prompt_text,
-            &self.prompt_hash,
-            &self.prompt_normalized_hash,
-            &self.source_type,
-            &self.expected_json,
-            &self.expected_json_inferred,
-            &self.tags,
-            &self.legacy_prompt_id,
-            &self.metadata,
-        ]
-    }
-
-    fn origin(&self) -> (i32, i64) {
-        (self.file_no, self.line)
+staged! {
+    PromptRecord as r => "stage_prompts" {
+        file_no: INT4,
+        line: INT8,
+        kind: TEXT,
+        prompt_text: TEXT,
+        prompt_hash: TEXT,
+        prompt_normalized_hash: TEXT,
+        source_type: TEXT,
+        expected_json: BOOL,
+        expected_json_inferred: BOOL,
+        tags: TEXT_ARRAY,
+        legacy_prompt_id: TEXT,
+        metadata: JSONB,
     }
 }
