@@ -202,7 +202,14 @@ async fn the_stage_refuses_a_nul_that_a_reader_let_through_naming_file_line_and_
         .unwrap();
     let (tx, rx) = flume::bounded(2);
     let record = |line, text: String| {
-        PromptRecord::new(7, line, "prompts_json", text, None, serde_json::json!({}))
+        PromptRecord::new(
+            7,
+            line,
+            bellatrix_migrate::model::Kind::PromptsJson,
+            text,
+            None,
+            serde_json::json!({}),
+        )
     };
     tx.send(vec![
         record(2, format!("a whole prompt about {MARKER}")),

@@ -7,7 +7,7 @@ use std::error::Error as StdError;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 
 /// The file kinds (docs/formats.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     RawMetrics,
@@ -22,6 +22,8 @@ pub enum Kind {
     ModelsYaml,
     ConfigPy,
     SettingsYaml,
+    /// Nothing marks the file as a legacy kind (also what a file is before it is classified).
+    #[default]
     Unknown,
 }
 

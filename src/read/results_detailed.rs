@@ -10,7 +10,7 @@ use super::csv_rows::csv_rows;
 use super::values::{self, parse_fixed, TimestampZone};
 use super::{FileCtx, Parsed};
 use crate::identity;
-use crate::model::{natural_key, MetricRecord};
+use crate::model::{natural_key, Kind, MetricRecord};
 use crate::prompt::{self, PromptHash};
 use serde_json::{json, Map, Value};
 
@@ -129,7 +129,7 @@ fn row(get: &Get, run_id: &str, line: u64, ctx: &FileCtx) -> Result<MetricRecord
         file_no: ctx.file_no,
         line: i64::try_from(line).unwrap_or(i64::MAX),
         source_key: natural_key(&[
-            "results_detailed",
+            Kind::ResultsDetailed.name(),
             run_id,
             legacy_id.as_deref().unwrap_or(""),
             key,

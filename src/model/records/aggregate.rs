@@ -2,6 +2,7 @@
 //! what the transform computes, never loaded.
 
 use super::staged;
+use crate::model::Kind;
 use rust_decimal::Decimal;
 
 /// One row of a legacy aggregate file, in the terms of `model_aggregated_metrics`.
@@ -10,7 +11,7 @@ pub struct AggregateRecord {
     pub file_no: i32,
     pub line: i64,
     /// `model_comparison` or `results_summary`.
-    pub kind: &'static str,
+    pub kind: Kind,
     pub model_name: Option<String>,
     pub model_key: Option<String>,
     pub run_id: Option<String>,

@@ -2,7 +2,7 @@
 //! root-era `config.py` (→ `stage_models`).
 
 use super::staged;
-use crate::model::natural_key;
+use crate::model::{natural_key, Kind};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -14,7 +14,7 @@ pub struct ModelEntryRecord {
     pub line: i64,
     pub source_key: String,
     /// `models_yaml` or `config_py`.
-    pub kind: &'static str,
+    pub kind: Kind,
     pub effective_from: DateTime<Utc>,
     pub name: String,
     pub provider: String,
@@ -36,7 +36,7 @@ impl ModelEntryRecord {
     pub fn key(&self) -> String {
         let opt = |d: &Option<Decimal>| d.map(|v| v.normalize().to_string()).unwrap_or_default();
         natural_key(&[
-            self.kind,
+            self.kind.name(),
             &self.effective_from.to_rfc3339(),
             &self.name,
             &self.provider,

@@ -3,6 +3,7 @@
 //! `stage_prompts`; the transform deduplicates it with every other prompt source by `prompt_hash`.
 
 use super::staged;
+use crate::model::Kind;
 use crate::prompt::{self, PromptHash};
 use serde_json::Value;
 
@@ -12,7 +13,7 @@ pub struct PromptRecord {
     pub file_no: i32,
     pub line: i64,
     /// `prompts_csv` or `prompts_json`.
-    pub kind: &'static str,
+    pub kind: Kind,
     pub prompt_text: String,
     pub prompt_hash: String,
     pub prompt_normalized_hash: String,
@@ -31,7 +32,7 @@ impl PromptRecord {
     pub fn new(
         file_no: i32,
         line: u64,
-        kind: &'static str,
+        kind: Kind,
         text: String,
         expected_json: Option<bool>,
         metadata: Value,
@@ -43,7 +44,11 @@ impl PromptRecord {
             kind,
             prompt_hash: PromptHash::of(&text).to_string(),
             prompt_normalized_hash: PromptHash::normalized_of(&text).to_string(),
-            source_type: if kind == "prompts_csv" { "csv" } else { "json" },
+            source_type: if kind == Kind::PromptsCsv {
+                "csv"
+            } else {
+                "json"
+            },
             expected_json: expected_json.unwrap_or_else(|| prompt::looks_like_json_request(&text)),
             expected_json_inferred: inferred,
             tags: None,
