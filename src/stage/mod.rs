@@ -1,6 +1,6 @@
-//! ② Stage: turns read rows into staging records (hashes, model references, placeholders, natural keys)
-//! and streams them with binary `COPY` into the migrator's UNLOGGED staging tables, one connection per
-//! COPY stream. Fed by `read` through a bounded channel; feeds `transform`.
+//! ② Stage: streams the readers' records (`model::records`) with binary `COPY` into the migrator's
+//! UNLOGGED staging tables, one connection per COPY stream, each in a transaction of its own. Fed by
+//! `read` through the bounded channels of `model::records::channels`; feeds `transform`.
 
 mod raw_metrics;
 
