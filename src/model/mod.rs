@@ -2,8 +2,10 @@
 //! depends on this and on the stage before it, never on a later one (docs/architecture.md).
 
 mod file;
+pub mod identity;
 mod keys;
 mod kind;
+pub mod prompt;
 pub mod records;
 
 pub use file::{AlreadyImported, Disposition, FileSummary, InputFile, Reject};

@@ -7,7 +7,7 @@
 use super::models_yaml::{check_widths, decimal, version_date, whole, NOT_UTF8, NUL};
 use super::pyliteral::assignment;
 use super::{FileCtx, Parsed};
-use crate::identity;
+use crate::model::identity;
 use crate::model::{Kind, ModelEntryRecord, Staged};
 use serde_json::{json, Value};
 

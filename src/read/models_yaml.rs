@@ -7,7 +7,7 @@
 
 use super::values::parse_fixed;
 use super::{FileCtx, Parsed};
-use crate::identity;
+use crate::model::identity;
 use crate::model::{Kind, ModelEntryRecord, Staged};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;

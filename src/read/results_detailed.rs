@@ -9,9 +9,9 @@ use super::aggregates::results_run_id;
 use super::csv_rows::csv_rows;
 use super::values::{self, parse_fixed, TimestampZone};
 use super::{FileCtx, Parsed};
-use crate::identity;
+use crate::model::identity;
+use crate::model::prompt::{self, PromptHash};
 use crate::model::{natural_key, Kind, MetricRecord};
-use crate::prompt::{self, PromptHash};
 use serde_json::{json, Map, Value};
 
 /// Whether a root-era output text records a failure (the writer had no status column).

@@ -1,9 +1,9 @@
 //! The staging record of a raw-metrics row: everything the set-based transform needs, computed on the
 //! reader threads (hashing is CPU work), in the column order of `stage_raw_metrics`.
 
-use crate::identity;
+use crate::model::identity;
+use crate::model::prompt::{self, PromptHash};
 use crate::model::{MetricRecord, MISSING_RUN_ID};
-use crate::prompt::{self, PromptHash};
 use crate::read::raw_metrics::{BackslashDecision, RawRow};
 use crate::read::values::TimestampZone;
 use chrono::{DateTime, SecondsFormat, Utc};

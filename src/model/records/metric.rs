@@ -2,7 +2,7 @@
 //! reader threads (hashing is CPU work), in the column order of `stage_raw_metrics`.
 
 use super::staged;
-use crate::identity::ModelRef;
+use crate::model::identity::ModelRef;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;

@@ -3,8 +3,8 @@
 //! `stage_prompts`; the transform deduplicates it with every other prompt source by `prompt_hash`.
 
 use super::staged;
+use crate::model::prompt::{self, PromptHash};
 use crate::model::Kind;
-use crate::prompt::{self, PromptHash};
 use serde_json::Value;
 
 /// One staged prompt-file record.
