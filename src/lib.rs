@@ -12,8 +12,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod generate;
-pub mod identity;
-pub mod prompt;
+pub mod model;
 pub mod read;
 pub mod report;
 pub mod sql;
@@ -26,7 +25,7 @@ use config::{Config, Database, ImportConfig, InitConfig, Task, VerifyConfig};
 use db::privileges::{self, Needs};
 use deadpool_postgres::Pool;
 use error::{Error, Result};
-use read::FileSummary;
+use model::FileSummary;
 use report::output::Outputs;
 use report::{progress, Mode, Report};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -391,7 +390,7 @@ fn announce_lock_wait(holder: Option<&db::lock::Holder>, timeout: Option<std::ti
 /// Reads every file on rayon and copies the rows into staging on `copy_streams` connections.
 async fn read_and_stage(
     pool: &Pool,
-    files: Vec<read::InputFile>,
+    files: Vec<model::InputFile>,
     config: &ImportConfig,
     copy_streams: usize,
     quiet: bool,
@@ -402,7 +401,7 @@ async fn read_and_stage(
         .map(|m| m.len())
         .sum();
     let bar = progress::bytes(total_bytes, progress::visible(quiet));
-    let (sinks, streams) = stage::channels();
+    let (sinks, streams) = model::records::channels();
     let names: stage::FileNames = Arc::new(
         files
             .iter()
@@ -470,7 +469,7 @@ async fn stage_files(
     // A file that is not a regular one was never opened: it has no content for the ledger.
     for s in summaries
         .iter()
-        .filter(|s| s.disposition != read::Disposition::Skipped)
+        .filter(|s| s.disposition != model::Disposition::Skipped)
     {
         let kind = serde_json::to_value(s.kind)
             .ok()

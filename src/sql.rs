@@ -43,9 +43,6 @@ pub const LEDGER_KNOWN_FILES: &str = include_str!("../sql/ledger_known_files.sql
 /// Settings of the import transaction (memory for the set-based statements).
 pub const TRANSACTION_SETTINGS: &str = include_str!("../sql/transaction_settings.sql");
 
-/// Empties the staging tables.
-pub const STAGE_CLEAR: &str = include_str!("../sql/stage_clear.sql");
-
 /// The session holding the import lock (`$1` = its key), as `pg_stat_activity` shows it.
 pub const LOCK_HOLDER: &str = include_str!("../sql/lock_holder.sql");
 

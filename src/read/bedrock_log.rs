@@ -11,9 +11,10 @@ use super::json_text::{nul_field, JsonText};
 use super::positions::{item_lines, line_of};
 use super::prompts_json::json_error_kind;
 use super::values::{self, parse_fixed};
-use super::{FileCtx, Parsed, Reject};
-use crate::prompt::{self, PromptHash};
-use crate::stage::{natural_key, LogEntryRecord};
+use super::{FileCtx, Parsed};
+use crate::model::prompt::{self, PromptHash};
+use crate::model::Reject;
+use crate::model::{natural_key, LogEntryRecord};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::de::{self, DeserializeSeed};
 use serde_json::{json, Map, Value};
@@ -309,7 +310,7 @@ fn entry(value: Value, line: u64, ctx: &FileCtx) -> Result<LogEntryRecord, (u64,
         .or_else(|| s(req.and_then(|p| p.get("modelId"))))
         .or_else(|| s(req.and_then(|p| p.get("modelIdentifier"))));
     if let Some(id) = &r.model_id {
-        let m = crate::identity::model_ref(id, "", true);
+        let m = crate::model::identity::model_ref(id, "", true);
         r.model_name = Some(m.name);
         r.provider = Some(m.provider);
     }

@@ -7,7 +7,7 @@ use super::json_sniff::{self, Shape};
 use super::json_text::JsonText;
 use super::marks;
 use super::raw_metrics;
-use super::Kind;
+use crate::model::Kind;
 use serde_json::Value;
 use std::io::Read;
 

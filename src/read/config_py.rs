@@ -7,8 +7,8 @@
 use super::models_yaml::{check_widths, decimal, version_date, whole, NOT_UTF8, NUL};
 use super::pyliteral::assignment;
 use super::{FileCtx, Parsed};
-use crate::identity;
-use crate::stage::{ModelEntryRecord, Staged};
+use crate::model::identity;
+use crate::model::{Kind, ModelEntryRecord, Staged};
 use serde_json::{json, Value};
 
 const NAME_KEYS: [&str; 3] = ["name", "display_name", "model_name"];
@@ -167,7 +167,7 @@ fn entry(
         file_no: ctx.file_no,
         line: i64::try_from(line).unwrap_or(i64::MAX),
         source_key: String::new(),
-        kind: "config_py",
+        kind: Kind::ConfigPy,
         effective_from: chrono::DateTime::UNIX_EPOCH,
         use_inference_profile: id.as_deref().is_some_and(identity::is_region_prefixed),
         name,

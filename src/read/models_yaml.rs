@@ -7,8 +7,8 @@
 
 use super::values::parse_fixed;
 use super::{FileCtx, Parsed};
-use crate::identity;
-use crate::stage::{ModelEntryRecord, Staged};
+use crate::model::identity;
+use crate::model::{Kind, ModelEntryRecord, Staged};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value as Json};
@@ -331,7 +331,7 @@ fn entry(
         file_no: ctx.file_no,
         line: i64::try_from(line).unwrap_or(i64::MAX),
         source_key: String::new(),
-        kind: "models_yaml",
+        kind: Kind::ModelsYaml,
         effective_from,
         name,
         provider,

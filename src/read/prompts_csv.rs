@@ -7,7 +7,7 @@ use super::classify::prompt_column;
 use super::csv_rows::csv_rows;
 use super::values;
 use super::{FileCtx, Parsed};
-use crate::stage::PromptRecord;
+use crate::model::{Kind, PromptRecord};
 use serde_json::{json, Map, Value};
 
 /// Reads a prompt CSV. A record whose prompt is empty, whose flag is not a boolean spelling, or
@@ -86,7 +86,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<PromptRecord> {
         let mut record = PromptRecord::new(
             ctx.file_no,
             line,
-            "prompts_csv",
+            Kind::PromptsCsv,
             text.to_owned(),
             Some(expected),
             Value::Object(metadata),

@@ -4,7 +4,7 @@
 
 use super::source::TrackingReader;
 use super::values::{self, TimestampZone, ValueError};
-use super::Reject;
+use crate::model::Reject;
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;

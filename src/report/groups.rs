@@ -8,7 +8,7 @@
 //! `<value>` and counts before a word replaced by `N` (`record has N fields; …`); type bounds such as
 //! `DECIMAL(10,6)` stay.
 
-use crate::read::Reject;
+use crate::model::Reject;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;

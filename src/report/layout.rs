@@ -2,7 +2,7 @@
 //! Markdown renderings show the same content and differ only in how they draw it.
 
 use super::{CheckCounts, FileStatus, Mode, Report};
-use crate::read::Disposition;
+use crate::model::Disposition;
 
 /// How many entries a listed section shows (the JSON report has them all, up to its limit).
 const SHOWN: usize = 20;

@@ -15,7 +15,7 @@ mod text;
 
 pub use groups::{Location, RejectGroup};
 
-use crate::read::{Disposition, FileSummary, Kind, Reject};
+use crate::model::{Disposition, FileSummary, Kind, Reject};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -14,7 +14,7 @@
 
 use super::Report;
 use crate::error::{Error, Result};
-use crate::read::FileSummary;
+use crate::model::FileSummary;
 use std::fs::{File, Permissions};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::PermissionsExt;

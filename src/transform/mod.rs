@@ -6,7 +6,7 @@
 pub mod ledger;
 
 use crate::error::{Error, Result};
-use crate::read::Reject;
+use crate::model::Reject;
 use crate::report::{BulkPath, Duplicate, Report, LISTED_LIMIT};
 use crate::{sql, verify};
 use chrono::{DateTime, Utc};
@@ -126,7 +126,7 @@ pub async fn run(
         )
         .await
         .map_err(Error::db("recording the import report"))?;
-        tx.batch_execute(sql::STAGE_CLEAR)
+        tx.batch_execute(&crate::stage::clear_statement())
             .await
             .map_err(Error::db("clearing the staging tables"))?;
         tx.commit()
