@@ -41,7 +41,7 @@ impl Kind {
         }
     }
 
-    /// The name DECISIONS.md gives the kind.
+    /// The kind's name (docs/formats.md): in the JSON report, the staging tables and the SQL.
     pub fn name(self) -> &'static str {
         match self {
             Kind::RawMetrics => "raw_metrics",

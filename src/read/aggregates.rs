@@ -1,5 +1,5 @@
 //! ① Legacy aggregate files: `model_comparison.csv` and its `aggregated_metrics*.csv` copies
-//! (LEGACY_FORMATS.md 2.2, tuple-string model names, success rows only) and root-era
+//! (docs/formats.md#model_comparison-and-results_summary, tuple-string model names, success rows only) and root-era
 //! `summary_<ts>.csv` (2.4). They are derived data: parsed and compared with the recomputed
 //! `model_aggregated_metrics` in the report, never loaded. Feeds `stage_aggregates`.
 

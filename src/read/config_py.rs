@@ -1,4 +1,4 @@
-//! ① Root-era `config.py` (LEGACY_FORMATS.md 3.4): Python dicts `MODELS` (key → name, Bedrock id),
+//! ① Root-era `config.py` (docs/formats.md#config_py): Python dicts `MODELS` (key → name, Bedrock id),
 //! `PRICING` (key → input/output per 1K) and `EVAL_SETTINGS` (max_tokens, temperature; no top_p).
 //! Each `MODELS` key is a source record, a configuration version dated like models.yaml versions.
 //! Key spellings vary across the three versions, so several are accepted (docs/decisions.md).

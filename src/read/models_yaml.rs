@@ -1,8 +1,8 @@
-//! ① `configs/models.yaml` versions (LEGACY_FORMATS.md 3.4): `region_name` and a `models:` list of
+//! ① `configs/models.yaml` versions (docs/formats.md#models_yaml): `region_name` and a `models:` list of
 //! {name, provider, bedrock_model_id, use_inference_profile, tokenizer, pricing, generation_params}.
 //! Each model entry is a source record, stamped with its version's effective date: a date in the
 //! file name (`models.2025-11-03.yaml`) when present, else the file's modification time
-//! (DECISIONS.md). Parsed with `yaml_serde`, the YAML organisation's maintained fork of the archived
+//! (docs/decisions.md). Parsed with `yaml_serde`, the YAML organisation's maintained fork of the archived
 //! serde_yaml. Feeds `stage_models`.
 
 use super::values::parse_fixed;

@@ -1,4 +1,4 @@
-//! ① Prompt JSON, JSONL and TXT files (LEGACY_FORMATS.md 3.2): a JSON array of strings or of
+//! ① Prompt JSON, JSONL and TXT files (docs/formats.md#prompts_json): a JSON array of strings or of
 //! objects (`prompt`/`text`/`input`/`question`/`query`/`message`), `{"prompts": [...]}`, a single
 //! object, JSON Lines, or plain text (prompts separated by blank lines, else one per line, as the
 //! root loader read them). Other object keys are kept as metadata. Feeds `stage_prompts`.

@@ -1,4 +1,4 @@
-//! ① Root-era `results/detailed_results_<ts>.csv` (LEGACY_FORMATS.md 2.4, written by
+//! ① Root-era `results/detailed_results_<ts>.csv` (docs/formats.md#results_detailed-and-results_comparison, written by
 //! `results_aggregator.py`, CRLF, naive local timestamps): each row becomes an evaluation of the run
 //! `legacy_results_<ts>`. There is no status column: a row is an error when its output starts with
 //! `Error:`, `❌` or `[SKIPPED`. The full prompt is not in the file; its `metadata.requestId` lets

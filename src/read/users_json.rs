@@ -1,4 +1,4 @@
-//! ① `data/users.json` (LEGACY_FORMATS.md 3.3): one key per user, `{email, password_hash,
+//! ① `data/users.json` (docs/formats.md#users_json): one key per user, `{email, password_hash,
 //! created_at, last_login}`. bcrypt hashes are copied verbatim (the database era checks the same
 //! scheme); naive local times are read in `--legacy-timezone`. Feeds `stage_users`; conflicts with
 //! users already in the database are decided by the transform (reported, never overwritten).
