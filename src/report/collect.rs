@@ -3,10 +3,10 @@
 //! timestamps were read in the legacy time zone. Runs inside the import transaction (it reads the
 //! transform's temp tables), so a dry run reports exactly what the import would do.
 
-use super::{
+use crate::error::{Error, Result};
+use crate::model::report::{
     CreatedModel, DuplicateGroup, FileStatus, NaiveFile, PlaceholderRef, Report, LISTED_LIMIT,
 };
-use crate::error::{Error, Result};
 use crate::sql;
 use std::collections::BTreeMap;
 use tokio_postgres::GenericClient;

@@ -6,8 +6,8 @@
 pub mod ledger;
 
 use crate::error::{Error, Result};
+use crate::model::report::{BulkPath, Duplicate, Report, LISTED_LIMIT};
 use crate::read::Reject;
-use crate::report::{BulkPath, Duplicate, Report, LISTED_LIMIT};
 use crate::{sql, verify};
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
