@@ -7,6 +7,7 @@
 //!   transaction; ④ [`verify`] checks inside that transaction that nothing was lost or invented;
 //! ⑤ [`report`] says what happened. [`db`] holds the pool, the migrations and the local cluster.
 
+pub mod account;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -153,7 +154,7 @@ async fn verify(
         .transaction()
         .await
         .map_err(Error::db("counting rows per table"))?;
-    report::collect::table_rows(&tx, &mut report).await?;
+    account::table_rows(&tx, &mut report).await?;
     tx.commit()
         .await
         .map_err(Error::db("counting rows per table"))?;

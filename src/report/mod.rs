@@ -5,7 +5,6 @@
 //! (`--report-md`, `markdown.rs`); also the rejects CSV, and writing them all (`output.rs`). No
 //! rendering carries legacy prompt or response text: the report holds none.
 
-pub mod collect;
 mod layout;
 mod markdown;
 pub mod output;

@@ -6,8 +6,7 @@
 pub mod ledger;
 
 use crate::error::{Error, Result};
-use crate::model::report::{BulkPath, Duplicate, Report, LISTED_LIMIT};
-use crate::read::Reject;
+use crate::model::Report;
 use crate::{sql, verify};
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
@@ -99,9 +98,13 @@ pub async fn run(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    report.bulk_path = Some(bulk_path(&tx, &commit).await?);
-    collect_counts(&tx, report).await?;
-    crate::report::collect::details(&tx, report).await?;
+    crate::account::collect(
+        &tx,
+        report,
+        commit.bulk_threshold,
+        commit.bulk_refusal.as_deref(),
+    )
+    .await?;
     let checks = verify::import_checks(&tx, report, checks_bar).await;
     checks_bar.finish_and_clear();
     report.set_checks(checks?);
@@ -172,124 +175,5 @@ pub async fn record_uncommitted(
         .await
         .map_err(Error::db("recording the import in the ledger"))?;
     report.import_id = Some(id);
-    Ok(())
-}
-
-/// Which path 27_bulk_prepare.sql took, and why, in words for the report.
-async fn bulk_path(tx: &Transaction<'_>, commit: &Commit) -> Result<BulkPath> {
-    let row = tx
-        .query_one(
-            "SELECT current_setting('bellatrix_migrate.bulk_path', true), \
-             current_setting('bellatrix_migrate.bulk_new_rows', true)",
-            &[],
-        )
-        .await
-        .map_err(Error::db("reading the bulk-path decision"))?;
-    let decision: Option<String> = row.get(0);
-    let new_rows: Option<String> = row.get(1);
-    let new_rows = new_rows.unwrap_or_default();
-    let threshold = commit.bulk_threshold;
-    let (taken, reason) = match decision.as_deref() {
-        Some("taken") => (
-            true,
-            format!(
-                "a first load of {new_rows} new metric rows (--bulk-threshold {threshold}): secondary \
-                 indexes and foreign keys dropped and rebuilt inside the transaction"
-            ),
-        ),
-        Some("not-owner") => (
-            false,
-            format!(
-                "{new_rows} new metric rows, a first load, but {}: indexes and keys maintained row by \
-                 row instead (the same rows, slower; an import by the owner takes the bulk path)",
-                commit
-                    .bulk_refusal
-                    .as_deref()
-                    .unwrap_or("the role does not own the tables")
-            ),
-        ),
-        Some("not-first-load") => (
-            false,
-            format!(
-                "not a first load: evaluation_metrics already holds more rows than the {new_rows} new ones"
-            ),
-        ),
-        _ => (
-            false,
-            format!("{new_rows} new metric rows, fewer than --bulk-threshold {threshold}"),
-        ),
-    };
-    Ok(BulkPath { taken, reason })
-}
-
-fn count(row: &tokio_postgres::Row, i: usize) -> u64 {
-    u64::try_from(row.get::<_, i64>(i)).unwrap_or(0)
-}
-
-async fn collect_counts(tx: &Transaction<'_>, report: &mut Report) -> Result<()> {
-    for row in tx
-        .query(sql::SUMMARY, &[])
-        .await
-        .map_err(Error::db("counting the transform"))?
-    {
-        let table: String = row.get(0);
-        let entry = report.tables.entry(table).or_default();
-        entry.inserted = count(&row, 1);
-        entry.duplicate = count(&row, 2);
-        entry.updated = count(&row, 3);
-    }
-    for row in tx
-        .query(sql::PER_FILE, &[])
-        .await
-        .map_err(Error::db("counting rows per file"))?
-    {
-        let file_no: i32 = row.get(0);
-        if let Some(f) = report.files.iter_mut().find(|f| f.file_no == file_no) {
-            f.inserted = count(&row, 1);
-            f.duplicate = count(&row, 2);
-        }
-    }
-    for row in tx
-        .query(sql::TRANSFORM_REJECTS, &[])
-        .await
-        .map_err(Error::db("listing transform rejects"))?
-    {
-        let file_no: i32 = row.get(0);
-        let reject = Reject {
-            file: row.get(1),
-            line: u64::try_from(row.get::<_, i64>(2)).unwrap_or(0),
-            column: None,
-            field: row.get(3),
-            reason: row.get(4),
-        };
-        let table: String = row.get(5);
-        report.add_transform_reject(file_no, reject, &table);
-    }
-    report.accounted.inserted = report.files.iter().map(|f| f.inserted).sum();
-    report.accounted.duplicate = report.files.iter().map(|f| f.duplicate).sum();
-    report.duplicates_total = report.accounted.duplicate;
-    let limit = i64::try_from(LISTED_LIMIT).unwrap_or(i64::MAX);
-    report.duplicates = tx
-        .query(sql::DUPLICATES, &[&limit])
-        .await
-        .map_err(Error::db("listing duplicates"))?
-        .iter()
-        .map(|r| Duplicate {
-            file: r.get(0),
-            line: u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
-            of_file: r.get(2),
-            of_line: u64::try_from(r.get::<_, i64>(3)).unwrap_or(0),
-            of_import: r.get(4),
-        })
-        .collect();
-    let ambiguous: i64 = tx
-        .query_one(
-            "SELECT count(*) FROM t_rows WHERE new_id IS NOT NULL AND (metadata ? 'shape_ambiguous' OR metadata ? 'backslash_ambiguous')",
-            &[],
-        )
-        .await
-        .map_err(Error::db("counting ambiguous rows"))?
-        .get(0);
-    report.ambiguous_rows = u64::try_from(ambiguous).unwrap_or(0);
     Ok(())
 }
