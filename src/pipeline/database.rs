@@ -85,7 +85,7 @@ pub async fn init(connected: &mut db::Connected, config: &InitConfig) -> Result<
 
 /// Says, even with --quiet, that the import waits for another one and who that is: a wait that may
 /// last is never silent.
-pub fn announce_lock_wait(holder: Option<&db::lock::Holder>, timeout: Option<std::time::Duration>) {
+fn announce_lock_wait(holder: Option<&db::lock::Holder>, timeout: Option<std::time::Duration>) {
     let holder = holder.map_or_else(
         || "a session that has just ended".to_owned(),
         ToString::to_string,

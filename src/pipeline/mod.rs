@@ -5,5 +5,5 @@
 mod database;
 mod stage_in;
 
-pub use database::{announce_lock_wait, begin, init, settings};
+pub use database::{begin, init, settings};
 pub use stage_in::stage_in;
