@@ -16,10 +16,9 @@ mod tally;
 
 use super::Options;
 use crate::error::{Error, InputError, Result};
-use crate::model::MetricRecord;
+use crate::model::{Check, MetricRecord};
 use crate::read::raw_metrics::{self, Item};
 use crate::read::source::TrackingReader;
-use crate::report::Check;
 use crate::sql;
 use chrono_tz::Tz;
 use futures_util::{pin_mut, StreamExt};

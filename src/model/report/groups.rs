@@ -1,4 +1,4 @@
-//! ⑤ Rejects grouped by reason, for the cutover reviewer: one line per kind of problem with its count
+//! Rejects grouped by reason, for the cutover reviewer: one line per kind of problem with its count
 //! and first locations, instead of thousands of lines. Fed by the readers' rejects (all of them, not
 //! only the listed ones).
 //!
