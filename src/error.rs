@@ -62,8 +62,8 @@ pub enum Error {
     Settings(#[from] crate::db::SettingsError),
     #[error("invalid database configuration: {0}")]
     Config(String),
-    #[error("local PostgreSQL cluster: {0}")]
-    Cluster(String),
+    #[error("local PostgreSQL cluster")]
+    Cluster(#[from] crate::db::cluster::ClusterError),
     #[error("the schema of {database} is not initialised (migration {missing} is missing): run `bellatrix-migrate init` as the database's owner")]
     NotInitialised { database: String, missing: String },
     #[error("migration {version} was changed after it was applied (checksum {applied} in the database, {current} now)")]

@@ -5,8 +5,8 @@
 //! [`Cluster::pgpass_path`]. A directory made by an older version (trust, no password file) is given
 //! a password the first time it is used.
 
-use super::cluster::{self, free_port, port_is_free, Cluster, Durability, SUPERUSER};
-use crate::error::{Error, Result};
+use super::cluster::{self, free_port, port_is_free, Cluster, ClusterError, Durability, SUPERUSER};
+use crate::error::Result;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -38,19 +38,17 @@ fn port_file(base: &Path) -> std::path::PathBuf {
     base.join("port")
 }
 
-fn absolute(base: &Path) -> Result<std::path::PathBuf> {
-    std::path::absolute(base)
-        .map_err(|e| Error::Cluster(format!("resolving {}: {e}", base.display())))
+fn absolute(base: &Path) -> Result<std::path::PathBuf, ClusterError> {
+    std::path::absolute(base).map_err(ClusterError::file("resolving", base))
 }
 
-fn remember_port(cluster: &Cluster) -> Result<()> {
+fn remember_port(cluster: &Cluster) -> Result<(), ClusterError> {
     let path = port_file(&cluster.dir);
-    std::fs::write(&path, cluster.port.to_string())
-        .map_err(|e| Error::Cluster(format!("writing {}: {e}", path.display())))
+    std::fs::write(&path, cluster.port.to_string()).map_err(ClusterError::file("writing", path))
 }
 
 /// Describes the cluster under `base`, with the port its `postgresql.conf` sets.
-fn existing(base: &Path) -> Result<Option<Cluster>> {
+fn existing(base: &Path) -> Result<Option<Cluster>, ClusterError> {
     let base = absolute(base)?;
     let mut cluster = Cluster::at(&base, 0)?;
     if !cluster.exists() {
@@ -59,12 +57,13 @@ fn existing(base: &Path) -> Result<Option<Cluster>> {
     let remembered = std::fs::read_to_string(port_file(&base))
         .ok()
         .and_then(|p| p.trim().parse::<u16>().ok());
-    cluster.port = cluster.configured_port().or(remembered).ok_or_else(|| {
-        Error::Cluster(format!(
-            "{} sets no port",
-            cluster.data().join("postgresql.conf").display()
-        ))
-    })?;
+    cluster.port =
+        cluster
+            .configured_port()
+            .or(remembered)
+            .ok_or_else(|| ClusterError::NoPort {
+                path: cluster.data().join("postgresql.conf"),
+            })?;
     Ok(Some(cluster))
 }
 
@@ -110,7 +109,7 @@ pub fn start(base: &Path) -> Result<Local> {
 
 /// Rewrites the password file when it names another port than the server's (`postgresql.conf` was
 /// edited) or became readable by others (libpq would then refuse it).
-fn refresh_pgpass(cluster: &Cluster) -> Result<()> {
+fn refresh_pgpass(cluster: &Cluster) -> Result<(), ClusterError> {
     let Some(password) = cluster.password() else {
         return Ok(());
     };
@@ -137,7 +136,7 @@ pub fn state(base: &Path) -> Result<State> {
 /// every connection require it: the server is stopped, the password set in single-user mode (read
 /// from stdin, so no process list or log shows it), `pg_hba.conf` switched from trust to
 /// scram-sha-256, and the password file written last (without it, the next run does this again).
-fn require_password(cluster: &Cluster) -> Result<()> {
+fn require_password(cluster: &Cluster) -> Result<(), ClusterError> {
     if cluster.is_running() {
         cluster.stop()?;
     }
@@ -159,10 +158,10 @@ fn require_password(cluster: &Cluster) -> Result<()> {
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let mut child = single.spawn().map_err(|e| {
-        Error::Cluster(format!(
-            "cannot run postgres --single to set a password: {e}"
-        ))
+    let mut child = single.spawn().map_err(|source| ClusterError::Spawn {
+        program: "postgres --single to set a password".to_owned(),
+        unreachable: None,
+        source,
     })?;
     let statement = format!("ALTER ROLE {SUPERUSER} PASSWORD '{password}'\n");
     let written = child
@@ -171,8 +170,8 @@ fn require_password(cluster: &Cluster) -> Result<()> {
         .map(|mut stdin| stdin.write_all(statement.as_bytes()));
     let output = child
         .wait_with_output()
-        .map_err(|e| Error::Cluster(format!("setting a password on the local cluster: {e}")))?;
-    if !output.status.success() || !matches!(written, Some(Ok(()))) {
+        .map_err(ClusterError::PasswordNotSent)?;
+    if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let complaint = stderr
             .lines()
@@ -181,17 +180,20 @@ fn require_password(cluster: &Cluster) -> Result<()> {
             .unwrap_or("")
             .trim()
             .to_owned();
-        return Err(Error::Cluster(format!(
-            "setting a password on the local cluster in {} failed ({}): {complaint}",
-            cluster.dir.display(),
-            output.status
-        )));
+        return Err(ClusterError::PasswordRefused {
+            dir: cluster.dir.clone(),
+            status: output.status,
+            complaint,
+        });
     }
+    // The server ends without error when its stdin closes early: a password that was not written
+    // is no success.
+    written
+        .unwrap_or_else(|| Err(std::io::ErrorKind::BrokenPipe.into()))
+        .map_err(ClusterError::PasswordNotSent)?;
     let hba = cluster.data().join("pg_hba.conf");
-    let text = std::fs::read_to_string(&hba)
-        .map_err(|e| Error::Cluster(format!("reading {}: {e}", hba.display())))?;
-    std::fs::write(&hba, requiring_passwords(&text))
-        .map_err(|e| Error::Cluster(format!("writing {}: {e}", hba.display())))?;
+    let text = std::fs::read_to_string(&hba).map_err(ClusterError::file("reading", hba.clone()))?;
+    std::fs::write(&hba, requiring_passwords(&text)).map_err(ClusterError::file("writing", hba))?;
     cluster.write_pgpass(&password)
 }
 
