@@ -3,7 +3,7 @@
 use crate::cli::{Cli, Command, ImportArgs, InitArgs, LocalAction, VerifyArgs};
 use crate::db::conninfo::{self, Origin, PasswordSource, Settings};
 use crate::db::privileges::Needs;
-use crate::error::{Error, Result};
+use crate::error::{Result, UsageError};
 use chrono_tz::Tz;
 use std::path::PathBuf;
 
@@ -140,7 +140,8 @@ pub fn database(flag: Option<String>, env: conninfo::Env<'_>) -> Result<(Databas
     let mut warnings = Vec::new();
     if origin == Origin::Flag && settings.password == PasswordSource::ConnectionString {
         warnings.push(
-            "the password given in --database-url is visible to every user of this machine in              the process list: use PGPASSWORD or a password file (~/.pgpass, mode 0600) instead"
+            "the password given in --database-url is visible to every user of this machine in \
+             the process list: use PGPASSWORD or a password file (~/.pgpass, mode 0600) instead"
                 .to_owned(),
         );
     }
@@ -155,12 +156,10 @@ pub fn database(flag: Option<String>, env: conninfo::Env<'_>) -> Result<(Databas
 }
 
 fn import_config(args: ImportArgs) -> Result<ImportConfig> {
-    let legacy_tz: Tz = args.legacy_timezone.parse().map_err(|_| {
-        Error::Config(format!(
-            "--legacy-timezone {:?} is not an IANA time zone",
-            args.legacy_timezone
-        ))
-    })?;
+    let legacy_tz: Tz = args
+        .legacy_timezone
+        .parse()
+        .map_err(|_| UsageError::UnknownTimeZone(args.legacy_timezone.clone()))?;
     // The range of --jobs is checked by clap (a usage error, exit 2).
     let max_jobs = usize::from(crate::cli::MAX_JOBS);
     let jobs = match args.jobs {
@@ -190,16 +189,10 @@ fn init_config(args: InitArgs) -> Result<InitConfig> {
     .filter_map(|(needs, role)| role.map(|r| (needs, r)))
     .collect();
     if let Some((needs, _)) = grants.iter().find(|(_, role)| role.is_empty()) {
-        return Err(Error::Config(format!(
-            "--grant-{} needs a role name",
-            needs.task()
-        )));
+        return Err(UsageError::EmptyRole(needs.task()).into());
     }
     if args.print_grants && grants.is_empty() {
-        return Err(Error::Config(
-            "--print-grants prints the statements of --grant-import ROLE or --grant-verify ROLE: give one"
-                .to_owned(),
-        ));
+        return Err(UsageError::PrintGrantsWithoutRole.into());
     }
     Ok(InitConfig {
         grants,
@@ -215,5 +208,93 @@ fn verify_config(args: VerifyArgs) -> VerifyConfig {
         },
         report_json: args.report,
         report_md: args.report_md,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> Command {
+        let argv = std::iter::once("bellatrix-migrate").chain(args.iter().copied());
+        Cli::try_parse_from(argv)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .command
+    }
+
+    fn import(args: &[&str]) -> Result<ImportConfig> {
+        let argv: Vec<&str> = ["import"]
+            .iter()
+            .chain(args)
+            .chain(&["in"])
+            .copied()
+            .collect();
+        match parse(&argv) {
+            Command::Import(args) => import_config(args),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn init(args: &[&str]) -> Result<InitConfig> {
+        let argv: Vec<&str> = std::iter::once("init")
+            .chain(args.iter().copied())
+            .collect();
+        match parse(&argv) {
+            Command::Init(args) => init_config(args),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_time_zone_is_a_usage_error_not_a_database_one() {
+        let e = import(&["--legacy-timezone", "Mars/Base"]).expect_err("Mars/Base is no zone");
+        assert!(
+            matches!(&e, Error::Usage(UsageError::UnknownTimeZone(zone)) if zone == "Mars/Base"),
+            "{e:?}"
+        );
+        assert_eq!(e.exit_code(), 2);
+        let known = import(&["--legacy-timezone", "Asia/Kolkata"]).expect("a known zone");
+        assert_eq!(known.legacy_tz, chrono_tz::Asia::Kolkata);
+    }
+
+    #[test]
+    fn a_grant_without_a_role_and_print_grants_alone_are_usage_errors() {
+        let e = init(&["--grant-import", ""]).expect_err("an empty role");
+        assert!(
+            matches!(e, Error::Usage(UsageError::EmptyRole("import"))),
+            "{e:?}"
+        );
+        let e = init(&["--print-grants"]).expect_err("nothing to print");
+        assert!(
+            matches!(e, Error::Usage(UsageError::PrintGrantsWithoutRole)),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid command line: --print-grants prints the statements of --grant-import ROLE \
+             or --grant-verify ROLE: give one"
+        );
+        let ok = init(&["--grant-verify", "auditor", "--print-grants"]).expect("a role");
+        assert_eq!(ok.grants, vec![(Needs::Verify, "auditor".to_owned())]);
+    }
+
+    #[test]
+    fn a_password_in_the_flag_is_warned_about_in_one_sentence() {
+        let env = |_: &str| None;
+        let (_, warnings) = database(
+            Some("postgresql://alice:secret@db.example/app".to_owned()),
+            &env,
+        )
+        .expect("a valid URL");
+        assert_eq!(
+            warnings,
+            vec![
+                "the password given in --database-url is visible to every user of this machine in \
+                 the process list: use PGPASSWORD or a password file (~/.pgpass, mode 0600) instead"
+                    .to_owned()
+            ]
+        );
     }
 }

@@ -42,6 +42,21 @@ impl InputError {
     }
 }
 
+/// A flag that parsed but cannot be used: a usage error, found before anything is read or written.
+/// (Out-of-range numbers never get here: clap refuses them, also with exit status 2.)
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsageError {
+    #[error("--legacy-timezone {0:?} is not an IANA time zone")]
+    UnknownTimeZone(String),
+    /// `--grant-import` or `--grant-verify` was given an empty role; the field is the task.
+    #[error("--grant-{0} needs a role name")]
+    EmptyRole(&'static str),
+    #[error(
+        "--print-grants prints the statements of --grant-import ROLE or --grant-verify ROLE: give one"
+    )]
+    PrintGrantsWithoutRole,
+}
+
 /// Everything a command can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -60,8 +75,8 @@ pub enum Error {
     Connect(#[from] crate::db::ConnectError),
     #[error(transparent)]
     Settings(#[from] crate::db::SettingsError),
-    #[error("invalid database configuration: {0}")]
-    Config(String),
+    #[error("invalid command line: {0}")]
+    Usage(UsageError),
     #[error("local PostgreSQL cluster")]
     Cluster(#[from] crate::db::cluster::ClusterError),
     #[error("the schema of {database} is not initialised (migration {missing} is missing): run `bellatrix-migrate init` as the database's owner")]
@@ -166,6 +181,12 @@ impl Error {
     }
 }
 
+impl From<UsageError> for Error {
+    fn from(e: UsageError) -> Self {
+        Error::Usage(e)
+    }
+}
+
 impl From<deadpool_postgres::PoolError> for Error {
     fn from(e: deadpool_postgres::PoolError) -> Self {
         Error::Pool(crate::db::connect::describe_pool_error(&e))
@@ -174,3 +195,27 @@ impl From<deadpool_postgres::PoolError> for Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole chain, as `main` prints it.
+    fn chain(e: impl Into<Error>) -> String {
+        format!("{:#}", anyhow::Error::new(e.into()))
+    }
+
+    #[test]
+    fn a_usage_error_names_the_flag_once_and_exits_2() {
+        let e = Error::from(UsageError::UnknownTimeZone("Mars/Base".to_owned()));
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            chain(e),
+            "invalid command line: --legacy-timezone \"Mars/Base\" is not an IANA time zone"
+        );
+        assert_eq!(
+            Error::from(UsageError::EmptyRole("verify")).to_string(),
+            "invalid command line: --grant-verify needs a role name"
+        );
+    }
+}
