@@ -64,7 +64,8 @@ pub async fn finish(
     outcome: &Outcome,
 ) -> Result<()> {
     if *outcome == Outcome::Committed {
-        let json = serde_json::to_value(&*report).map_err(|e| Error::Task(e.to_string()))?;
+        let json = serde_json::to_value(&*report)
+            .map_err(Error::report_json("encoding the report for the ledger"))?;
         tx.execute(
             "UPDATE bellatrix_migrate.imports SET report = $1, finished_at = clock_timestamp() WHERE id = $2",
             &[&json, &import_id],
@@ -99,7 +100,8 @@ pub async fn record_uncommitted(
         Outcome::DryRun => "dry-run",
         _ => "rolled-back",
     };
-    let json = serde_json::to_value(&*report).map_err(|e| Error::Task(e.to_string()))?;
+    let json = serde_json::to_value(&*report)
+        .map_err(Error::report_json("encoding the report for the ledger"))?;
     let tx = client
         .transaction()
         .await

@@ -14,8 +14,15 @@ pub enum InputError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot walk {path}: {message}")]
-    Walk { path: PathBuf, message: String },
+    #[error("cannot walk {path}")]
+    Walk {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A symbolic link (links are followed) leads back to a folder above it.
+    #[error("cannot walk {path}: it links back to {ancestor}, a folder above it")]
+    LinkLoop { path: PathBuf, ancestor: PathBuf },
     #[error("cannot read the header of {path}: {message}")]
     Csv { path: PathBuf, message: String },
     #[error("more input files than the stage can number")]
@@ -39,6 +46,21 @@ impl InputError {
             path: path.to_path_buf(),
             source,
         }
+    }
+
+    /// A failure to walk the folder `root`, at the entry the error names.
+    pub fn walk(root: &std::path::Path, e: walkdir::Error) -> Self {
+        let path = e.path().unwrap_or(root).to_path_buf();
+        if let Some(ancestor) = e.loop_ancestor() {
+            return InputError::LinkLoop {
+                path,
+                ancestor: ancestor.to_path_buf(),
+            };
+        }
+        let source = e.into_io_error().unwrap_or_else(|| {
+            std::io::Error::other("walkdir gave an error that is neither I/O nor a link loop")
+        });
+        InputError::Walk { path, source }
     }
 }
 
@@ -158,8 +180,28 @@ pub enum Error {
         table: &'static str,
         column: String,
     },
-    #[error("a background task failed: {0}")]
-    Task(String),
+    /// A task on another thread panicked or was cancelled; `during` says what it was doing.
+    #[error("a background task failed while {during}")]
+    Join {
+        during: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
+    #[error("cannot start the reader threads")]
+    ReaderThreads(#[source] rayon::ThreadPoolBuildError),
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The report could not be turned into JSON, or a report detail the database built as JSON
+    /// could not be read back.
+    #[error("JSON error while {during}")]
+    ReportJson {
+        during: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A bug: the checks that record their results in the ledger ran without its row.
+    #[error("the import checks ran before the import was registered")]
+    NotRegistered,
 }
 
 impl Error {
@@ -178,6 +220,16 @@ impl Error {
     pub fn db(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> Error {
         let context = context.into();
         move |source| Error::Db { context, source }
+    }
+
+    /// Wraps the failure of a task on another thread with what it was doing.
+    pub fn join(during: &'static str) -> impl FnOnce(tokio::task::JoinError) -> Error {
+        move |source| Error::Join { during, source }
+    }
+
+    /// Wraps a JSON error of the report with what was being done.
+    pub fn report_json(during: &'static str) -> impl FnOnce(serde_json::Error) -> Error {
+        move |source| Error::ReportJson { during, source }
     }
 }
 
@@ -205,6 +257,29 @@ mod tests {
         format!("{:#}", anyhow::Error::new(e.into()))
     }
 
+    fn cancelled_task() -> tokio::task::JoinError {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a current-thread runtime");
+        runtime.block_on(async {
+            let task = tokio::spawn(std::future::pending::<()>());
+            task.abort();
+            task.await.expect_err("an aborted task")
+        })
+    }
+
+    #[test]
+    fn a_failed_task_says_what_it_was_doing_and_why_it_ended() {
+        let e = Error::join("staging the records")(cancelled_task());
+        assert!(matches!(e, Error::Join { .. }), "{e:?}");
+        let text = chain(e);
+        assert!(
+            text.starts_with("a background task failed while staging the records: task "),
+            "{text}"
+        );
+        assert!(text.ends_with(" was cancelled"), "{text}");
+    }
+
     #[test]
     fn a_usage_error_names_the_flag_once_and_exits_2() {
         let e = Error::from(UsageError::UnknownTimeZone("Mars/Base".to_owned()));
@@ -216,6 +291,73 @@ mod tests {
         assert_eq!(
             Error::from(UsageError::EmptyRole("verify")).to_string(),
             "invalid command line: --grant-verify needs a role name"
+        );
+    }
+
+    #[test]
+    fn only_an_output_that_failed_after_the_commit_exits_3() {
+        let io = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let after = Error::OutputAfterCommit {
+            path: PathBuf::from("report.json"),
+            import_id: 4,
+            source: io(),
+        };
+        assert_eq!(after.exit_code(), 3);
+        let before = Error::OutputUnwritable {
+            path: PathBuf::from("report.json"),
+            source: io(),
+        };
+        assert_eq!(before.exit_code(), 2);
+        assert_eq!(Error::join("x")(cancelled_task()).exit_code(), 2);
+        assert_eq!(Error::NotRegistered.exit_code(), 2);
+    }
+
+    #[test]
+    fn a_report_json_error_keeps_serdes_message_as_its_cause() {
+        let source = serde_json::from_str::<u64>("-1").expect_err("not a u64");
+        let expected = format!("JSON error while reading a report detail: {source}");
+        let e = Error::report_json("reading a report detail")(source);
+        assert_eq!(chain(e), expected);
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_walked_is_named_with_its_io_error() {
+        let root = std::path::Path::new("/nonexistent-bellatrix-folder");
+        let e = walkdir::WalkDir::new(root)
+            .into_iter()
+            .next()
+            .expect("one entry")
+            .expect_err("a missing folder");
+        let e = InputError::walk(root, e);
+        assert!(
+            matches!(&e, InputError::Walk { path, .. } if path == root),
+            "{e:?}"
+        );
+        assert_eq!(
+            chain(e),
+            "cannot walk /nonexistent-bellatrix-folder: No such file or directory (os error 2)"
+        );
+    }
+
+    #[test]
+    fn a_link_back_to_a_parent_folder_is_named_as_a_loop() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let inner = dir.path().join("drop");
+        std::fs::create_dir(&inner).expect("creating drop/");
+        std::os::unix::fs::symlink(&inner, inner.join("again")).expect("linking drop/again");
+        let e = walkdir::WalkDir::new(&inner)
+            .follow_links(true)
+            .into_iter()
+            .find_map(Result::err)
+            .expect("a loop error");
+        let e = InputError::walk(&inner, e);
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot walk {}: it links back to {}, a folder above it",
+                inner.join("again").display(),
+                inner.display()
+            )
         );
     }
 }

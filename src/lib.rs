@@ -73,7 +73,7 @@ pub async fn run(config: Config) -> Result<Output> {
         let (out, rows, seed) = (out.clone(), *rows, *seed);
         return tokio::task::spawn_blocking(move || generate::generate(&out, rows, seed))
             .await
-            .map_err(|e| Error::Task(e.to_string()))?
+            .map_err(Error::join("generating the drop"))?
             .map(Output::Generated);
     }
     if let Task::Local { action, dir } = &config.task {
@@ -83,7 +83,7 @@ pub async fn run(config: Config) -> Result<Output> {
             cli::LocalAction::Status => db::local::status(&dir),
         })
         .await
-        .map_err(|e| Error::Task(e.to_string()))?
+        .map_err(Error::join("looking at the local cluster"))?
         .map(Output::Local);
     }
     for warning in &config.warnings {

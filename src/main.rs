@@ -24,9 +24,7 @@ fn main() -> ExitCode {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
-            .map_err(|e| {
-                bellatrix_migrate::error::Error::Task(format!("starting the async runtime: {e}"))
-            })?;
+            .map_err(bellatrix_migrate::error::Error::Runtime)?;
         runtime.block_on(run(config))
     });
     match result {

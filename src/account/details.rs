@@ -110,5 +110,8 @@ pub async fn table_rows(client: &impl GenericClient, report: &mut Report) -> Res
 }
 
 fn json_error(e: serde_json::Error) -> Error {
-    Error::Task(format!("reading a report detail: {e}"))
+    Error::ReportJson {
+        during: "reading a report detail",
+        source: e,
+    }
 }

@@ -115,7 +115,7 @@ pub async fn settings(config: &Config) -> Result<db::Settings> {
             let dir = dir.clone();
             let local = tokio::task::spawn_blocking(move || db::local::start(&dir))
                 .await
-                .map_err(|e| Error::Task(e.to_string()))??;
+                .map_err(Error::join("starting the local cluster"))??;
             for note in &local.notes {
                 progress::always(note);
             }

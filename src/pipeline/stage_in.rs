@@ -90,17 +90,19 @@ async fn read_and_stage(
         let threads = rayon::ThreadPoolBuilder::new()
             .num_threads(jobs)
             .build()
-            .map_err(|e| Error::Task(e.to_string()))?;
+            .map_err(Error::ReaderThreads)?;
         let result = threads.install(|| read::read_all(&files, &options, &sinks, &bytes_read));
         drop(sinks);
         result.map_err(Error::from)
     });
-    let read_result = reading.await.map_err(|e| Error::Task(e.to_string()));
+    let read_result = reading
+        .await
+        .map_err(Error::join("reading the input files"));
     let mut copy_result = Ok(0u64);
     for copier in copiers {
         let done = copier
             .await
-            .map_err(|e| Error::Task(e.to_string()))
+            .map_err(Error::join("staging the records"))
             .and_then(|r| r);
         if let (Ok(total), Ok(n)) = (&copy_result, &done) {
             copy_result = Ok(total + n);

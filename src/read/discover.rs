@@ -18,10 +18,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>, InputError> {
             .follow_links(true)
             .sort_by_file_name()
         {
-            let entry = entry.map_err(|e| InputError::Walk {
-                path: e.path().map_or_else(|| root.clone(), Path::to_path_buf),
-                message: e.to_string(),
-            })?;
+            let entry = entry.map_err(|e| InputError::walk(root, e))?;
             let file_type = entry.file_type();
             if file_type.is_dir() {
                 continue;

@@ -41,7 +41,7 @@ pub async fn partition(
             .collect::<Result<Vec<_>, _>>()
     })
     .await
-    .map_err(|e| Error::Task(e.to_string()))??;
+    .map_err(Error::join("hashing the input files"))??;
     let digests: Vec<String> = hashed.iter().map(|(_, (sha, _))| sha.clone()).collect();
     let known = client
         .query(sql::LEDGER_KNOWN_FILES, &[&digests])

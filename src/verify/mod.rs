@@ -58,10 +58,9 @@ pub async fn import_checks(
     bar: &ProgressBar,
 ) -> Result<Vec<Check>> {
     crate::progress::start(bar);
-    let import_id = report.import_id.ok_or_else(|| {
-        Error::Task("the import checks ran before the import was registered".into())
-    })?;
-    let json = serde_json::to_value(report).map_err(|e| Error::Task(e.to_string()))?;
+    let import_id = report.import_id.ok_or(Error::NotRegistered)?;
+    let json = serde_json::to_value(report)
+        .map_err(Error::report_json("encoding the report for the ledger"))?;
     client
         .execute(
             "UPDATE bellatrix_migrate.imports SET report = $1 WHERE id = $2",

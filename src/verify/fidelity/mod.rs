@@ -82,7 +82,7 @@ pub async fn check(
         drop(sender);
         let found = worker
             .await
-            .map_err(|e| Error::Task(e.to_string()))?
+            .map_err(Error::join("re-reading the source files"))?
             .map_err(Error::from)?;
         tally.merge(found);
     }
