@@ -187,8 +187,10 @@ pub enum Error {
         #[source]
         source: tokio::task::JoinError,
     },
-    #[error("cannot start the reader threads")]
-    ReaderThreads(#[source] rayon::ThreadPoolBuildError),
+    /// rayon's error is shown here, not chained: its text is its I/O cause, which it also gives as
+    /// its source, so a chain would print that twice.
+    #[error("cannot start the reader threads: {0}")]
+    ReaderThreads(rayon::ThreadPoolBuildError),
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
     /// The report could not be turned into JSON, or a report detail the database built as JSON
@@ -310,6 +312,19 @@ mod tests {
         assert_eq!(before.exit_code(), 2);
         assert_eq!(Error::join("x")(cancelled_task()).exit_code(), 2);
         assert_eq!(Error::NotRegistered.exit_code(), 2);
+    }
+
+    #[test]
+    fn reader_threads_that_cannot_start_say_why_once() {
+        let e = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .spawn_handler(|_| Err(std::io::Error::other("no more threads")))
+            .build()
+            .expect_err("a pool whose threads cannot spawn");
+        assert_eq!(
+            chain(Error::ReaderThreads(e)),
+            "cannot start the reader threads: no more threads"
+        );
     }
 
     #[test]
