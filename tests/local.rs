@@ -34,7 +34,7 @@ impl Workdir {
             .expect("opening the temp dir");
         Cluster::at(&dir.path().join(".bellatrix"), 0)
             .and_then(|c| c.remove_when_gone(std::process::id()))
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap_or_else(|e| panic!("{:#}", anyhow::Error::new(e)));
         Workdir { dir }
     }
 
@@ -294,12 +294,15 @@ async fn a_password_less_cluster_of_an_older_version_is_given_a_password() {
     // What an older bellatrix-migrate left: trust authentication, a port file, no password file,
     // the server running.
     let port = free_port().expect("a free port");
-    let older = Cluster::at(&work.base(), port).unwrap_or_else(|e| panic!("{e}"));
+    let older =
+        Cluster::at(&work.base(), port).unwrap_or_else(|e| panic!("{:#}", anyhow::Error::new(e)));
     older
         .init(Durability::Throwaway)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{:#}", anyhow::Error::new(e)));
     std::fs::write(work.base().join("port"), port.to_string()).expect("writing the port file");
-    older.start().unwrap_or_else(|e| panic!("{e}"));
+    older
+        .start()
+        .unwrap_or_else(|e| panic!("{:#}", anyhow::Error::new(e)));
     connect(&format!("postgresql://postgres@127.0.0.1:{port}/postgres"))
         .await
         .expect("the older cluster trusts every connection");

@@ -25,15 +25,17 @@ pub fn cluster() -> &'static Cluster {
             .tempdir()
             .expect("creating a temp dir for the test cluster")
             .keep();
-        let cluster =
-            Cluster::at(&dir, free_port().expect("a free port")).unwrap_or_else(|e| panic!("{e}"));
+        let cluster = Cluster::at(&dir, free_port().expect("a free port"))
+            .unwrap_or_else(|e| panic!("{:#}", anyhow::Error::new(e)));
         cluster
             .init(Durability::Throwaway)
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap_or_else(|e| panic!("{:#}", anyhow::Error::new(e)));
         cluster
             .remove_when_gone(std::process::id())
-            .unwrap_or_else(|e| panic!("{e}"));
-        cluster.start().unwrap_or_else(|e| panic!("{e}"));
+            .unwrap_or_else(|e| panic!("{:#}", anyhow::Error::new(e)));
+        cluster
+            .start()
+            .unwrap_or_else(|e| panic!("{:#}", anyhow::Error::new(e)));
         cluster
     })
 }
