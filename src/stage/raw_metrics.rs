@@ -4,7 +4,7 @@
 use super::Staged;
 use crate::identity::{self, ModelRef};
 use crate::prompt::{self, PromptHash};
-use crate::read::raw_metrics::{BackslashDecision, RawRow};
+use crate::read::raw_metrics::{BackslashDecision, Era, RawRow, V06_FROM};
 use crate::read::values::TimestampZone;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
@@ -246,7 +246,7 @@ fn row_metadata(file: &str, row: &RawRow, origin: &str) -> Value {
     if row.run_id.is_none() {
         m.insert("run_id_missing".into(), json!(true));
     }
-    m.insert("writer_era".into(), json!(row.era));
+    m.insert("writer_era".into(), json!(row.era.label()));
     m.insert(
         "line_ending".into(),
         json!(if row.ended_crlf { "crlf" } else { "lf" }),
@@ -263,7 +263,7 @@ fn row_metadata(file: &str, row: &RawRow, origin: &str) -> Value {
     if row.timestamp_zone == TimestampZone::AssumedLocal {
         m.insert("timestamp_zone_assumed".into(), json!(true));
     }
-    if row.era == "v01-v02"
+    if row.era == Era::V01V02
         && row
             .response
             .as_ref()
@@ -274,7 +274,7 @@ fn row_metadata(file: &str, row: &RawRow, origin: &str) -> Value {
     if source_cost_mismatch(row) {
         m.insert("source_cost_mismatch".into(), json!(true));
     }
-    if row.json_valid == Some(false) && row.evaluated_at >= json_valid_collapse_start() {
+    if row.json_valid == Some(false) && row.evaluated_at >= V06_FROM {
         m.insert("json_valid_null_collapsed".into(), json!("possible"));
     }
     Value::Object(m)
@@ -291,11 +291,4 @@ fn source_cost_mismatch(row: &RawRow) -> bool {
         .checked_add(row.cost_usd_output)
         .and_then(|parts| row.cost_usd_total.checked_sub(parts))
         .is_none_or(|gap| gap.abs() > Decimal::new(1, 6))
-}
-
-/// Logger v06 (2025-11-06 →) wrote NULL `json_valid` as False, so False may stand for "n/a".
-fn json_valid_collapse_start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2025-11-06T02:47:00Z")
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or_default()
 }

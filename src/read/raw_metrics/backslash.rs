@@ -1,7 +1,8 @@
 //! The doubled-backslash window (LEGACY_FORMATS.md 2.6 #4): logger v04 wrote every backslash twice;
 //! which rows to halve, and the exact inverse of the doubling. Fed by the reader.
 
-use chrono::{DateTime, TimeZone, Utc};
+use super::era::{V04_FROM, V04_LATEST, V05_EARLIEST};
+use chrono::{DateTime, Utc};
 
 /// Whether every run of backslashes in `s` has even length (a field logger v04 could have written).
 pub fn backslash_runs_all_even(s: &str) -> bool {
@@ -54,13 +55,10 @@ pub fn backslash_decision(
     ended_crlf: bool,
     file_has_crlf: bool,
 ) -> BackslashDecision {
-    let start = Utc.with_ymd_and_hms(2025, 11, 3, 15, 33, 0).unwrap();
-    let overlap = Utc.with_ymd_and_hms(2025, 11, 5, 17, 12, 0).unwrap();
-    let end = Utc.with_ymd_and_hms(2025, 11, 5, 21, 17, 0).unwrap();
-    if !has_backslash || !all_runs_even || ts < start || ts > end {
+    if !has_backslash || !all_runs_even || ts < V04_FROM || ts > V04_LATEST {
         return BackslashDecision::Keep;
     }
-    if ts < overlap || ended_crlf {
+    if ts < V05_EARLIEST || ended_crlf {
         return BackslashDecision::Halve;
     }
     if file_has_crlf {

@@ -22,7 +22,7 @@ mod shape;
 pub use backslash::{
     backslash_decision, backslash_runs_all_even, halve_backslashes, BackslashDecision,
 };
-pub use era::Era;
+pub use era::{Era, V06_FROM};
 pub use header::{detect_header, Column, Header, CANONICAL};
 pub use shape::{layout, Layout, ShapeError, TieBreak};
 
@@ -47,7 +47,7 @@ pub struct RawRow {
     pub cost_usd_total: Decimal,
     pub input_prompt: Option<String>,
     pub response: Option<String>,
-    pub era: &'static str,
+    pub era: Era,
     pub shape_ambiguous: bool,
     pub backslashes: BackslashDecision,
     pub ended_crlf: bool,
@@ -324,7 +324,7 @@ impl<R: Read> RawMetricsReader<R> {
             cost_usd_total: fixed(Column::CostUsdTotal, 10, 6, "cost_usd_total DECIMAL(10,6)")?,
             input_prompt: optional_text(Column::InputPrompt),
             response: optional_text(Column::Response),
-            era: era.label(),
+            era,
             shape_ambiguous: layout.ambiguous,
             backslashes,
             ended_crlf,
