@@ -636,7 +636,7 @@ fn read_raw_metrics(
         records += 1;
         match item {
             raw_metrics::Item::Row(row) => {
-                batch.push(MetricRecord::from_raw(file_no, &file.display, &row))
+                batch.push(raw_metrics::record::from_row(file_no, &file.display, &row))
             }
             raw_metrics::Item::Reject(reject) => rejects.push(reject),
         }

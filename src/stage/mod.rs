@@ -11,7 +11,7 @@ mod raw_metrics;
 pub use config::{natural_key, AggregateRecord, ModelEntryRecord, UserRecord};
 pub use log_entries::LogEntryRecord;
 pub use prompts::PromptRecord;
-pub use raw_metrics::{source_key, MetricRecord, MISSING_RUN_ID};
+pub use raw_metrics::MetricRecord;
 
 use crate::error::{Error, Result};
 use deadpool_postgres::Pool;

@@ -17,12 +17,13 @@ use std::io::Read;
 mod backslash;
 mod era;
 mod header;
+pub mod record;
 mod shape;
 
 pub use backslash::{
     backslash_decision, backslash_runs_all_even, halve_backslashes, BackslashDecision,
 };
-pub use era::{Era, V06_FROM};
+pub use era::Era;
 pub use header::{detect_header, Column, Header, CANONICAL};
 pub use shape::{layout, Layout, ShapeError, TieBreak};
 
