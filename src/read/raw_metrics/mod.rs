@@ -8,11 +8,16 @@
 
 use super::source::TrackingReader;
 use super::values::{self, TimestampZone, ValueError};
-use super::Reject;
+use super::{Disposition, FileSummary, InputFile, Kind, ReadOptions, Reject};
+use crate::error::InputError;
+use crate::stage::MetricRecord;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
+use std::fs::File;
 use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 mod backslash;
 mod era;
@@ -333,20 +338,67 @@ impl<R: Read> RawMetricsReader<R> {
     }
 }
 
-/// Opens a raw-metrics file again to read its records one by one, exactly as the import read it
-/// (verify's text fidelity compares them with the database). `Ok(None)` when the file's header is no
-/// longer a raw-metrics header.
-pub fn reopen(
-    path: &std::path::Path,
+/// Reads one raw-metrics file whose header was recognised, sending its staging records to `sink` in
+/// batches of `options.batch_rows` and its bytes read to `progress`; the rejects and the file's facts
+/// come back in the summary.
+pub fn read(
+    file_no: i32,
+    file: &InputFile,
+    header: Header,
+    options: &ReadOptions,
+    sink: &flume::Sender<Vec<MetricRecord>>,
+    progress: &AtomicU64,
+) -> Result<FileSummary, InputError> {
+    let variant = header.variant.clone();
+    let mut reader = open(&file.path, header, &file.display, options.legacy_tz)?;
+    let mut rejects = Vec::new();
+    let mut records = 0u64;
+    let mut batch = Vec::with_capacity(options.batch_rows);
+    let mut reported = 0u64;
+    while let Some(item) = reader.next_item() {
+        records += 1;
+        match item {
+            Item::Row(row) => batch.push(record::from_row(file_no, &file.display, &row)),
+            Item::Reject(reject) => rejects.push(reject),
+        }
+        if batch.len() >= options.batch_rows {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(options.batch_rows));
+            sink.send(full).map_err(|_| InputError::StageClosed)?;
+            let now = reader.bytes_read();
+            progress.fetch_add(now - reported, Ordering::Relaxed);
+            reported = now;
+        }
+    }
+    if !batch.is_empty() {
+        sink.send(batch).map_err(|_| InputError::StageClosed)?;
+    }
+    let (sha256, size) = reader.into_source().finish();
+    progress.fetch_add(size.saturating_sub(reported), Ordering::Relaxed);
+    Ok(FileSummary {
+        file_no,
+        path: file.display.clone(),
+        kind: Kind::RawMetrics,
+        variant: Some(variant),
+        records,
+        sha256,
+        size,
+        rejects,
+        already_imported: None,
+        disposition: Disposition::Read,
+        reason: None,
+    })
+}
+
+/// Opens a raw-metrics file whose header was recognised as `header` and reads past that header
+/// record, so the reader yields the data records. The import and verify's re-read both open files
+/// here, so both see the same records.
+pub fn open(
+    path: &Path,
+    header: Header,
     display: &str,
     legacy_tz: Tz,
-) -> Result<Option<RawMetricsReader<std::fs::File>>, crate::error::InputError> {
-    use crate::error::InputError;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let Some(header) = super::sniff(path, name)?.1 else {
-        return Ok(None);
-    };
-    let handle = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
+) -> Result<RawMetricsReader<File>, InputError> {
+    let handle = File::open(path).map_err(|e| InputError::io(path, e))?;
     let mut csv = super::csv_reader(handle);
     let mut header_record = csv::ByteRecord::new();
     csv.read_byte_record(&mut header_record)
@@ -354,12 +406,27 @@ pub fn reopen(
             path: path.to_path_buf(),
             message: csv_error_kind(&e),
         })?;
-    Ok(Some(RawMetricsReader::new(
+    Ok(RawMetricsReader::new(
         csv,
         header,
         display.to_owned(),
         legacy_tz,
-    )))
+    ))
+}
+
+/// Opens a raw-metrics file again to read its records one by one, exactly as the import read it
+/// (verify's text fidelity compares them with the database). `Ok(None)` when the file's header is no
+/// longer a raw-metrics header.
+pub fn reopen(
+    path: &Path,
+    display: &str,
+    legacy_tz: Tz,
+) -> Result<Option<RawMetricsReader<File>>, InputError> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(header) = super::sniff(path, name)?.1 else {
+        return Ok(None);
+    };
+    open(path, header, display, legacy_tz).map(Some)
 }
 
 fn too_long_target(c: Column) -> &'static str {
