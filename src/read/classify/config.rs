@@ -86,7 +86,8 @@ pub(super) fn is_config_py(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{classify, kind};
+    use super::super::classify;
+    use super::super::tests::kind;
     use super::*;
 
     #[test]

@@ -143,7 +143,8 @@ pub fn prompts_csv_variant(fields: &[&str], bom: bool) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{classify, kind};
+    use super::super::classify;
+    use super::super::tests::kind;
     use super::*;
 
     #[test]

@@ -209,7 +209,8 @@ pub fn prompt_item(value: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{classify, kind};
+    use super::super::classify;
+    use super::super::tests::kind;
     use super::*;
 
     #[test]

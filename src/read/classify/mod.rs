@@ -152,16 +152,15 @@ fn classify_content(name: &str, head: &[u8], complete: bool, rest: impl Read) ->
     }
 }
 
-/// The kind and variant `classify` gives a whole file `text` named `name` (tests only).
-#[cfg(test)]
-fn kind(name: &str, text: &str) -> (Kind, Option<String>) {
-    let c = classify(name, text.as_bytes(), true, std::io::empty());
-    (c.kind, c.variant)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The kind and variant `classify` gives a whole file `text` named `name`.
+    pub(super) fn kind(name: &str, text: &str) -> (Kind, Option<String>) {
+        let c = classify(name, text.as_bytes(), true, std::io::empty());
+        (c.kind, c.variant)
+    }
 
     #[test]
     fn legacy_names_with_unreadable_content_are_damaged_not_unknown() {
