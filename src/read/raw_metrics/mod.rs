@@ -3,16 +3,18 @@
 //! 2.1.3), value spellings (2.1.4, 2.6) and the doubled-backslash window. Feeds `stage`.
 //!
 //! This file is the streaming reader; the rules it applies are beside it: `header` (the header
-//! variants), `era` (which logger wrote a row), `shape` (the row-shape rule) and `backslash` (the
-//! doubled-backslash window).
+//! variants), `era` (which logger wrote a row), `shape` (the row-shape rule), `backslash` (the
+//! doubled-backslash window), `fields` (value parsing by column) and `record` (a row's staging
+//! record).
 
 use super::source::TrackingReader;
-use super::values::{self, TimestampZone, ValueError};
+use super::values::{self, TimestampZone};
 use super::{Disposition, FileSummary, InputFile, Kind, ReadOptions, Reject};
 use crate::error::InputError;
 use crate::stage::MetricRecord;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use fields::{field_reject, Named, MODEL_ID_MAX, MODEL_NAME_MAX, RUN_ID_MAX};
 use rust_decimal::Decimal;
 use std::fs::File;
 use std::io::Read;
@@ -21,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 mod backslash;
 mod era;
+mod fields;
 mod header;
 pub mod record;
 mod shape;
@@ -63,12 +66,6 @@ pub struct RawRow {
 pub const CUT_NO_LINE_END: &str =
     "the file ends inside this record, without the line ending every \
      raw-metrics writer put after each record: the record was cut short";
-
-/// Length limits of the target columns, checked here so an over-long value is a reject, never a
-/// truncation or a failed transform.
-const RUN_ID_MAX: usize = 50;
-const MODEL_NAME_MAX: usize = 200;
-const MODEL_ID_MAX: usize = 255;
 
 /// A streaming reader of one raw-metrics file whose header was already recognised.
 pub struct RawMetricsReader<R: Read> {
@@ -169,16 +166,92 @@ impl<R: Read> RawMetricsReader<R> {
     }
 
     fn reject_field(&self, line: u64, index: usize, column: Column, reason: String) -> Reject {
-        Reject {
-            file: self.file.clone(),
-            line,
-            column: Some(index + 1),
-            field: Some(column.name().to_owned()),
-            reason,
-        }
+        field_reject(&self.file, line, index, column, reason)
     }
 
+    /// The record as a row, or the reject of its first bad field.
     fn parse(&self, line: u64, ended_crlf: bool, file_has_crlf: bool) -> Result<RawRow, Reject> {
+        let shaped = self.shape(line, ended_crlf, file_has_crlf)?;
+        let fields = Named {
+            file: &self.file,
+            line,
+            columns: &shaped.layout.columns,
+            values: &shaped.values,
+        };
+        fields.max_len(Column::RunId, RUN_ID_MAX)?;
+        fields.max_len(Column::ModelName, MODEL_NAME_MAX)?;
+        fields.max_len(Column::ModelId, MODEL_ID_MAX)?;
+
+        let status = fields.text(Column::Status).to_ascii_lowercase();
+        if status != "success" && status != "error" {
+            let (i, _) = fields
+                .get(Column::Status)
+                .unwrap_or((shaped.status_index, ""));
+            return Err(fields.reject(
+                i,
+                Column::Status,
+                "status is neither success nor error".to_owned(),
+            ));
+        }
+        let model_name = fields.text(Column::ModelName).to_owned();
+        let model_id = fields.text(Column::ModelId).to_owned();
+        if model_name.is_empty() && model_id.is_empty() {
+            let (i, _) = fields.get(Column::ModelName).unwrap_or((2, ""));
+            return Err(fields.reject(
+                i,
+                Column::ModelName,
+                "record names no model (model_name and model_id are empty)".to_owned(),
+            ));
+        }
+        let json_valid = match fields.get(Column::JsonValid) {
+            Some((i, v)) => values::parse_bool(v)
+                .map_err(|e| fields.reject(i, Column::JsonValid, e.to_string()))?,
+            None => None,
+        };
+        Ok(RawRow {
+            line,
+            evaluated_at: shaped.evaluated_at,
+            timestamp_zone: shaped.timestamp_zone,
+            run_id: fields.optional(Column::RunId),
+            model_name,
+            model_id,
+            legacy_prompt_id: values::normalize_prompt_id(fields.text(Column::PromptId)),
+            input_tokens: fields.count(Column::InputTokens)?,
+            output_tokens: fields.count(Column::OutputTokens)?,
+            latency_ms: fields.fixed(Column::LatencyMs, 10, 2, "latency_ms DECIMAL(10,2)")?,
+            json_valid,
+            error: fields.optional_text(Column::Error),
+            status,
+            cost_usd_input: fields.fixed(
+                Column::CostUsdInput,
+                10,
+                6,
+                "cost_usd_input DECIMAL(10,6)",
+            )?,
+            cost_usd_output: fields.fixed(
+                Column::CostUsdOutput,
+                10,
+                6,
+                "cost_usd_output DECIMAL(10,6)",
+            )?,
+            cost_usd_total: fields.fixed(
+                Column::CostUsdTotal,
+                10,
+                6,
+                "cost_usd_total DECIMAL(10,6)",
+            )?,
+            input_prompt: fields.optional_text(Column::InputPrompt),
+            response: fields.optional_text(Column::Response),
+            era: shaped.era,
+            shape_ambiguous: shaped.layout.ambiguous,
+            backslashes: shaped.backslashes,
+            ended_crlf,
+        })
+    }
+
+    /// The record's time, writer era and layout (which column each field is), with the fields'
+    /// backslashes halved where the doubled-backslash window says so.
+    fn shape(&self, line: u64, ended_crlf: bool, file_has_crlf: bool) -> Result<Shaped, Reject> {
         let mut fields = Vec::with_capacity(self.record.len());
         for (i, raw) in self.record.iter().enumerate() {
             let text = super::csv_rows::field_text(raw)
@@ -222,120 +295,33 @@ impl<R: Read> RawMetricsReader<R> {
             ended_crlf,
             file_has_crlf,
         );
-        let owned: Vec<String> = if backslashes == BackslashDecision::Keep {
+        let values: Vec<String> = if backslashes == BackslashDecision::Keep {
             fields.iter().map(|f| (*f).to_owned()).collect()
         } else {
             fields.iter().map(|f| halve_backslashes(f)).collect()
         };
-        let get = |c: Column| -> Option<(usize, &str)> {
-            layout
-                .columns
-                .iter()
-                .position(|x| *x == c)
-                .map(|i| (i, owned[i].as_str()))
-        };
-        let text = |c: Column| get(c).map(|(_, v)| v).unwrap_or("");
-        let check = |c: Column, f: &dyn Fn(&str) -> Result<(), ValueError>| -> Result<(), Reject> {
-            match get(c) {
-                Some((i, v)) => f(v).map_err(|e| self.reject_field(line, i, c, e.to_string())),
-                None => Ok(()),
-            }
-        };
-        let fixed = |c: Column, p: u32, s: u32, target: &'static str| -> Result<Decimal, Reject> {
-            match get(c) {
-                Some((i, v)) => values::parse_fixed(v, p, s, target)
-                    .map(|d| d.unwrap_or_default())
-                    .map_err(|e| self.reject_field(line, i, c, e.to_string())),
-                None => Ok(Decimal::ZERO),
-            }
-        };
-        let count = |c: Column| -> Result<i32, Reject> {
-            match get(c) {
-                Some((i, v)) => values::parse_count(v)
-                    .map(|n| n.unwrap_or(0))
-                    .map_err(|e| self.reject_field(line, i, c, e.to_string())),
-                None => Ok(0),
-            }
-        };
-        let max_len = |c: Column, max: usize| {
-            check(c, &|v| {
-                if v.chars().count() > max {
-                    Err(ValueError::OutOfRange {
-                        value: format!("{} characters", v.chars().count()),
-                        target: too_long_target(c),
-                    })
-                } else {
-                    Ok(())
-                }
-            })
-        };
-        max_len(Column::RunId, RUN_ID_MAX)?;
-        max_len(Column::ModelName, MODEL_NAME_MAX)?;
-        max_len(Column::ModelId, MODEL_ID_MAX)?;
-
-        let status = text(Column::Status).to_ascii_lowercase();
-        if status != "success" && status != "error" {
-            let (i, _) = get(Column::Status).unwrap_or((status_index, ""));
-            return Err(self.reject_field(
-                line,
-                i,
-                Column::Status,
-                "status is neither success nor error".to_owned(),
-            ));
-        }
-        let model_name = text(Column::ModelName).to_owned();
-        let model_id = text(Column::ModelId).to_owned();
-        if model_name.is_empty() && model_id.is_empty() {
-            let (i, _) = get(Column::ModelName).unwrap_or((2, ""));
-            return Err(self.reject_field(
-                line,
-                i,
-                Column::ModelName,
-                "record names no model (model_name and model_id are empty)".to_owned(),
-            ));
-        }
-        let json_valid = match get(Column::JsonValid) {
-            Some((i, v)) => values::parse_bool(v)
-                .map_err(|e| self.reject_field(line, i, Column::JsonValid, e.to_string()))?,
-            None => None,
-        };
-        let optional = |c: Column| {
-            Some(text(c))
-                .filter(|v| !values::is_null(v))
-                .map(str::to_owned)
-        };
-        // Response and error text is kept byte-exact: only a truly empty field is NULL there.
-        let optional_text = |c: Column| Some(text(c)).filter(|v| !v.is_empty()).map(str::to_owned);
-        Ok(RawRow {
-            line,
+        Ok(Shaped {
             evaluated_at,
             timestamp_zone,
-            run_id: optional(Column::RunId),
-            model_name,
-            model_id,
-            legacy_prompt_id: values::normalize_prompt_id(text(Column::PromptId)),
-            input_tokens: count(Column::InputTokens)?,
-            output_tokens: count(Column::OutputTokens)?,
-            latency_ms: fixed(Column::LatencyMs, 10, 2, "latency_ms DECIMAL(10,2)")?,
-            json_valid,
-            error: optional_text(Column::Error),
-            status,
-            cost_usd_input: fixed(Column::CostUsdInput, 10, 6, "cost_usd_input DECIMAL(10,6)")?,
-            cost_usd_output: fixed(
-                Column::CostUsdOutput,
-                10,
-                6,
-                "cost_usd_output DECIMAL(10,6)",
-            )?,
-            cost_usd_total: fixed(Column::CostUsdTotal, 10, 6, "cost_usd_total DECIMAL(10,6)")?,
-            input_prompt: optional_text(Column::InputPrompt),
-            response: optional_text(Column::Response),
             era,
-            shape_ambiguous: layout.ambiguous,
+            status_index,
+            layout,
             backslashes,
-            ended_crlf,
+            values,
         })
     }
+}
+
+/// A record after the row-shape rule and the backslash window, before its values are parsed.
+struct Shaped {
+    evaluated_at: DateTime<Utc>,
+    timestamp_zone: TimestampZone,
+    era: Era,
+    /// Where the header puts `status`, for a reject when the layout has no status field.
+    status_index: usize,
+    layout: Layout,
+    backslashes: BackslashDecision,
+    values: Vec<String>,
 }
 
 /// Reads one raw-metrics file whose header was recognised, sending its staging records to `sink` in
@@ -427,14 +413,6 @@ pub fn reopen(
         return Ok(None);
     };
     open(path, header, display, legacy_tz).map(Some)
-}
-
-fn too_long_target(c: Column) -> &'static str {
-    match c {
-        Column::RunId => "evaluation_runs.run_id VARCHAR(50)",
-        Column::ModelName => "models.name VARCHAR(200)",
-        _ => "models.bedrock_model_id VARCHAR(255)",
-    }
 }
 
 /// A CSV error's kind without the record's content (which may be sensitive text).
