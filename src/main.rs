@@ -3,8 +3,8 @@
 //! nothing committed, 3 an output file that failed after a commit).
 
 use bellatrix_migrate::cli::Cli;
+use bellatrix_migrate::commit::Outcome;
 use bellatrix_migrate::config::Config;
-use bellatrix_migrate::transform::Outcome;
 use bellatrix_migrate::{run, Output};
 use clap::Parser;
 use std::io::Write;

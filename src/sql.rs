@@ -43,9 +43,6 @@ pub const LEDGER_KNOWN_FILES: &str = include_str!("../sql/ledger_known_files.sql
 /// Settings of the import transaction (memory for the set-based statements).
 pub const TRANSACTION_SETTINGS: &str = include_str!("../sql/transaction_settings.sql");
 
-/// Empties the staging tables.
-pub const STAGE_CLEAR: &str = include_str!("../sql/stage_clear.sql");
-
 /// The session holding the import lock (`$1` = its key), as `pg_stat_activity` shows it.
 pub const LOCK_HOLDER: &str = include_str!("../sql/lock_holder.sql");
 
@@ -125,26 +122,44 @@ pub const TRANSFORM: &[(&str, &str)] = &[
     ),
 ];
 
-/// Per-table counts of the transform.
-pub const SUMMARY: &str = include_str!("../sql/transform/summary.sql");
-/// Per-file inserted/duplicate counts.
-pub const PER_FILE: &str = include_str!("../sql/transform/per_file.sql");
-/// Wraps `sql/report/duplicate_rows.sql` (every duplicate record of the import) as the CTE `d` in
+/// Wraps `sql/account/duplicate_rows.sql` (every duplicate record of the import) as the CTE `d` in
 /// front of a query over it, so the list and its groups count the same records.
 macro_rules! over_duplicates {
     ($file:literal) => {
         concat!(
             "WITH d AS (\n",
-            include_str!("../sql/report/duplicate_rows.sql"),
+            include_str!("../sql/account/duplicate_rows.sql"),
             "\n)\n",
             include_str!($file)
         )
     };
 }
-/// Duplicate rows and what they duplicate (`$1` = limit).
-pub const DUPLICATES: &str = over_duplicates!("../sql/transform/duplicates.sql");
-/// Records the transform rejected (user conflicts).
-pub const TRANSFORM_REJECTS: &str = include_str!("../sql/transform/rejects.sql");
+
+/// The account of an import (`src/account/`): the report's counts and details, collected inside the
+/// import transaction after the transform (they read its temp tables), and the verify report's rows
+/// per table.
+pub mod account {
+    /// Per-table counts of the transform.
+    pub const SUMMARY: &str = include_str!("../sql/account/summary.sql");
+    /// Per-file inserted/duplicate counts.
+    pub const PER_FILE: &str = include_str!("../sql/account/per_file.sql");
+    /// Records the transform rejected (user conflicts).
+    pub const REJECTS: &str = include_str!("../sql/account/rejects.sql");
+    /// Duplicate rows and what they duplicate (`$1` = limit).
+    pub const DUPLICATES: &str = over_duplicates!("../sql/account/duplicates.sql");
+    /// Duplicates grouped by file and what they duplicate.
+    pub const DUPLICATE_GROUPS: &str = over_duplicates!("../sql/account/duplicate_groups.sql");
+    /// New rows imported with a tie-break decision (row shape or backslashes).
+    pub const AMBIGUOUS_ROWS: &str = include_str!("../sql/account/ambiguous_rows.sql");
+    /// Placeholder prompts created and rows linked to them (`$1` = how many to list).
+    pub const PLACEHOLDERS: &str = include_str!("../sql/account/placeholders.sql");
+    /// Models, providers and runs created.
+    pub const CREATED: &str = include_str!("../sql/account/created.sql");
+    /// Rows whose naive timestamps were read in the legacy time zone (`$1` = lines to list).
+    pub const NAIVE_TIMESTAMPS: &str = include_str!("../sql/account/naive_timestamps.sql");
+    /// Rows per production table (verify).
+    pub const TABLE_ROWS: &str = include_str!("../sql/account/table_rows.sql");
+}
 
 /// Informational checks: reported with their result, never a reason to roll back.
 pub const INFO_CHECKS: &[(&str, &str)] = &[(
@@ -229,20 +244,6 @@ pub const CHECKS: &[CheckQuery] = &[
         sql: include_str!("../sql/verify/views.sql"),
     },
 ];
-
-/// Report details collected inside the import transaction (they read its temp tables).
-pub mod report {
-    /// Duplicates grouped by file and what they duplicate.
-    pub const DUPLICATE_GROUPS: &str = over_duplicates!("../sql/report/duplicate_groups.sql");
-    /// Placeholder prompts created and rows linked to them (`$1` = how many to list).
-    pub const PLACEHOLDERS: &str = include_str!("../sql/report/placeholders.sql");
-    /// Models, providers and runs created.
-    pub const CREATED: &str = include_str!("../sql/report/created.sql");
-    /// Rows whose naive timestamps were read in the legacy time zone (`$1` = lines to list).
-    pub const NAIVE_TIMESTAMPS: &str = include_str!("../sql/report/naive_timestamps.sql");
-    /// Rows per production table (verify).
-    pub const TABLE_ROWS: &str = include_str!("../sql/report/table_rows.sql");
-}
 
 /// Whether an import's metric and master rows are all rows of their tables (`$1`, `$2` = inserted).
 pub const IMPORT_IS_WHOLE: &str = include_str!("../sql/verify/import_is_whole.sql");

@@ -191,7 +191,8 @@ async fn a_nul_byte_in_a_text_field_rejects_its_row_and_every_other_row_lands() 
 #[tokio::test]
 async fn the_stage_refuses_a_nul_that_a_reader_let_through_naming_file_line_and_column() {
     use bellatrix_migrate::error::Error;
-    use bellatrix_migrate::stage::{copy_rows, FileNames, PromptRecord};
+    use bellatrix_migrate::model::PromptRecord;
+    use bellatrix_migrate::stage::{copy_rows, FileNames};
     let db = TestDb::initialised().await;
     let config: tokio_postgres::Config = db.url.parse().unwrap();
     let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
@@ -201,7 +202,14 @@ async fn the_stage_refuses_a_nul_that_a_reader_let_through_naming_file_line_and_
         .unwrap();
     let (tx, rx) = flume::bounded(2);
     let record = |line, text: String| {
-        PromptRecord::new(7, line, "prompts_json", text, None, serde_json::json!({}))
+        PromptRecord::new(
+            7,
+            line,
+            bellatrix_migrate::model::Kind::PromptsJson,
+            text,
+            None,
+            serde_json::json!({}),
+        )
     };
     tx.send(vec![
         record(2, format!("a whole prompt about {MARKER}")),

@@ -83,7 +83,7 @@ async fn the_hash_trigger_computes_sha256_without_pgcrypto() {
         .get(0);
     assert_eq!(
         hash,
-        bellatrix_migrate::prompt::PromptHash::of("line one\r\nline two \u{202f}").as_str()
+        bellatrix_migrate::model::prompt::PromptHash::of("line one\r\nline two \u{202f}").as_str()
     );
 }
 
@@ -130,7 +130,7 @@ async fn init_adopts_a_legacy_app_database_without_touching_its_data() {
         .get(0);
     assert_eq!(
         hash,
-        bellatrix_migrate::prompt::PromptHash::of("no hash").as_str()
+        bellatrix_migrate::model::prompt::PromptHash::of("no hash").as_str()
     );
 }
 

@@ -1,5 +1,5 @@
 //! End-to-end: the complete synthetic legacy folder `fixtures/legacy_app/` (every kind of
-//! DECISIONS.md) imported by the real binary into a real PostgreSQL, every table counted exactly,
+//! docs/decisions.md) imported by the real binary into a real PostgreSQL, every table counted exactly,
 //! key values checked. The numbers come from reading the fixtures by hand (tools/make_source_fixtures.py
 //! and docs/decisions.md explain each); they are not copied from a run.
 

@@ -430,7 +430,7 @@ async fn the_checks_bar_of_verify_takes_one_step_per_check() {
     let db = TestDb::initialised().await;
     let (out, _) = db.import(&[DROP], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let bar = bellatrix_migrate::report::progress::checks(check_count(false), false);
+    let bar = bellatrix_migrate::progress::checks(check_count(false), false);
     assert!(bar.is_hidden(), "hidden when asked");
     let mut client = db.client().await;
     let options = bellatrix_migrate::verify::Options {

@@ -1,6 +1,6 @@
 -- Opens the transform: the table collecting records rejected by the transform itself (users that
 -- conflict with existing ones), then links staged rows that carry no prompt text to the text
--- another source of this same import holds (DECISIONS.md):
+-- another source of this same import holds (docs/decisions.md):
 --   * command-line rows (run_*) to the prompt CSV row with the same legacy prompt_id (the CLI's
 --     prompt_id is the row number of the prompt CSV it read); the first prompt CSV by file
 --     precedence wins when several define an id;

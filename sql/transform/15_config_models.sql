@@ -7,7 +7,7 @@
 --   inference-profile flag come from its latest version; older ids are kept in
 --   metadata.bedrock_model_id_history.
 -- * Every new entry is recorded in config_observations; price and parameter history of the models
---   it touches is rebuilt from all observations ever imported (DECISIONS.md: a changed price closes
+--   it touches is rebuilt from all observations ever imported (docs/decisions.md: a changed price closes
 --   the previous row and opens a new one).
 CREATE TEMP TABLE t_cfg ON COMMIT DROP AS
 WITH ranked AS (
@@ -122,7 +122,7 @@ FROM latest l
 JOIN facts f ON f.model_uuid = l.model_uuid
 WHERE m.id = l.model_uuid;
 
--- Active = in the latest models.yaml version ever imported (LEGACY_FORMATS.md 4.2); only models
+-- Active = in the latest models.yaml version ever imported (docs/formats.md#models_yaml); only models
 -- that some models.yaml named are judged, and only when this import brought a models.yaml entry.
 WITH latest AS (
     SELECT max(v) AS v FROM models, jsonb_array_elements_text(metadata -> 'yaml_versions') v

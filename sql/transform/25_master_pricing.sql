@@ -1,5 +1,5 @@
 -- Master (OpenAI) models get the price table hard-coded in the app's master_model_evaluator.py
--- (LEGACY_FORMATS.md 3.4), effective from 2025-11-14 when master evaluation appeared. Ids the table
+-- (docs/formats.md#models_yaml), effective from 2025-11-14 when master evaluation appeared. Ids the table
 -- does not know (gpt-5) were priced as gpt-3.5-turbo by the app; such models are marked
 -- metadata.price_assumed. Only models without any pricing row are priced.
 WITH prices (name, price_in, price_out) AS (

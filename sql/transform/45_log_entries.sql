@@ -1,7 +1,7 @@
 -- Moves Bedrock log entries into cloudwatch_log_entries. An entry's natural key is its content (the
 -- entry itself, after unwrapping a CloudWatch export line), so the same invocation from an S3 log
 -- object and from a CloudWatch export is one row, and re-imports insert nothing. Model ids that no
--- model has yet create models named from the id (DECISIONS.md: models seen only in data);
+-- model has yet create models named from the id (docs/decisions.md: models seen only in data);
 -- model_name is the resolved model's name, never the legacy parser's guess. metadata.prompt_id
 -- names the entry's prompt (the table has no prompt column).
 CREATE TEMP TABLE t_log_rows ON COMMIT DROP AS

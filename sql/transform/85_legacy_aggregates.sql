@@ -1,4 +1,4 @@
--- Compares legacy aggregate files with what the imported rows say (DECISIONS.md: compared, not
+-- Compares legacy aggregate files with what the imported rows say (docs/decisions.md: compared, not
 -- loaded). Differences are listed by the legacy_aggregates_agree check; they never fail an import,
 -- because the legacy files are known to be stale or wrong (error_count always 0, success rows only,
 -- no run id).

@@ -1,5 +1,5 @@
 -- prompt_hash_matches_postgres: every prompt_hash is SHA-256 of the exact UTF-8 bytes of its text as
--- PostgreSQL computes it (DECISIONS.md), so the migrator's hash, the trigger and any later lookup agree.
+-- PostgreSQL computes it (docs/decisions.md), so the migrator's hash, the trigger and any later lookup agree.
 -- $1: the import to check (the prompts its rows link to and the prompts it recorded in the ledger),
 -- or NULL for every prompt.
 WITH scope AS NOT MATERIALIZED (

@@ -3,6 +3,8 @@
 //! chain only when a root certificate is at hand (as libpq does with `~/.postgresql/root.crt`),
 //! otherwise they encrypt without authenticating the server. Used by `connect`.
 
+pub use crate::model::connection::Verification;
+
 use super::conninfo::{RootCerts, SettingsError, SslMode, TlsSettings};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -14,18 +16,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio_postgres::tls::TlsConnect;
-
-/// What the server's certificate was checked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verification {
-    /// Encrypted, but the server is not authenticated (no root certificate to check against).
-    NotVerified,
-    /// Signed by a trusted authority; the host name is not checked.
-    Chain,
-    /// Signed by a trusted authority and issued for the host connected to.
-    ChainAndHostName,
-}
 
 impl Verification {
     /// What each mode checks, given the roots available.

@@ -1,5 +1,5 @@
 //! `generate`: a deterministic synthetic legacy drop for benchmarks and tests, with the mix of quirks
-//! of LEGACY_FORMATS.md. The server's `data/runs/raw_metrics.csv` (logger v06+: R16, QUOTE_ALL, LF,
+//! of docs/formats.md. The server's `data/runs/raw_metrics.csv` (logger v06+: R16, QUOTE_ALL, LF,
 //! uniform terminators so `psql \copy` can load it as the benchmark's reference) has multi-line JSON
 //! responses of 300 B to 10 KB, errors with multi-line messages, `Master: ` rows, Python-repr floats
 //! (`3.3e-05`), `1650.0` integers and CRLF inside prompts; its `.backup` repeats a share of its rows. A

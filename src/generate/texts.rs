@@ -152,7 +152,7 @@ impl Texts {
     }
 }
 
-/// models.yaml as of 2025-11-03 (LEGACY_FORMATS.md 3.4, blob `1ec99e27`).
+/// models.yaml as of 2025-11-03 (docs/formats.md#models_yaml).
 pub const MODELS_2025_11_03: &str = "region_name: us-east-2
 models:
   - name: Claude 3.5 Sonnet

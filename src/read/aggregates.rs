@@ -1,12 +1,13 @@
 //! ① Legacy aggregate files: `model_comparison.csv` and its `aggregated_metrics*.csv` copies
-//! (LEGACY_FORMATS.md 2.2, tuple-string model names, success rows only) and root-era
+//! (docs/formats.md#model_comparison-and-results_summary, tuple-string model names, success rows only) and root-era
 //! `summary_<ts>.csv` (2.4). They are derived data: parsed and compared with the recomputed
 //! `model_aggregated_metrics` in the report, never loaded. Feeds `stage_aggregates`.
 
 use super::csv_rows::csv_rows;
 use super::values::{parse_count, parse_decimal};
-use super::{FileCtx, Kind, Parsed};
-use crate::stage::AggregateRecord;
+use super::{FileCtx, Parsed};
+use crate::model::AggregateRecord;
+use crate::model::Kind;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -127,7 +128,7 @@ fn comparison_row(row: &Row) -> Result<AggregateRecord, RowError> {
         _ => None,
     };
     Ok(AggregateRecord {
-        kind: "model_comparison",
+        kind: Kind::ModelComparison,
         model_name: clean_tuple_name(get("model_name").1),
         total_count: count,
         success_count: int(get("success_count"), "success_count")?,
@@ -145,7 +146,7 @@ fn summary_row(row: &Row, run_id: Option<String>) -> Result<AggregateRecord, Row
     let get = |n: &str| row.get(n);
     let text = |n: &str| Some(get(n).1.to_owned()).filter(|s| !s.is_empty());
     Ok(AggregateRecord {
-        kind: "results_summary",
+        kind: Kind::ResultsSummary,
         model_name: text("model_name"),
         model_key: text("model_key"),
         run_id,

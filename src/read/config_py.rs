@@ -1,4 +1,4 @@
-//! ① Root-era `config.py` (LEGACY_FORMATS.md 3.4): Python dicts `MODELS` (key → name, Bedrock id),
+//! ① Root-era `config.py` (docs/formats.md#config_py): Python dicts `MODELS` (key → name, Bedrock id),
 //! `PRICING` (key → input/output per 1K) and `EVAL_SETTINGS` (max_tokens, temperature; no top_p).
 //! Each `MODELS` key is a source record, a configuration version dated like models.yaml versions.
 //! Key spellings vary across the three versions, so several are accepted (docs/decisions.md).
@@ -7,8 +7,8 @@
 use super::models_yaml::{check_widths, decimal, version_date, whole, NOT_UTF8, NUL};
 use super::pyliteral::assignment;
 use super::{FileCtx, Parsed};
-use crate::identity;
-use crate::stage::{ModelEntryRecord, Staged};
+use crate::model::identity;
+use crate::model::{Kind, ModelEntryRecord, Staged};
 use serde_json::{json, Value};
 
 const NAME_KEYS: [&str; 3] = ["name", "display_name", "model_name"];
@@ -167,7 +167,7 @@ fn entry(
         file_no: ctx.file_no,
         line: i64::try_from(line).unwrap_or(i64::MAX),
         source_key: String::new(),
-        kind: "config_py",
+        kind: Kind::ConfigPy,
         effective_from: chrono::DateTime::UNIX_EPOCH,
         use_inference_profile: id.as_deref().is_some_and(identity::is_region_prefixed),
         name,

@@ -5,7 +5,8 @@
 
 use super::classify::BOM;
 use super::source::TrackingReader;
-use super::{FileCtx, Reject};
+use super::FileCtx;
+use crate::model::Reject;
 
 /// One data record: its start line and its fields, or why it could not be read.
 pub type CsvRow = (u64, Result<Vec<String>, BadRecord>);

@@ -290,7 +290,8 @@ mod tests {
     /// readers never panic, and every record they count is a row or a reject.
     #[test]
     fn damaged_json_fixtures_never_panic_and_every_record_is_accounted() {
-        use crate::read::{bedrock_log, classify, prompts_json, users_json, FileCtx, Kind};
+        use crate::model::Kind;
+        use crate::read::{bedrock_log, classify, prompts_json, users_json, FileCtx};
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let files = [
             "bedrock_log/cloudtrail_events.json",

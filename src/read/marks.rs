@@ -4,7 +4,7 @@
 
 use super::classify::{Classified, MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
 use super::raw_metrics;
-use super::Kind;
+use crate::model::Kind;
 
 /// The legacy kind a file name marks, whatever the content: the names the app wrote.
 pub fn kind_by_name(lower: &str) -> Option<Kind> {

@@ -7,6 +7,7 @@ pub mod bedrock_log;
 pub mod classify;
 pub mod config_py;
 pub mod csv_rows;
+mod discover;
 pub mod json_sniff;
 pub mod json_text;
 pub mod marks;
@@ -21,82 +22,18 @@ pub mod source;
 pub mod users_json;
 pub mod values;
 
+pub use discover::{discover, nothing_to_import};
+
 use crate::error::InputError;
-use crate::stage::Sinks;
+use crate::model::{Disposition, FileSummary, InputFile, Kind, Reject, Sinks};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
-use serde::Serialize;
 use source::TrackingReader;
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// A record that could not be imported: where it is and why, never its content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reject {
-    pub file: String,
-    pub line: u64,
-    /// 1-based field number, when one field is to blame.
-    pub column: Option<usize>,
-    /// The column's name under the repaired layout, when known.
-    pub field: Option<String>,
-    pub reason: String,
-}
-
-/// The file kinds of DECISIONS.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    RawMetrics,
-    ModelComparison,
-    PromptsCsv,
-    ResultsDetailed,
-    ResultsSummary,
-    ResultsComparison,
-    BedrockLog,
-    PromptsJson,
-    UsersJson,
-    ModelsYaml,
-    ConfigPy,
-    SettingsYaml,
-    Unknown,
-}
-
-impl Kind {
-    /// The production table a reader's rejects count against in the report.
-    pub fn table(self) -> Option<&'static str> {
-        match self {
-            Kind::RawMetrics | Kind::ResultsDetailed => Some("evaluation_metrics"),
-            Kind::PromptsCsv | Kind::PromptsJson => Some("prompts"),
-            Kind::BedrockLog => Some("cloudwatch_log_entries"),
-            Kind::UsersJson => Some("users"),
-            Kind::ModelsYaml | Kind::ConfigPy => Some("models"),
-            Kind::ModelComparison | Kind::ResultsSummary => Some("model_aggregated_metrics"),
-            Kind::ResultsComparison | Kind::SettingsYaml | Kind::Unknown => None,
-        }
-    }
-
-    /// The name DECISIONS.md gives the kind.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::RawMetrics => "raw_metrics",
-            Kind::ModelComparison => "model_comparison",
-            Kind::PromptsCsv => "prompts_csv",
-            Kind::ResultsDetailed => "results_detailed",
-            Kind::ResultsSummary => "results_summary",
-            Kind::ResultsComparison => "results_comparison",
-            Kind::BedrockLog => "bedrock_log",
-            Kind::PromptsJson => "prompts_json",
-            Kind::UsersJson => "users_json",
-            Kind::ModelsYaml => "models_yaml",
-            Kind::ConfigPy => "config_py",
-            Kind::SettingsYaml => "settings_yaml",
-            Kind::Unknown => "unknown",
-        }
-    }
-}
 
 /// What a reader of a whole-file kind needs to know about the file.
 #[derive(Debug, Clone)]
@@ -161,173 +98,6 @@ impl<T> Default for Parsed<T> {
             rejects: Vec::new(),
             file_rejected: None,
         }
-    }
-}
-
-/// What became of a file as a whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Disposition {
-    /// Read: its records are counted as inserted, duplicate or rejected one by one.
-    #[default]
-    Read,
-    /// Its name or content marks it as a legacy kind, but it cannot be read (a damaged header, a
-    /// document cut short, a YAML that does not parse): every record it holds is rejected, or the
-    /// file counts as one rejected record.
-    Rejected,
-    /// Nothing marks it as a legacy kind: listed with the reason and skipped.
-    Unknown,
-    /// Not a regular file (a named pipe, socket or device): listed, never opened.
-    Skipped,
-}
-
-/// One discovered file, in the order its rows take precedence when they duplicate each other.
-#[derive(Debug, Clone)]
-pub struct InputFile {
-    /// Position in precedence order; orders duplicate rows in the transform.
-    pub file_no: i32,
-    pub path: PathBuf,
-    /// The path as the report shows it.
-    pub display: String,
-    /// Why the file is not opened at all (it is not a regular file).
-    pub skip: Option<String>,
-}
-
-/// What reading one file produced, besides its rows.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileSummary {
-    pub file_no: i32,
-    pub path: String,
-    pub kind: Kind,
-    pub variant: Option<String>,
-    /// Data records (excluding the header).
-    pub records: u64,
-    pub sha256: String,
-    pub size: u64,
-    pub rejects: Vec<Reject>,
-    /// Set when the file's exact bytes were imported before, so it was not read again.
-    pub already_imported: Option<AlreadyImported>,
-    /// What became of the file as a whole.
-    pub disposition: Disposition,
-    /// Why a file is rejected, unknown or skipped (never text of the file).
-    pub reason: Option<String>,
-}
-
-/// What the ledger knows of a file whose bytes an earlier import read completely.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct AlreadyImported {
-    /// The last import that saw these bytes.
-    pub import_id: i64,
-    /// How many of its records that import rejected.
-    pub rejected: u64,
-}
-
-/// Walks files and folders, returning regular files ordered by precedence (originals before backups
-/// before browser downloads, then by path) so that, among duplicate rows, the highest-fidelity copy
-/// is the one imported.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>, InputError> {
-    let mut found = Vec::new();
-    for root in paths {
-        if !root.exists() {
-            return Err(InputError::Missing(root.clone()));
-        }
-        for entry in walkdir::WalkDir::new(root)
-            .follow_links(true)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|e| InputError::Walk {
-                path: e.path().map_or_else(|| root.clone(), Path::to_path_buf),
-                message: e.to_string(),
-            })?;
-            let file_type = entry.file_type();
-            if file_type.is_dir() {
-                continue;
-            }
-            // A named pipe, socket or device is listed with why it is skipped, never opened: opening
-            // a FIFO would block the import for as long as nothing writes to it.
-            let skip = (!file_type.is_file()).then(|| not_regular(file_type));
-            found.push(InputFile {
-                file_no: 0,
-                display: entry.path().display().to_string(),
-                path: entry.into_path(),
-                skip,
-            });
-        }
-    }
-    found.sort_by_key(|f| (precedence(&f.path), f.display.clone()));
-    found.dedup_by(|a, b| a.path == b.path);
-    for (i, f) in found.iter_mut().enumerate() {
-        f.file_no = i32::try_from(i).map_err(|_| InputError::TooManyFiles)?;
-    }
-    Ok(found)
-}
-
-/// Why a file that is not a regular one is skipped.
-fn not_regular(file_type: std::fs::FileType) -> String {
-    use std::os::unix::fs::FileTypeExt;
-    let what = if file_type.is_fifo() {
-        "a named pipe (FIFO)"
-    } else if file_type.is_socket() {
-        "a socket"
-    } else if file_type.is_block_device() {
-        "a block device"
-    } else if file_type.is_char_device() {
-        "a character device"
-    } else {
-        "not a regular file"
-    };
-    format!("{what}: not a regular file, never opened")
-}
-
-/// Fails, saying what was found, when no file is of a legacy kind that has records to load (only
-/// unknown, skipped or settings files, or none at all): an import that imports nothing is a
-/// mistake in its paths, never a success.
-pub fn nothing_to_import(summaries: &[FileSummary]) -> Result<(), InputError> {
-    if summaries.iter().any(|s| s.kind.table().is_some()) {
-        return Ok(());
-    }
-    const LISTED: usize = 10;
-    let found = if summaries.is_empty() {
-        "no files under the given paths".to_owned()
-    } else {
-        let listed: Vec<String> = summaries
-            .iter()
-            .take(LISTED)
-            .map(|s| {
-                let what = match s.disposition {
-                    Disposition::Skipped => "skipped",
-                    _ => s.kind.name(),
-                };
-                match &s.reason {
-                    Some(reason) => format!("{} ({what}: {reason})", s.path),
-                    None => format!("{} ({what})", s.path),
-                }
-            })
-            .collect();
-        let more = summaries.len().saturating_sub(LISTED);
-        let more = if more > 0 {
-            format!(", and {more} more")
-        } else {
-            String::new()
-        };
-        format!(
-            "{} file(s), none of a legacy kind: {}{more}",
-            summaries.len(),
-            listed.join(", ")
-        )
-    };
-    Err(InputError::NothingToImport { found })
-}
-
-/// Lower is better: the file the app wrote, its backup, then re-serialised downloads.
-fn precedence(path: &Path) -> u8 {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name.ends_with(".backup") {
-        1
-    } else if name.starts_with("raw_metrics_") || name.starts_with("cloudwatch_metrics_") {
-        2
-    } else {
-        0
     }
 }
 
@@ -569,7 +339,7 @@ fn stream_log(
     bytes: &[u8],
     ctx: &FileCtx,
     variant: &str,
-    sink: &flume::Sender<Vec<crate::stage::LogEntryRecord>>,
+    sink: &flume::Sender<Vec<crate::model::LogEntryRecord>>,
     batch: usize,
 ) -> Result<Read3, InputError> {
     let mut pending = Vec::with_capacity(batch);
@@ -606,24 +376,4 @@ fn send<T>(
         sink.send(chunk).map_err(|_| InputError::StageClosed)?;
     }
     Ok((parsed.records, parsed.rejects, parsed.file_rejected))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn originals_come_before_backups_and_downloads() {
-        let mut names = [
-            PathBuf::from("Downloads/raw_metrics_20251112_093000.csv"),
-            PathBuf::from("data/runs/raw_metrics.csv.backup"),
-            PathBuf::from("data/runs/raw_metrics.csv"),
-        ];
-        names.sort_by_key(|p| (precedence(p), p.display().to_string()));
-        assert_eq!(names[0], PathBuf::from("data/runs/raw_metrics.csv"));
-        assert_eq!(
-            names[2],
-            PathBuf::from("Downloads/raw_metrics_20251112_093000.csv")
-        );
-    }
 }

@@ -1,14 +1,14 @@
-//! ① `configs/models.yaml` versions (LEGACY_FORMATS.md 3.4): `region_name` and a `models:` list of
+//! ① `configs/models.yaml` versions (docs/formats.md#models_yaml): `region_name` and a `models:` list of
 //! {name, provider, bedrock_model_id, use_inference_profile, tokenizer, pricing, generation_params}.
 //! Each model entry is a source record, stamped with its version's effective date: a date in the
 //! file name (`models.2025-11-03.yaml`) when present, else the file's modification time
-//! (DECISIONS.md). Parsed with `yaml_serde`, the YAML organisation's maintained fork of the archived
+//! (docs/decisions.md). Parsed with `yaml_serde`, the YAML organisation's maintained fork of the archived
 //! serde_yaml. Feeds `stage_models`.
 
 use super::values::parse_fixed;
 use super::{FileCtx, Parsed};
-use crate::identity;
-use crate::stage::{ModelEntryRecord, Staged};
+use crate::model::identity;
+use crate::model::{Kind, ModelEntryRecord, Staged};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value as Json};
@@ -331,7 +331,7 @@ fn entry(
         file_no: ctx.file_no,
         line: i64::try_from(line).unwrap_or(i64::MAX),
         source_key: String::new(),
-        kind: "models_yaml",
+        kind: Kind::ModelsYaml,
         effective_from,
         name,
         provider,

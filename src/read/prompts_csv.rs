@@ -1,4 +1,4 @@
-//! ① Prompt CSVs (LEGACY_FORMATS.md 2.3): `prompt_id,prompt,expected_json,category` and its
+//! ① Prompt CSVs (docs/formats.md#prompts_csv): `prompt_id,prompt,expected_json,category` and its
 //! variants: no `prompt_id` (ids 1..N are assigned, as `load_prompts` did), `Prompt`/`PROMPT`
 //! headers, extra columns (kept as metadata, as the root loader did), a BOM, LF or CRLF inside
 //! prompts (kept byte-exact). Feeds `stage_prompts`.
@@ -7,7 +7,7 @@ use super::classify::prompt_column;
 use super::csv_rows::csv_rows;
 use super::values;
 use super::{FileCtx, Parsed};
-use crate::stage::PromptRecord;
+use crate::model::{Kind, PromptRecord};
 use serde_json::{json, Map, Value};
 
 /// Reads a prompt CSV. A record whose prompt is empty, whose flag is not a boolean spelling, or
@@ -86,7 +86,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<PromptRecord> {
         let mut record = PromptRecord::new(
             ctx.file_no,
             line,
-            "prompts_csv",
+            Kind::PromptsCsv,
             text.to_owned(),
             Some(expected),
             Value::Object(metadata),
@@ -99,7 +99,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<PromptRecord> {
 }
 
 /// `expected_json` as the files spell it. A blank is FALSE: the app's `bool(NaN)` made it TRUE, a
-/// bug this project does not copy (DECISIONS.md, LEGACY_FORMATS.md 4.2). `yes`/`no` come from
+/// bug this project does not copy (docs/decisions.md, docs/formats.md#prompts_csv). `yes`/`no` come from
 /// spreadsheet edits; anything else is rejected rather than guessed.
 pub fn parse_expected_json(field: &str) -> Result<bool, values::ValueError> {
     match field.trim().to_ascii_lowercase().as_str() {

@@ -1,4 +1,4 @@
-//! ① Prompt JSON, JSONL and TXT files (LEGACY_FORMATS.md 3.2): a JSON array of strings or of
+//! ① Prompt JSON, JSONL and TXT files (docs/formats.md#prompts_json): a JSON array of strings or of
 //! objects (`prompt`/`text`/`input`/`question`/`query`/`message`), `{"prompts": [...]}`, a single
 //! object, JSON Lines, or plain text (prompts separated by blank lines, else one per line, as the
 //! root loader read them). Other object keys are kept as metadata. Feeds `stage_prompts`.
@@ -9,7 +9,7 @@ use super::positions::{item_lines, line_of};
 use super::prompts_csv::parse_expected_json;
 use super::values::normalize_prompt_id;
 use super::{FileCtx, Parsed};
-use crate::stage::PromptRecord;
+use crate::model::{Kind, PromptRecord};
 use serde_json::{json, Map, Value};
 
 /// Reads a prompt file of any of the shapes above; `variant` is the classifier's. Invalid UTF-8,
@@ -34,7 +34,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx, variant: &str) -> Parsed<PromptRecord> 
             out.rows.push(PromptRecord::new(
                 ctx.file_no,
                 line,
-                "prompts_json",
+                Kind::PromptsJson,
                 prompt,
                 None,
                 json!({"source": {"file": ctx.display, "line": line}, "format": "txt"}),
@@ -147,7 +147,7 @@ fn item(v: &Value, line: u64, ctx: &FileCtx, out: &mut Parsed<PromptRecord>) {
             let mut r = PromptRecord::new(
                 ctx.file_no,
                 line,
-                "prompts_json",
+                Kind::PromptsJson,
                 text,
                 expected,
                 Value::Object(metadata),

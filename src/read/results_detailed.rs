@@ -1,4 +1,4 @@
-//! ① Root-era `results/detailed_results_<ts>.csv` (LEGACY_FORMATS.md 2.4, written by
+//! ① Root-era `results/detailed_results_<ts>.csv` (docs/formats.md#results_detailed-and-results_comparison, written by
 //! `results_aggregator.py`, CRLF, naive local timestamps): each row becomes an evaluation of the run
 //! `legacy_results_<ts>`. There is no status column: a row is an error when its output starts with
 //! `Error:`, `❌` or `[SKIPPED`. The full prompt is not in the file; its `metadata.requestId` lets
@@ -9,9 +9,9 @@ use super::aggregates::results_run_id;
 use super::csv_rows::csv_rows;
 use super::values::{self, parse_fixed, TimestampZone};
 use super::{FileCtx, Parsed};
-use crate::identity;
-use crate::prompt::{self, PromptHash};
-use crate::stage::{natural_key, MetricRecord};
+use crate::model::identity;
+use crate::model::prompt::{self, PromptHash};
+use crate::model::{natural_key, Kind, MetricRecord};
 use serde_json::{json, Map, Value};
 
 /// Whether a root-era output text records a failure (the writer had no status column).
@@ -129,7 +129,7 @@ fn row(get: &Get, run_id: &str, line: u64, ctx: &FileCtx) -> Result<MetricRecord
         file_no: ctx.file_no,
         line: i64::try_from(line).unwrap_or(i64::MAX),
         source_key: natural_key(&[
-            "results_detailed",
+            Kind::ResultsDetailed.name(),
             run_id,
             legacy_id.as_deref().unwrap_or(""),
             key,

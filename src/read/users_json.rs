@@ -1,4 +1,4 @@
-//! ① `data/users.json` (LEGACY_FORMATS.md 3.3): one key per user, `{email, password_hash,
+//! ① `data/users.json` (docs/formats.md#users_json): one key per user, `{email, password_hash,
 //! created_at, last_login}`. bcrypt hashes are copied verbatim (the database era checks the same
 //! scheme); naive local times are read in `--legacy-timezone`. Feeds `stage_users`; conflicts with
 //! users already in the database are decided by the transform (reported, never overwritten).
@@ -7,7 +7,7 @@ use super::json_text::{broken_document, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
 use super::values::{parse_timestamp, TimestampZone};
 use super::{FileCtx, Parsed};
-use crate::stage::{natural_key, UserRecord};
+use crate::model::{natural_key, Kind, UserRecord};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
@@ -124,7 +124,7 @@ fn user_record(
     Ok(UserRecord {
         file_no: ctx.file_no,
         line: i64::try_from(line).unwrap_or(i64::MAX),
-        source_key: natural_key(&["users_json", username, email, hash, created_text]),
+        source_key: natural_key(&[Kind::UsersJson.name(), username, email, hash, created_text]),
         username: username.to_owned(),
         email: email.to_owned(),
         password_hash: hash.to_owned(),

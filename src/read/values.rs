@@ -1,4 +1,4 @@
-//! Value spellings of the legacy CSV writers (LEGACY_FORMATS.md 2.1.4, 2.6): pure parsers used by every
+//! Value spellings of the legacy CSV writers (docs/formats.md#columns-and-value-spellings): pure parsers used by every
 //! CSV reader, so each spelling is decided once and tested here.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};

@@ -1,8 +1,8 @@
 //! ⑤ The report laid out once as headings, lines, bullets and tables, so the terminal and the
 //! Markdown renderings show the same content and differ only in how they draw it.
 
-use super::{CheckCounts, FileStatus, Mode, Report};
-use crate::read::Disposition;
+use crate::model::report::{CheckCounts, FileStatus, Mode, Report};
+use crate::model::Disposition;
 
 /// How many entries a listed section shows (the JSON report has them all, up to its limit).
 const SHOWN: usize = 20;
@@ -553,7 +553,7 @@ pub(crate) fn checks_heading(n: &CheckCounts) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Check;
+    use crate::model::Check;
 
     #[test]
     fn the_checks_heading_counts_each_check_once_by_how_it_ended() {

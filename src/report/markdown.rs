@@ -3,7 +3,7 @@
 //! break a table or inject markup.
 
 use super::layout::{self, Block, Table};
-use super::{Mode, Report};
+use crate::model::report::{Mode, Report};
 use comfy_table::{presets, ContentArrangement};
 use std::fmt::Write as _;
 

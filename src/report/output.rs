@@ -12,9 +12,8 @@
 //! such as `>(jq .)`) is opened and written in place: renaming onto it would replace the device or
 //! the pipe.
 
-use super::Report;
 use crate::error::{Error, Result};
-use crate::read::FileSummary;
+use crate::model::{FileSummary, Report};
 use std::fs::{File, Permissions};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::PermissionsExt;

@@ -1,7 +1,7 @@
 //! ⑤ The terminal rendering: the laid-out report as plain lines and column-aligned tables.
 
 use super::layout::{self, Block, Table};
-use super::Report;
+use crate::model::Report;
 use comfy_table::{presets, CellAlignment, ContentArrangement};
 use std::fmt::Write as _;
 

@@ -1,24 +1,23 @@
-//! ② Stage: turns read rows into staging records (hashes, model references, placeholders, natural keys)
-//! and streams them with binary `COPY` into the migrator's UNLOGGED staging tables, one connection per
-//! COPY stream. Fed by `read` through a bounded channel; feeds `transform`.
-
-mod config;
-mod log_entries;
-pub mod nul;
-mod prompts;
-mod raw_metrics;
-
-pub use config::{natural_key, AggregateRecord, ModelEntryRecord, UserRecord};
-pub use log_entries::LogEntryRecord;
-pub use prompts::PromptRecord;
-pub use raw_metrics::MetricRecord;
+//! ② Stage: streams the readers' records (`model::records`) with binary `COPY` into the migrator's
+//! UNLOGGED staging tables, one connection per COPY stream, each in a transaction of its own. Fed by
+//! `read` through the bounded channels of `model::records::channels`; feeds `transform`.
 
 use crate::error::{Error, Result};
+use crate::model::records::{self, nul, Staged};
 use deadpool_postgres::Pool;
 use futures_util::pin_mut;
 use tokio::task::JoinHandle;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::ToSql;
+
+/// `TRUNCATE` of every staging table: the stage's own `stage_files` and each record's (the registry).
+pub fn clear_statement() -> String {
+    let tables: Vec<String> = std::iter::once("stage_files")
+        .chain(records::STAGING_TABLES.iter().copied())
+        .map(|t| format!("bellatrix_migrate.{t}"))
+        .collect();
+    format!("TRUNCATE {}", tables.join(", "))
+}
 
 /// Empties the staging tables, removing whatever a killed run left behind. Only while this import
 /// holds the import lock (on its control connection), and on another connection, in a transaction of
@@ -26,7 +25,7 @@ use tokio_postgres::types::{ToSql, Type};
 pub async fn clear(pool: &Pool) -> Result<()> {
     let client = pool.get().await?;
     client
-        .batch_execute(crate::sql::STAGE_CLEAR)
+        .batch_execute(&clear_statement())
         .await
         .map_err(Error::db("clearing the staging tables"))
 }
@@ -40,7 +39,7 @@ pub async fn clear_unless_locked(client: &mut tokio_postgres::Client) -> Result<
         .await
         .map_err(Error::db("starting to clear the staging tables"))?;
     if crate::db::lock::try_acquire(&tx).await? {
-        tx.batch_execute(crate::sql::STAGE_CLEAR)
+        tx.batch_execute(&clear_statement())
             .await
             .map_err(Error::db("clearing the staging tables"))?;
     }
@@ -49,111 +48,43 @@ pub async fn clear_unless_locked(client: &mut tokio_postgres::Client) -> Result<
         .map_err(Error::db("clearing the staging tables"))
 }
 
-/// A staging record: which staging table it goes to and its values in COPY column order.
-pub trait Staged: Send + 'static {
-    /// The staging table, for error messages.
-    const TABLE: &'static str;
-    /// `COPY bellatrix_migrate.<table> (...) FROM STDIN BINARY`.
-    const COPY_STATEMENT: &'static str;
-    /// The PostgreSQL types of the COPY columns.
-    const COPY_TYPES: &'static [Type];
-    /// The values, in `COPY_STATEMENT` order.
-    fn values(&self) -> Vec<&(dyn ToSql + Sync)>;
-    /// The file (its number in input order) and the line the record came from.
-    fn origin(&self) -> (i32, i64);
-
-    /// The COPY column of the first value whose text holds a NUL byte (which PostgreSQL cannot
-    /// store): readers turn such a record into a reject with it, before it reaches the stage.
-    fn nul_column(&self) -> Option<&'static str> {
-        let index = nul::first_nul(&self.values(), Self::COPY_TYPES)?;
-        nul::copy_columns(Self::COPY_STATEMENT).get(index).copied()
-    }
-}
-
 /// The display name of each file being read, by file number: what a stage error names.
 pub type FileNames = std::sync::Arc<std::collections::HashMap<i32, String>>;
 
-/// Where readers send their batches: one bounded channel per staging table, so memory stays flat.
-#[derive(Clone)]
-pub struct Sinks {
-    pub metrics: flume::Sender<Vec<MetricRecord>>,
-    pub prompts: flume::Sender<Vec<PromptRecord>>,
-    pub log_entries: flume::Sender<Vec<LogEntryRecord>>,
-    pub models: flume::Sender<Vec<ModelEntryRecord>>,
-    pub users: flume::Sender<Vec<UserRecord>>,
-    pub aggregates: flume::Sender<Vec<AggregateRecord>>,
-}
-
-/// The receiving ends of `Sinks`, consumed by the COPY tasks.
-pub struct Streams {
-    metrics: flume::Receiver<Vec<MetricRecord>>,
-    prompts: flume::Receiver<Vec<PromptRecord>>,
-    log_entries: flume::Receiver<Vec<LogEntryRecord>>,
-    models: flume::Receiver<Vec<ModelEntryRecord>>,
-    users: flume::Receiver<Vec<UserRecord>>,
-    aggregates: flume::Receiver<Vec<AggregateRecord>>,
-}
-
-/// COPY connections besides the raw-metrics ones: one per other staging table.
-pub const OTHER_STREAMS: usize = 5;
-
-/// Batches in flight per channel.
-const CHANNEL_BATCHES: usize = 4;
-
-/// Creates the channels between readers and COPY tasks.
-pub fn channels() -> (Sinks, Streams) {
-    let (metrics_tx, metrics) = flume::bounded(CHANNEL_BATCHES);
-    let (prompts_tx, prompts) = flume::bounded(CHANNEL_BATCHES);
-    let (log_entries_tx, log_entries) = flume::bounded(CHANNEL_BATCHES);
-    let (models_tx, models) = flume::bounded(CHANNEL_BATCHES);
-    let (users_tx, users) = flume::bounded(CHANNEL_BATCHES);
-    let (aggregates_tx, aggregates) = flume::bounded(CHANNEL_BATCHES);
-    (
-        Sinks {
-            metrics: metrics_tx,
-            prompts: prompts_tx,
-            log_entries: log_entries_tx,
-            models: models_tx,
-            users: users_tx,
-            aggregates: aggregates_tx,
-        },
-        Streams {
-            metrics,
-            prompts,
-            log_entries,
-            models,
-            users,
-            aggregates,
-        },
-    )
-}
+/// COPY connections besides the raw-metrics ones: one per other staging table (the registry of
+/// `model::records` says how many).
+pub const OTHER_STREAMS: usize = records::SERIAL_STREAMS;
 
 /// Starts the COPY tasks: `metric_streams` connections for raw metrics (the bulk of any drop) and
-/// one for each other staging table (`OTHER_STREAMS`). Each task ends when its channel closes,
-/// returning the rows it copied.
+/// one for each other staging table. Each task ends when its channel closes, returning the rows it
+/// copied.
 pub fn spawn_copiers(
     pool: &Pool,
-    streams: Streams,
+    streams: records::Streams,
     metric_streams: usize,
     names: &FileNames,
 ) -> Vec<JoinHandle<Result<u64>>> {
-    let mut tasks: Vec<JoinHandle<Result<u64>>> = (0..metric_streams.max(1))
-        .map(|_| spawn_copier(pool, streams.metrics.clone(), names))
-        .collect();
-    tasks.push(spawn_copier(pool, streams.prompts, names));
-    tasks.push(spawn_copier(pool, streams.log_entries, names));
-    tasks.push(spawn_copier(pool, streams.models, names));
-    tasks.push(spawn_copier(pool, streams.users, names));
-    tasks.push(spawn_copier(pool, streams.aggregates, names));
-    tasks
+    let mut spawner = Spawner {
+        pool,
+        names,
+        tasks: Vec::new(),
+    };
+    streams.each(&mut spawner, metric_streams);
+    spawner.tasks
 }
 
-fn spawn_copier<T: Staged + Sync>(
-    pool: &Pool,
-    rows: flume::Receiver<Vec<T>>,
-    names: &FileNames,
-) -> JoinHandle<Result<u64>> {
-    tokio::spawn(copy_rows(pool.clone(), rows, names.clone()))
+/// Starts one COPY task per channel it is handed.
+struct Spawner<'a> {
+    pool: &'a Pool,
+    names: &'a FileNames,
+    tasks: Vec<JoinHandle<Result<u64>>>,
+}
+
+impl records::Copier for Spawner<'_> {
+    fn copy<T: Staged + Sync>(&mut self, rows: flume::Receiver<Vec<T>>) {
+        let task = copy_rows(self.pool.clone(), rows, self.names.clone());
+        self.tasks.push(tokio::spawn(task));
+    }
 }
 
 /// Copies batches from `rows` into `T`'s staging table until the channel closes; returns the
@@ -174,7 +105,7 @@ pub async fn copy_rows<T: Staged>(
         .await
         .map_err(Error::db(format!("starting the COPY into {}", T::TABLE)))?;
     let sink = tx
-        .copy_in(T::COPY_STATEMENT)
+        .copy_in(&T::copy_statement())
         .await
         .map_err(Error::db(format!("starting COPY into {}", T::TABLE)))?;
     let writer = BinaryCopyInWriter::new(sink, T::COPY_TYPES);
@@ -224,7 +155,7 @@ fn write_error<T: Staged>(e: tokio_postgres::Error, record: &T, names: &FileName
             .unwrap_or_else(|| format!("file #{file_no}")),
         line,
         table: T::TABLE,
-        column: nul::copy_columns(T::COPY_STATEMENT)
+        column: T::COLUMNS
             .get(index)
             .map_or_else(|| format!("#{}", index + 1), |c| (*c).to_owned()),
     }

@@ -3,7 +3,8 @@
 //! ledger entry are hashed, so a new drop costs no extra pass over its bytes.
 
 use crate::error::{Error, Result};
-use crate::read::{self, AlreadyImported, FileSummary, InputFile, Kind};
+use crate::model::{AlreadyImported, FileSummary, InputFile, Kind};
+use crate::read;
 use crate::sql;
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -64,9 +65,9 @@ pub async fn partition(
                     rejected: u64::try_from(row.get::<_, i64>(3)).unwrap_or(0),
                 }),
                 disposition: if row.get::<_, String>(4) == "unknown" {
-                    read::Disposition::Unknown
+                    crate::model::Disposition::Unknown
                 } else {
-                    read::Disposition::Read
+                    crate::model::Disposition::Read
                 },
                 reason: (row.get::<_, String>(4) == "unknown").then(|| {
                     format!(

@@ -1,52 +1,39 @@
-//! ③ Transform: moves the staged rows into the production tables with the set-based statements of
-//! `sql/transform/`, all in one transaction, together with the ledger. The integrity checks run inside
-//! that transaction, so a failed check, the reject limit or a dry run rolls everything back and
-//! production stays as it was.
+//! ③ Transform: applies the staged rows to the production tables with the set-based statements of
+//! `sql/transform/`, in the import's one transaction, together with the ledger. It registers the
+//! import, sets the transaction's settings and runs the steps; what they did is then accounted for
+//! (`account`), checked (`verify`) and committed or rolled back (`commit`) in the same transaction.
 
 pub mod ledger;
 
 use crate::error::{Error, Result};
-use crate::read::Reject;
-use crate::report::{BulkPath, Duplicate, Report, LISTED_LIMIT};
-use crate::{sql, verify};
+use crate::model::Report;
+use crate::sql;
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
-use tokio_postgres::{Client, Transaction};
+use tokio_postgres::Transaction;
 
-/// What to do once the transform and checks have run.
+/// What the transform is told about the bulk path of a first load (27_bulk_prepare.sql).
 #[derive(Debug, Clone)]
-pub struct Commit {
-    pub dry_run: bool,
-    pub max_rejects: Option<u64>,
-    /// Metric rows from which a first load rebuilds indexes and keys (27_bulk_prepare.sql).
-    pub bulk_threshold: u64,
+pub struct Bulk {
+    /// Metric rows from which a first load rebuilds indexes and keys (`--bulk-threshold`).
+    pub threshold: u64,
     /// Why the importing role may not take that bulk path (it does not own the tables), decided
     /// before anything was read; None when it may.
-    pub bulk_refusal: Option<String>,
+    pub refusal: Option<String>,
 }
 
-/// How the transaction ended.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
-pub enum Outcome {
-    Committed,
-    DryRun,
-    RolledBack(String),
-}
-
-/// Runs the transform and checks in `tx`, the import's one transaction (opened at the start of the
+/// Applies the staged rows in `tx`, the import's one transaction (opened at the start of the
 /// import, holding the import lock, READ COMMITTED so that each statement sees the staging rows the
-/// COPY streams committed), fills `report`, and commits unless told not to. A committing import
-/// empties staging in the same transaction, still under the lock; otherwise everything is rolled
-/// back, and the caller records the outcome with `record_uncommitted`.
-pub async fn run(
-    tx: Transaction<'_>,
+/// COPY streams committed): registers the import, sets the transaction's settings and runs every
+/// step of `sql::TRANSFORM`, timing each into `report`. Returns the import's id (also set in
+/// `report`). Commits nothing.
+pub async fn apply(
+    tx: &Transaction<'_>,
     report: &mut Report,
     started_at: DateTime<Utc>,
-    commit: Commit,
+    bulk: &Bulk,
     bar: &ProgressBar,
-    checks_bar: &ProgressBar,
-) -> Result<Outcome> {
+) -> Result<i64> {
     let import_id: i64 = tx
         .query_one(
             "INSERT INTO bellatrix_migrate.imports (started_at, tool_version, outcome, report) \
@@ -65,15 +52,11 @@ pub async fn run(
     report.import_id = Some(import_id);
     tx.execute(
         "SELECT set_config('bellatrix_migrate.bulk_threshold', $1, true)",
-        &[&commit.bulk_threshold.to_string()],
+        &[&bulk.threshold.to_string()],
     )
     .await
     .map_err(Error::db("setting the bulk threshold"))?;
-    let allowed = if commit.bulk_refusal.is_some() {
-        "off"
-    } else {
-        "on"
-    };
+    let allowed = if bulk.refusal.is_some() { "off" } else { "on" };
     tx.execute(
         "SELECT set_config('bellatrix_migrate.bulk_allowed', $1, true)",
         &[&allowed],
@@ -99,197 +82,5 @@ pub async fn run(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    report.bulk_path = Some(bulk_path(&tx, &commit).await?);
-    collect_counts(&tx, report).await?;
-    crate::report::collect::details(&tx, report).await?;
-    let checks = verify::import_checks(&tx, report, checks_bar).await;
-    checks_bar.finish_and_clear();
-    report.set_checks(checks?);
-
-    let outcome = if !report.checks_ok() {
-        Outcome::RolledBack("an integrity check failed".to_owned())
-    } else if let Some(max) = commit.max_rejects.filter(|max| report.rejects_total > *max) {
-        Outcome::RolledBack(format!(
-            "{} rejected records exceed --max-rejects {max}",
-            report.rejects_total
-        ))
-    } else if commit.dry_run {
-        Outcome::DryRun
-    } else {
-        Outcome::Committed
-    };
-    if outcome == Outcome::Committed {
-        let json = serde_json::to_value(&*report).map_err(|e| Error::Task(e.to_string()))?;
-        tx.execute(
-            "UPDATE bellatrix_migrate.imports SET report = $1, finished_at = clock_timestamp() WHERE id = $2",
-            &[&json, &import_id],
-        )
-        .await
-        .map_err(Error::db("recording the import report"))?;
-        tx.batch_execute(sql::STAGE_CLEAR)
-            .await
-            .map_err(Error::db("clearing the staging tables"))?;
-        tx.commit()
-            .await
-            .map_err(Error::db("committing the import"))?;
-    } else {
-        tx.rollback()
-            .await
-            .map_err(Error::db("rolling back the import"))?;
-        report.import_id = None;
-    }
-    Ok(outcome)
-}
-
-/// Records a dry run or a rolled-back import in the ledger, after the rollback, for the history (in
-/// a transaction of its own, so that behind a pooler in transaction mode its statement stays on
-/// one server connection); sets the report's import id.
-pub async fn record_uncommitted(
-    client: &mut Client,
-    report: &mut Report,
-    started_at: DateTime<Utc>,
-    outcome: &Outcome,
-) -> Result<()> {
-    let label = match outcome {
-        Outcome::DryRun => "dry-run",
-        _ => "rolled-back",
-    };
-    let json = serde_json::to_value(&*report).map_err(|e| Error::Task(e.to_string()))?;
-    let tx = client
-        .transaction()
-        .await
-        .map_err(Error::db("recording the import in the ledger"))?;
-    let id: i64 = tx
-        .query_one(
-            "INSERT INTO bellatrix_migrate.imports (started_at, tool_version, outcome, report) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
-            &[&started_at, &env!("CARGO_PKG_VERSION"), &label, &json],
-        )
-        .await
-        .map_err(Error::db("recording the import in the ledger"))?
-        .get(0);
-    tx.commit()
-        .await
-        .map_err(Error::db("recording the import in the ledger"))?;
-    report.import_id = Some(id);
-    Ok(())
-}
-
-/// Which path 27_bulk_prepare.sql took, and why, in words for the report.
-async fn bulk_path(tx: &Transaction<'_>, commit: &Commit) -> Result<BulkPath> {
-    let row = tx
-        .query_one(
-            "SELECT current_setting('bellatrix_migrate.bulk_path', true), \
-             current_setting('bellatrix_migrate.bulk_new_rows', true)",
-            &[],
-        )
-        .await
-        .map_err(Error::db("reading the bulk-path decision"))?;
-    let decision: Option<String> = row.get(0);
-    let new_rows: Option<String> = row.get(1);
-    let new_rows = new_rows.unwrap_or_default();
-    let threshold = commit.bulk_threshold;
-    let (taken, reason) = match decision.as_deref() {
-        Some("taken") => (
-            true,
-            format!(
-                "a first load of {new_rows} new metric rows (--bulk-threshold {threshold}): secondary \
-                 indexes and foreign keys dropped and rebuilt inside the transaction"
-            ),
-        ),
-        Some("not-owner") => (
-            false,
-            format!(
-                "{new_rows} new metric rows, a first load, but {}: indexes and keys maintained row by \
-                 row instead (the same rows, slower; an import by the owner takes the bulk path)",
-                commit
-                    .bulk_refusal
-                    .as_deref()
-                    .unwrap_or("the role does not own the tables")
-            ),
-        ),
-        Some("not-first-load") => (
-            false,
-            format!(
-                "not a first load: evaluation_metrics already holds more rows than the {new_rows} new ones"
-            ),
-        ),
-        _ => (
-            false,
-            format!("{new_rows} new metric rows, fewer than --bulk-threshold {threshold}"),
-        ),
-    };
-    Ok(BulkPath { taken, reason })
-}
-
-fn count(row: &tokio_postgres::Row, i: usize) -> u64 {
-    u64::try_from(row.get::<_, i64>(i)).unwrap_or(0)
-}
-
-async fn collect_counts(tx: &Transaction<'_>, report: &mut Report) -> Result<()> {
-    for row in tx
-        .query(sql::SUMMARY, &[])
-        .await
-        .map_err(Error::db("counting the transform"))?
-    {
-        let table: String = row.get(0);
-        let entry = report.tables.entry(table).or_default();
-        entry.inserted = count(&row, 1);
-        entry.duplicate = count(&row, 2);
-        entry.updated = count(&row, 3);
-    }
-    for row in tx
-        .query(sql::PER_FILE, &[])
-        .await
-        .map_err(Error::db("counting rows per file"))?
-    {
-        let file_no: i32 = row.get(0);
-        if let Some(f) = report.files.iter_mut().find(|f| f.file_no == file_no) {
-            f.inserted = count(&row, 1);
-            f.duplicate = count(&row, 2);
-        }
-    }
-    for row in tx
-        .query(sql::TRANSFORM_REJECTS, &[])
-        .await
-        .map_err(Error::db("listing transform rejects"))?
-    {
-        let file_no: i32 = row.get(0);
-        let reject = Reject {
-            file: row.get(1),
-            line: u64::try_from(row.get::<_, i64>(2)).unwrap_or(0),
-            column: None,
-            field: row.get(3),
-            reason: row.get(4),
-        };
-        let table: String = row.get(5);
-        report.add_transform_reject(file_no, reject, &table);
-    }
-    report.accounted.inserted = report.files.iter().map(|f| f.inserted).sum();
-    report.accounted.duplicate = report.files.iter().map(|f| f.duplicate).sum();
-    report.duplicates_total = report.accounted.duplicate;
-    let limit = i64::try_from(LISTED_LIMIT).unwrap_or(i64::MAX);
-    report.duplicates = tx
-        .query(sql::DUPLICATES, &[&limit])
-        .await
-        .map_err(Error::db("listing duplicates"))?
-        .iter()
-        .map(|r| Duplicate {
-            file: r.get(0),
-            line: u64::try_from(r.get::<_, i64>(1)).unwrap_or(0),
-            of_file: r.get(2),
-            of_line: u64::try_from(r.get::<_, i64>(3)).unwrap_or(0),
-            of_import: r.get(4),
-        })
-        .collect();
-    let ambiguous: i64 = tx
-        .query_one(
-            "SELECT count(*) FROM t_rows WHERE new_id IS NOT NULL AND (metadata ? 'shape_ambiguous' OR metadata ? 'backslash_ambiguous')",
-            &[],
-        )
-        .await
-        .map_err(Error::db("counting ambiguous rows"))?
-        .get(0);
-    report.ambiguous_rows = u64::try_from(ambiguous).unwrap_or(0);
-    Ok(())
+    Ok(import_id)
 }

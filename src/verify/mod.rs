@@ -12,7 +12,7 @@
 pub mod fidelity;
 
 use crate::error::{Error, Result};
-use crate::report::{Check, Report};
+use crate::model::{Check, Report};
 use crate::sql::{self, CheckQuery};
 use indicatif::ProgressBar;
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ impl Default for Options {
     }
 }
 
-/// How many checks a run reports, the steps of its progress bar (`report::progress::checks`): each
+/// How many checks a run reports, the steps of its progress bar (`progress::checks`): each
 /// SQL check, the two that re-read source files, and the informational ones of an import (or, in
 /// `verify`, the one it reports as skipped).
 pub fn check_count(import: bool) -> u64 {
@@ -57,7 +57,7 @@ pub async fn import_checks(
     report: &Report,
     bar: &ProgressBar,
 ) -> Result<Vec<Check>> {
-    crate::report::progress::start(bar);
+    crate::progress::start(bar);
     let import_id = report.import_id.ok_or_else(|| {
         Error::Task("the import checks ran before the import was registered".into())
     })?;
@@ -122,7 +122,7 @@ pub async fn database_checks(
         skip_whole_table: false,
         rows_are_whole: false,
     };
-    crate::report::progress::start(bar);
+    crate::progress::start(bar);
     let checks = run_all(&tx, &scope, options, bar).await;
     tx.rollback()
         .await

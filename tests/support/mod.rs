@@ -219,7 +219,7 @@ pub async fn connect(url: &str) -> Client {
 /// Row counts of every production table, to compare a database before and after.
 pub async fn production_counts(db: &TestDb) -> Vec<(String, i64)> {
     let mut counts = Vec::new();
-    for table in bellatrix_migrate::report::PRODUCTION_TABLES {
+    for table in bellatrix_migrate::model::report::PRODUCTION_TABLES {
         counts.push((table.to_owned(), db.count(table).await));
     }
     counts

@@ -6,9 +6,10 @@
 
 mod diagnose;
 
+pub use crate::model::ConnectionInfo;
 pub use diagnose::{describe_pool_error, innermost, ConnectError, Stage};
 
-use super::conninfo::{host_name, Origin, Settings, SslMode};
+use super::conninfo::{host_name, Settings, SslMode};
 use super::tls::{self, Flagged, Verification};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use diagnose::{classify, socket_hint, tcp_hint, StartupError};
@@ -21,41 +22,6 @@ use tokio_postgres::config::Host;
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{Client, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
-
-/// How the connection was made, for the report and the terminal.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ConnectionInfo {
-    /// `postgresql://user@host:port/db`, never the password.
-    pub server: String,
-    pub origin: Origin,
-    pub encrypted: bool,
-    pub sslmode: SslMode,
-    /// What the server's certificate was checked for (only when encrypted).
-    pub verification: Option<Verification>,
-    pub server_version: String,
-}
-
-impl ConnectionInfo {
-    /// One line for the terminal and the text report.
-    pub fn describe(&self) -> String {
-        let security = match (self.encrypted, self.verification) {
-            (false, _) => "not encrypted".to_owned(),
-            (true, Some(Verification::ChainAndHostName)) => {
-                "encrypted (TLS; certificate verified for the host name)".to_owned()
-            }
-            (true, Some(Verification::Chain)) => {
-                "encrypted (TLS; certificate chain verified, host name not checked)".to_owned()
-            }
-            (true, _) => "encrypted (TLS; server certificate not verified)".to_owned(),
-        };
-        format!(
-            "{} (PostgreSQL {}), {security}, sslmode={}",
-            self.server,
-            self.server_version,
-            self.sslmode.as_str()
-        )
-    }
-}
 
 /// An open control connection.
 pub struct Connected {

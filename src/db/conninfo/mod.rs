@@ -8,24 +8,16 @@
 
 mod syntax;
 
+pub use crate::model::connection::{Origin, SslMode};
+
 use super::pgpass;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use syntax::{split, uri_without_port, without_ports, SUPPORTED};
 use tokio_postgres::config::Host;
 
-/// libpq's `sslmode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SslMode {
-    Disable,
-    Allow,
-    Prefer,
-    Require,
-    VerifyCa,
-    VerifyFull,
-}
-
+// `SslMode` is plain data of the report (model::connection); reading libpq's spelling of it is
+// this module's job.
 impl SslMode {
     fn parse(value: &str) -> Option<Self> {
         Some(match value {
@@ -37,18 +29,6 @@ impl SslMode {
             "verify-full" => Self::VerifyFull,
             _ => return None,
         })
-    }
-
-    /// The name libpq uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Disable => "disable",
-            Self::Allow => "allow",
-            Self::Prefer => "prefer",
-            Self::Require => "require",
-            Self::VerifyCa => "verify-ca",
-            Self::VerifyFull => "verify-full",
-        }
     }
 }
 
@@ -83,19 +63,6 @@ pub enum PasswordSource {
         file: Option<PathBuf>,
         refused: Option<String>,
     },
-}
-
-/// Where the connection string came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Origin {
-    #[serde(rename = "--database-url")]
-    Flag,
-    #[serde(rename = "DATABASE_URL")]
-    DatabaseUrl,
-    #[serde(rename = "PG* environment variables")]
-    Environment,
-    #[serde(rename = "local throwaway cluster")]
-    Local,
 }
 
 /// TCP keepalive settings (libpq's `keepalives*`): on by default, so a connection whose peer

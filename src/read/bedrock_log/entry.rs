@@ -2,10 +2,10 @@
 //! wrapper unwrapped, bodies given as JSON strings parsed, and the log's own token counts, latency,
 //! time and user prompt taken into the staged row. Fed by the file reading in `mod.rs`.
 
-use crate::prompt::{self, PromptHash};
+use crate::model::prompt::{self, PromptHash};
+use crate::model::{natural_key, LogEntryRecord};
 use crate::read::values::{self, parse_fixed};
 use crate::read::FileCtx;
-use crate::stage::{natural_key, LogEntryRecord};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Map, Value};
 
@@ -114,7 +114,7 @@ pub(super) fn entry(
         .or_else(|| s(req.and_then(|p| p.get("modelId"))))
         .or_else(|| s(req.and_then(|p| p.get("modelIdentifier"))));
     if let Some(id) = &r.model_id {
-        let m = crate::identity::model_ref(id, "", true);
+        let m = crate::model::identity::model_ref(id, "", true);
         r.model_name = Some(m.name);
         r.provider = Some(m.provider);
     }

@@ -2,7 +2,7 @@
 //! root-era `config.py`.
 
 use super::{marks, Classified};
-use crate::read::Kind;
+use crate::model::Kind;
 
 /// Keys of `configs/settings.yaml`, which nothing ever read (3.4).
 const SETTINGS_KEYS: [&str; 6] = [

@@ -2,8 +2,8 @@
 //! the aggregate and root-era result files, and prompt lists.
 
 use super::{marks, Classified};
+use crate::model::Kind;
 use crate::read::raw_metrics;
-use crate::read::Kind;
 
 /// The header of `model_comparison.csv` and of its download copies (LEGACY_FORMATS.md 2.2).
 pub const MODEL_COMPARISON_HEADER: [&str; 14] = [

@@ -2,9 +2,9 @@
 //! first items are (Bedrock log entries, users, prompts), streamed past the head when needed.
 
 use super::Classified;
+use crate::model::Kind;
 use crate::read::json_sniff::{self, Shape};
 use crate::read::json_text::JsonText;
-use crate::read::Kind;
 use serde_json::Value;
 use std::io::Read;
 

@@ -11,7 +11,7 @@ mod csv_header;
 mod json;
 
 use super::marks;
-use super::Kind;
+use crate::model::Kind;
 use config::{classify_yaml, is_config_py};
 use csv_header::classify_csv;
 use json::classify_json;

@@ -2,8 +2,8 @@
 //! and the target columns' length limits, each bad value a reject naming its field. Fed by the reader.
 
 use super::header::Column;
+use crate::model::Reject;
 use crate::read::values::{self, ValueError};
-use crate::read::Reject;
 use rust_decimal::Decimal;
 
 /// Length limits of the target columns, checked here so an over-long value is a reject, never a

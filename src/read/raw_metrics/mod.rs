@@ -9,9 +9,9 @@
 
 use super::source::TrackingReader;
 use super::values::{self, TimestampZone};
-use super::{Disposition, FileSummary, InputFile, Kind, ReadOptions, Reject};
+use super::ReadOptions;
 use crate::error::InputError;
-use crate::stage::MetricRecord;
+use crate::model::{Disposition, FileSummary, InputFile, Kind, MetricRecord, Reject};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use fields::{field_reject, Named, MODEL_ID_MAX, MODEL_NAME_MAX, RUN_ID_MAX};

@@ -4,16 +4,13 @@
 
 use super::era::{Era, V06_FROM};
 use super::{BackslashDecision, RawRow};
-use crate::identity;
-use crate::prompt::{self, PromptHash};
+use crate::model::identity;
+use crate::model::prompt::{self, PromptHash};
+use crate::model::{natural_key, MetricRecord, MISSING_RUN_ID};
 use crate::read::values::TimestampZone;
-use crate::stage::{natural_key, MetricRecord};
 use chrono::SecondsFormat;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
-
-/// The run a non-master row without a `run_id` is filed under (evaluation_metrics.run_id is NOT NULL).
-pub const MISSING_RUN_ID: &str = "legacy_missing_run_id";
 
 /// Where a run id says a run came from (LEGACY_FORMATS.md 2.1.4).
 pub fn run_origin(run_id: Option<&str>) -> &'static str {

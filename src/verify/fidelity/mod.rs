@@ -16,11 +16,10 @@ mod tally;
 
 use super::Options;
 use crate::error::{Error, InputError, Result};
+use crate::model::{Check, MetricRecord};
 use crate::read::raw_metrics::{self, Item};
 use crate::read::source::TrackingReader;
-use crate::report::Check;
 use crate::sql;
-use crate::stage::MetricRecord;
 use chrono_tz::Tz;
 use futures_util::{pin_mut, StreamExt};
 use rust_decimal::Decimal;

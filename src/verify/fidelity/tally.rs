@@ -1,7 +1,7 @@
 //! ④ What source fidelity found, and the two checks it turns into. Details name table, file and line,
 //! lengths and hash prefixes, never the text.
 
-use crate::report::Check;
+use crate::model::Check;
 use sha2::{Digest, Sha256};
 
 /// How many offending rows a detail names (all are counted).

@@ -1,4 +1,4 @@
-//! Prompt identity: the one definition of `prompt_hash` (DECISIONS.md), shared by every reader and
+//! Prompt identity: the one definition of `prompt_hash` (docs/decisions.md), shared by every reader and
 //! checked against PostgreSQL's own `sha256()` by the verify stage.
 
 use sha2::{Digest, Sha256};

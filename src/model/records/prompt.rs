@@ -2,10 +2,10 @@
 //! hashes computed on the reader threads, and what the file said about it. Copied into
 //! `stage_prompts`; the transform deduplicates it with every other prompt source by `prompt_hash`.
 
-use super::Staged;
-use crate::prompt::{self, PromptHash};
+use super::staged;
+use crate::model::prompt::{self, PromptHash};
+use crate::model::Kind;
 use serde_json::Value;
-use tokio_postgres::types::{ToSql, Type};
 
 /// One staged prompt-file record.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,7 +13,7 @@ pub struct PromptRecord {
     pub file_no: i32,
     pub line: i64,
     /// `prompts_csv` or `prompts_json`.
-    pub kind: &'static str,
+    pub kind: Kind,
     pub prompt_text: String,
     pub prompt_hash: String,
     pub prompt_normalized_hash: String,
@@ -32,7 +32,7 @@ impl PromptRecord {
     pub fn new(
         file_no: i32,
         line: u64,
-        kind: &'static str,
+        kind: Kind,
         text: String,
         expected_json: Option<bool>,
         metadata: Value,
@@ -44,7 +44,11 @@ impl PromptRecord {
             kind,
             prompt_hash: PromptHash::of(&text).to_string(),
             prompt_normalized_hash: PromptHash::normalized_of(&text).to_string(),
-            source_type: if kind == "prompts_csv" { "csv" } else { "json" },
+            source_type: if kind == Kind::PromptsCsv {
+                "csv"
+            } else {
+                "json"
+            },
             expected_json: expected_json.unwrap_or_else(|| prompt::looks_like_json_request(&text)),
             expected_json_inferred: inferred,
             tags: None,
@@ -55,45 +59,19 @@ impl PromptRecord {
     }
 }
 
-impl Staged for PromptRecord {
-    const TABLE: &'static str = "stage_prompts";
-    const COPY_STATEMENT: &'static str =
-        "COPY bellatrix_migrate.stage_prompts (file_no, line, kind, \
-        prompt_text, prompt_hash, prompt_normalized_hash, source_type, expected_json, \
-        expected_json_inferred, tags, legacy_prompt_id, metadata) FROM STDIN BINARY";
-    const COPY_TYPES: &'static [Type] = &[
-        Type::INT4,
-        Type::INT8,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::TEXT,
-        Type::BOOL,
-        Type::BOOL,
-        Type::TEXT_ARRAY,
-        Type::TEXT,
-        Type::JSONB,
-    ];
-
-    fn values(&self) -> Vec<&(dyn ToSql + Sync)> {
-        vec![
-            &self.file_no,
-            &self.line,
-            &self.kind,
-            &self.prompt_text,
-            &self.prompt_hash,
-            &self.prompt_normalized_hash,
-            &self.source_type,
-            &self.expected_json,
-            &self.expected_json_inferred,
-            &self.tags,
-            &self.legacy_prompt_id,
-            &self.metadata,
-        ]
-    }
-
-    fn origin(&self) -> (i32, i64) {
-        (self.file_no, self.line)
+staged! {
+    PromptRecord as r => "stage_prompts" {
+        file_no: INT4,
+        line: INT8,
+        kind: TEXT,
+        prompt_text: TEXT,
+        prompt_hash: TEXT,
+        prompt_normalized_hash: TEXT,
+        source_type: TEXT,
+        expected_json: BOOL,
+        expected_json_inferred: BOOL,
+        tags: TEXT_ARRAY,
+        legacy_prompt_id: TEXT,
+        metadata: JSONB,
     }
 }

@@ -1,4 +1,4 @@
-//! The stage's last line against NUL bytes: PostgreSQL text and jsonb cannot hold U+0000, and a COPY
+//! The last line against NUL bytes: PostgreSQL text and jsonb cannot hold U+0000, and a COPY
 //! that meets one fails the whole import, with the row's text in the server's log. Readers reject
 //! such records first; this check sees the very bytes each value is encoded to, so whatever a reader
 //! missed stops here, before the row is sent, with an error naming the file, line and column.
@@ -119,15 +119,6 @@ pub fn first_nul(values: &[&(dyn ToSql + Sync)], types: &[Type]) -> Option<usize
     })
 }
 
-/// The column names of a `COPY table (a, b, c) FROM STDIN` statement, in order.
-pub fn copy_columns(statement: &str) -> Vec<&str> {
-    let inside = statement
-        .split_once('(')
-        .and_then(|(_, rest)| rest.split_once(')'))
-        .map_or("", |(cols, _)| cols);
-    inside.split(',').map(str::trim).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,13 +147,5 @@ mod tests {
         let tags = Some(vec!["ok".to_owned(), "fine".to_owned()]);
         assert_eq!(nul_at(&[&tags], &[Type::TEXT_ARRAY]), None);
         assert_eq!(nul_at(&[&7i32, &7i64], &[Type::INT4, Type::INT8]), None);
-    }
-
-    #[test]
-    fn copy_columns_are_read_from_the_statement() {
-        assert_eq!(
-            copy_columns("COPY s.t (file_no, line, prompt_text) FROM STDIN BINARY"),
-            vec!["file_no", "line", "prompt_text"]
-        );
     }
 }

@@ -1,4 +1,4 @@
-//! ⑤ Rejects grouped by reason, for the cutover reviewer: one line per kind of problem with its count
+//! Rejects grouped by reason, for the cutover reviewer: one line per kind of problem with its count
 //! and first locations, instead of thousands of lines. Fed by the readers' rejects (all of them, not
 //! only the listed ones).
 //!
@@ -8,7 +8,7 @@
 //! `<value>` and counts before a word replaced by `N` (`record has N fields; …`); type bounds such as
 //! `DECIMAL(10,6)` stay.
 
-use crate::read::Reject;
+use crate::model::Reject;
 use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;

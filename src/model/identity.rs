@@ -1,5 +1,5 @@
 //! Model identity: how a legacy row's `model_id` / `model_name` become a model of the target schema.
-//! Models are resolved by Bedrock/OpenAI id first, then by name (DECISIONS.md); the CloudWatch parser's
+//! Models are resolved by Bedrock/OpenAI id first, then by name (docs/decisions.md); the CloudWatch parser's
 //! heuristic names are never used as identity.
 
 /// Region prefixes of Bedrock inference-profile ids (`us.anthropic.…`).

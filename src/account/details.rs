@@ -1,12 +1,11 @@
-//! ⑤ Collects the report's account of what an import does beside inserting rows: duplicates grouped
-//! by what they repeat, placeholder prompts, models, providers and runs created, and the rows whose
-//! timestamps were read in the legacy time zone. Runs inside the import transaction (it reads the
-//! transform's temp tables), so a dry run reports exactly what the import would do.
+//! What an import does beside inserting rows: duplicates grouped by what they repeat, placeholder
+//! prompts, models, providers and runs created, and the rows whose timestamps were read in the
+//! legacy time zone. Also the verify report's rows per table.
 
-use super::{
+use crate::error::{Error, Result};
+use crate::model::report::{
     CreatedModel, DuplicateGroup, FileStatus, NaiveFile, PlaceholderRef, Report, LISTED_LIMIT,
 };
-use crate::error::{Error, Result};
 use crate::sql;
 use std::collections::BTreeMap;
 use tokio_postgres::GenericClient;
@@ -19,9 +18,9 @@ fn count(n: i64) -> u64 {
 }
 
 /// Fills the details of `report` from the import transaction.
-pub async fn details(client: &impl GenericClient, report: &mut Report) -> Result<()> {
+pub(super) async fn details(client: &impl GenericClient, report: &mut Report) -> Result<()> {
     let mut groups: Vec<DuplicateGroup> = client
-        .query(sql::report::DUPLICATE_GROUPS, &[])
+        .query(sql::account::DUPLICATE_GROUPS, &[])
         .await
         .map_err(Error::db("grouping duplicates"))?
         .iter()
@@ -41,7 +40,7 @@ pub async fn details(client: &impl GenericClient, report: &mut Report) -> Result
 
     let first = i64::try_from(FIRST).unwrap_or(i64::MAX);
     let row = client
-        .query_one(sql::report::PLACEHOLDERS, &[&first])
+        .query_one(sql::account::PLACEHOLDERS, &[&first])
         .await
         .map_err(Error::db("counting placeholder prompts"))?;
     report.placeholders.created = count(row.get(0));
@@ -50,7 +49,7 @@ pub async fn details(client: &impl GenericClient, report: &mut Report) -> Result
         serde_json::from_value::<Vec<PlaceholderRef>>(row.get(2)).map_err(json_error)?;
 
     let created: serde_json::Value = client
-        .query_one(sql::report::CREATED, &[])
+        .query_one(sql::account::CREATED, &[])
         .await
         .map_err(Error::db("listing what the import creates"))?
         .get(0);
@@ -65,7 +64,7 @@ pub async fn details(client: &impl GenericClient, report: &mut Report) -> Result
 
     let lines = i32::try_from(FIRST).unwrap_or(i32::MAX);
     let files: Vec<NaiveFile> = client
-        .query(sql::report::NAIVE_TIMESTAMPS, &[&lines])
+        .query(sql::account::NAIVE_TIMESTAMPS, &[&lines])
         .await
         .map_err(Error::db("counting naive timestamps"))?
         .iter()
@@ -101,7 +100,7 @@ fn whole_file_groups(report: &Report) -> Vec<DuplicateGroup> {
 /// Rows in each production table, for the verify report.
 pub async fn table_rows(client: &impl GenericClient, report: &mut Report) -> Result<()> {
     for row in client
-        .query(sql::report::TABLE_ROWS, &[])
+        .query(sql::account::TABLE_ROWS, &[])
         .await
         .map_err(Error::db("counting rows per table"))?
     {

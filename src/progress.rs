@@ -1,6 +1,6 @@
-//! Progress bars: bytes for read+stage, statements for the transform, one step per integrity check
-//! for the checks. Hidden when stderr is not a
-//! terminal or with `--quiet`, so logs and pipes stay clean.
+//! Progress bars and notes on stderr, for every stage of the pipeline: bytes for read+stage,
+//! statements for the transform, one step per integrity check for the checks. Bars hide when stderr
+//! is not a terminal or with `--quiet`, so logs and pipes stay clean.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;

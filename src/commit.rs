@@ -1,0 +1,121 @@
+//! Commit or roll back: decides how the import's one transaction ends once the transform, the
+//! account and the checks have run in it (a failed check, too many rejects or a dry run roll it
+//! back, so production stays as it was), records the report in the ledger and ends the
+//! transaction. A committing import empties staging in that same transaction, still under the
+//! import lock; an import that did not commit is recorded afterwards (`record_uncommitted`).
+
+use crate::error::{Error, Result};
+use crate::model::Report;
+use chrono::{DateTime, Utc};
+use tokio_postgres::{Client, Transaction};
+
+/// What decides the outcome beside the checks: the flags of the import.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// `--dry-run`: roll back whatever happens.
+    pub dry_run: bool,
+    /// `--max-rejects`: roll back when more records than this were rejected.
+    pub max_rejects: Option<u64>,
+}
+
+/// How the transaction ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
+pub enum Outcome {
+    Committed,
+    DryRun,
+    RolledBack(String),
+}
+
+impl Outcome {
+    /// The report's `outcome`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Committed => "committed".to_owned(),
+            Self::DryRun => "dry run: rolled back, production tables unchanged".to_owned(),
+            Self::RolledBack(why) => format!("rolled back: {why}; nothing was committed"),
+        }
+    }
+}
+
+/// How the import should end, given its checks and rejects (in `report`) and the flags.
+pub fn decide(report: &Report, policy: Policy) -> Outcome {
+    if !report.checks_ok() {
+        Outcome::RolledBack("an integrity check failed".to_owned())
+    } else if let Some(max) = policy.max_rejects.filter(|max| report.rejects_total > *max) {
+        Outcome::RolledBack(format!(
+            "{} rejected records exceed --max-rejects {max}",
+            report.rejects_total
+        ))
+    } else if policy.dry_run {
+        Outcome::DryRun
+    } else {
+        Outcome::Committed
+    }
+}
+
+/// Ends `tx` as `outcome` says: a commit records the report for import `import_id` and empties
+/// staging first; anything else rolls back, and the report then has no import id until
+/// `record_uncommitted` gives it one.
+pub async fn finish(
+    tx: Transaction<'_>,
+    report: &mut Report,
+    import_id: i64,
+    outcome: &Outcome,
+) -> Result<()> {
+    if *outcome == Outcome::Committed {
+        let json = serde_json::to_value(&*report).map_err(|e| Error::Task(e.to_string()))?;
+        tx.execute(
+            "UPDATE bellatrix_migrate.imports SET report = $1, finished_at = clock_timestamp() WHERE id = $2",
+            &[&json, &import_id],
+        )
+        .await
+        .map_err(Error::db("recording the import report"))?;
+        tx.batch_execute(&crate::stage::clear_statement())
+            .await
+            .map_err(Error::db("clearing the staging tables"))?;
+        tx.commit()
+            .await
+            .map_err(Error::db("committing the import"))?;
+    } else {
+        tx.rollback()
+            .await
+            .map_err(Error::db("rolling back the import"))?;
+        report.import_id = None;
+    }
+    Ok(())
+}
+
+/// Records a dry run or a rolled-back import in the ledger, after the rollback, for the history (in
+/// a transaction of its own, so that behind a pooler in transaction mode its statement stays on
+/// one server connection); sets the report's import id.
+pub async fn record_uncommitted(
+    client: &mut Client,
+    report: &mut Report,
+    started_at: DateTime<Utc>,
+    outcome: &Outcome,
+) -> Result<()> {
+    let label = match outcome {
+        Outcome::DryRun => "dry-run",
+        _ => "rolled-back",
+    };
+    let json = serde_json::to_value(&*report).map_err(|e| Error::Task(e.to_string()))?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db("recording the import in the ledger"))?;
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO bellatrix_migrate.imports (started_at, tool_version, outcome, report) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&started_at, &env!("CARGO_PKG_VERSION"), &label, &json],
+        )
+        .await
+        .map_err(Error::db("recording the import in the ledger"))?
+        .get(0);
+    tx.commit()
+        .await
+        .map_err(Error::db("recording the import in the ledger"))?;
+    report.import_id = Some(id);
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! What the pipeline knows of each input file: where it is, what reading it produced, and the
+//! records it could not import. Shared by read (which fills them), the ledger, the account of the
+//! import and the report.
+
+use super::Kind;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// A record that could not be imported: where it is and why, never its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    pub file: String,
+    pub line: u64,
+    /// 1-based field number, when one field is to blame.
+    pub column: Option<usize>,
+    /// The column's name under the repaired layout, when known.
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+/// What became of a file as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Read: its records are counted as inserted, duplicate or rejected one by one.
+    #[default]
+    Read,
+    /// Its name or content marks it as a legacy kind, but it cannot be read (a damaged header, a
+    /// document cut short, a YAML that does not parse): every record it holds is rejected, or the
+    /// file counts as one rejected record.
+    Rejected,
+    /// Nothing marks it as a legacy kind: listed with the reason and skipped.
+    Unknown,
+    /// Not a regular file (a named pipe, socket or device): listed, never opened.
+    Skipped,
+}
+
+/// One discovered file, in the order its rows take precedence when they duplicate each other.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// Position in precedence order; orders duplicate rows in the transform.
+    pub file_no: i32,
+    pub path: PathBuf,
+    /// The path as the report shows it.
+    pub display: String,
+    /// Why the file is not opened at all (it is not a regular file).
+    pub skip: Option<String>,
+}
+
+/// What reading one file produced, besides its rows.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    pub file_no: i32,
+    pub path: String,
+    pub kind: Kind,
+    pub variant: Option<String>,
+    /// Data records (excluding the header).
+    pub records: u64,
+    pub sha256: String,
+    pub size: u64,
+    pub rejects: Vec<Reject>,
+    /// Set when the file's exact bytes were imported before, so it was not read again.
+    pub already_imported: Option<AlreadyImported>,
+    /// What became of the file as a whole.
+    pub disposition: Disposition,
+    /// Why a file is rejected, unknown or skipped (never text of the file).
+    pub reason: Option<String>,
+}
+
+/// What the ledger knows of a file whose bytes an earlier import read completely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AlreadyImported {
+    /// The last import that saw these bytes.
+    pub import_id: i64,
+    /// How many of its records that import rejected.
+    pub rejected: u64,
+}
