@@ -2,7 +2,7 @@
 //! top-level array (or of a `Records` / `prompts` array inside an object) and the first entries of a
 //! top-level object, then stops, so a JSON file of any size is classified by its first items
 //! without reading, or holding, the rest. A document cut short or broken within those items says
-//! where. Feeds `classify.rs`.
+//! where. Feeds `classify`.
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};

@@ -1,6 +1,6 @@
 //! ① What marks a file as a legacy kind when its content cannot say: the names the app wrote, and
 //! CSV headers close to a legacy one. A file so marked that cannot be read is a rejected file, never
-//! `unknown` (see `classify.rs`, which asks here only once its content matched no kind).
+//! `unknown` (see `classify`, which asks here only once its content matched no kind).
 
 use super::classify::{Classified, MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
 use super::raw_metrics;

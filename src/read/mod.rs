@@ -25,7 +25,7 @@ pub mod values;
 pub use discover::{discover, nothing_to_import};
 
 use crate::error::InputError;
-use crate::model::{Disposition, FileSummary, InputFile, Kind, MetricRecord, Reject, Sinks};
+use crate::model::{Disposition, FileSummary, InputFile, Kind, Reject, Sinks};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
@@ -244,7 +244,7 @@ fn read_file(
         return Ok(s);
     }
     if let Some(header) = header {
-        return read_raw_metrics(file_no, file, header, options, &sinks.metrics, progress);
+        return raw_metrics::read(file_no, file, header, options, &sinks.metrics, progress);
     }
     if matches!(
         classified.kind,
@@ -376,64 +376,4 @@ fn send<T>(
         sink.send(chunk).map_err(|_| InputError::StageClosed)?;
     }
     Ok((parsed.records, parsed.rejects, parsed.file_rejected))
-}
-
-fn read_raw_metrics(
-    file_no: i32,
-    file: &InputFile,
-    header: raw_metrics::Header,
-    options: &ReadOptions,
-    sink: &flume::Sender<Vec<MetricRecord>>,
-    progress: &AtomicU64,
-) -> Result<FileSummary, InputError> {
-    let path = &file.path;
-    let handle = File::open(path).map_err(|e| InputError::io(path, e))?;
-    let mut csv = csv_reader(handle);
-    let mut header_record = csv::ByteRecord::new();
-    csv.read_byte_record(&mut header_record)
-        .map_err(|e| InputError::Csv {
-            path: path.clone(),
-            message: raw_metrics::csv_error_kind(&e),
-        })?;
-    let variant = header.variant.clone();
-    let mut reader =
-        raw_metrics::RawMetricsReader::new(csv, header, file.display.clone(), options.legacy_tz);
-    let mut rejects = Vec::new();
-    let mut records = 0u64;
-    let mut batch = Vec::with_capacity(options.batch_rows);
-    let mut reported = 0u64;
-    while let Some(item) = reader.next_item() {
-        records += 1;
-        match item {
-            raw_metrics::Item::Row(row) => {
-                batch.push(MetricRecord::from_raw(file_no, &file.display, &row))
-            }
-            raw_metrics::Item::Reject(reject) => rejects.push(reject),
-        }
-        if batch.len() >= options.batch_rows {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(options.batch_rows));
-            sink.send(full).map_err(|_| InputError::StageClosed)?;
-            let now = reader.bytes_read();
-            progress.fetch_add(now - reported, Ordering::Relaxed);
-            reported = now;
-        }
-    }
-    if !batch.is_empty() {
-        sink.send(batch).map_err(|_| InputError::StageClosed)?;
-    }
-    let (sha256, size) = reader.into_source().finish();
-    progress.fetch_add(size.saturating_sub(reported), Ordering::Relaxed);
-    Ok(FileSummary {
-        file_no,
-        path: file.display.clone(),
-        kind: Kind::RawMetrics,
-        variant: Some(variant),
-        records,
-        sha256,
-        size,
-        rejects,
-        already_imported: None,
-        disposition: Disposition::Read,
-        reason: None,
-    })
 }

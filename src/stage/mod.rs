@@ -2,10 +2,6 @@
 //! UNLOGGED staging tables, one connection per COPY stream, each in a transaction of its own. Fed by
 //! `read` through the bounded channels of `model::records::channels`; feeds `transform`.
 
-mod raw_metrics;
-
-pub use raw_metrics::{run_origin, source_key};
-
 use crate::error::{Error, Result};
 use crate::model::records::{self, nul, Staged};
 use deadpool_postgres::Pool;

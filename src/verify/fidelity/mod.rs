@@ -218,7 +218,7 @@ fn compare_file(
         }
         let record = match &current {
             Some(Item::Row(row)) if row.line == stored.line => {
-                Some(MetricRecord::from_raw(0, &source.file, row))
+                Some(raw_metrics::record::from_row(0, &source.file, row))
                     .filter(|record| record.source_key == stored.source_key)
             }
             _ => None,

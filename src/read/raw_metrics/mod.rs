@@ -1,0 +1,426 @@
+//! ① `raw_metrics.csv` and its relatives (`.backup`, `raw_metrics_<ts>.csv` and
+//! `cloudwatch_metrics_<ts>.csv` downloads): header variants, row-shape repair (LEGACY_FORMATS.md
+//! 2.1.3), value spellings (2.1.4, 2.6) and the doubled-backslash window. Feeds `stage`.
+//!
+//! This file is the streaming reader; the rules it applies are beside it: `header` (the header
+//! variants), `era` (which logger wrote a row), `shape` (the row-shape rule), `backslash` (the
+//! doubled-backslash window), `fields` (value parsing by column) and `record` (a row's staging
+//! record).
+
+use super::source::TrackingReader;
+use super::values::{self, TimestampZone};
+use super::ReadOptions;
+use crate::error::InputError;
+use crate::model::{Disposition, FileSummary, InputFile, Kind, MetricRecord, Reject};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use fields::{field_reject, Named, MODEL_ID_MAX, MODEL_NAME_MAX, RUN_ID_MAX};
+use rust_decimal::Decimal;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+mod backslash;
+mod era;
+mod fields;
+mod header;
+pub mod record;
+mod shape;
+
+pub use backslash::{
+    backslash_decision, backslash_runs_all_even, halve_backslashes, BackslashDecision,
+};
+pub use era::Era;
+pub use header::{detect_header, Column, Header, CANONICAL};
+pub use shape::{layout, Layout, ShapeError, TieBreak};
+
+/// One raw-metrics record after shape repair and value parsing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRow {
+    pub line: u64,
+    pub evaluated_at: DateTime<Utc>,
+    pub timestamp_zone: TimestampZone,
+    pub run_id: Option<String>,
+    pub model_name: String,
+    pub model_id: String,
+    pub legacy_prompt_id: Option<String>,
+    pub input_tokens: i32,
+    pub output_tokens: i32,
+    pub latency_ms: Decimal,
+    pub json_valid: Option<bool>,
+    pub error: Option<String>,
+    pub status: String,
+    pub cost_usd_input: Decimal,
+    pub cost_usd_output: Decimal,
+    pub cost_usd_total: Decimal,
+    pub input_prompt: Option<String>,
+    pub response: Option<String>,
+    pub era: Era,
+    pub shape_ambiguous: bool,
+    pub backslashes: BackslashDecision,
+    pub ended_crlf: bool,
+}
+
+/// Why a raw-metrics file's last record without a line ending is rejected.
+pub const CUT_NO_LINE_END: &str =
+    "the file ends inside this record, without the line ending every \
+     raw-metrics writer put after each record: the record was cut short";
+
+/// A streaming reader of one raw-metrics file whose header was already recognised.
+pub struct RawMetricsReader<R: Read> {
+    csv: csv::Reader<TrackingReader<R>>,
+    header: Header,
+    file: String,
+    legacy_tz: Tz,
+    record: csv::ByteRecord,
+}
+
+/// What one record became.
+pub enum Item {
+    Row(Box<RawRow>),
+    Reject(Reject),
+}
+
+impl<R: Read> RawMetricsReader<R> {
+    /// `csv` must be positioned after the header record.
+    pub fn new(
+        csv: csv::Reader<TrackingReader<R>>,
+        header: Header,
+        file: String,
+        legacy_tz: Tz,
+    ) -> Self {
+        Self {
+            csv,
+            header,
+            file,
+            legacy_tz,
+            record: csv::ByteRecord::new(),
+        }
+    }
+
+    /// The underlying byte tracker (bytes read, SHA-256).
+    pub fn into_source(self) -> TrackingReader<R> {
+        self.csv.into_inner()
+    }
+
+    /// Bytes consumed so far, for progress.
+    pub fn bytes_read(&self) -> u64 {
+        self.csv.get_ref().bytes_read()
+    }
+
+    /// The next record, or `None` at the end. A CSV-level error (bad I/O) ends the file with a reject.
+    pub fn next_item(&mut self) -> Option<Item> {
+        match self.csv.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let start = self.record.position().map_or(0, |p| p.byte());
+                let end = self.csv.position().byte();
+                let tracker = self.csv.get_mut();
+                let line = tracker.line_at(start);
+                let ended_crlf = tracker.ended_with_crlf(end);
+                let file_has_crlf = tracker.saw_crlf();
+                if end == tracker.bytes_read() {
+                    // The last record. Every raw-metrics writer (the loggers' csv module, the
+                    // dashboard's pandas download) ended each record with a line ending, so one
+                    // without is as cut as one that ends inside quotes.
+                    let cut = if tracker.ended_inside_quotes() {
+                        Some(super::csv_rows::CUT_INSIDE_QUOTES)
+                    } else if tracker.ended_without_line_end() {
+                        Some(CUT_NO_LINE_END)
+                    } else {
+                        None
+                    };
+                    if let Some(reason) = cut {
+                        return Some(Item::Reject(self.reject(
+                            line,
+                            Some(self.record.len()),
+                            reason.to_owned(),
+                        )));
+                    }
+                }
+                Some(match self.parse(line, ended_crlf, file_has_crlf) {
+                    Ok(row) => Item::Row(Box::new(row)),
+                    Err(reject) => Item::Reject(reject),
+                })
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                Some(Item::Reject(self.reject(
+                    line,
+                    None,
+                    format!("unreadable CSV: {}", csv_error_kind(&e)),
+                )))
+            }
+        }
+    }
+
+    fn reject(&self, line: u64, column: Option<usize>, reason: String) -> Reject {
+        Reject {
+            file: self.file.clone(),
+            line,
+            column,
+            field: None,
+            reason,
+        }
+    }
+
+    fn reject_field(&self, line: u64, index: usize, column: Column, reason: String) -> Reject {
+        field_reject(&self.file, line, index, column, reason)
+    }
+
+    /// The record as a row, or the reject of its first bad field.
+    fn parse(&self, line: u64, ended_crlf: bool, file_has_crlf: bool) -> Result<RawRow, Reject> {
+        let shaped = self.shape(line, ended_crlf, file_has_crlf)?;
+        let fields = Named {
+            file: &self.file,
+            line,
+            columns: &shaped.layout.columns,
+            values: &shaped.values,
+        };
+        fields.max_len(Column::RunId, RUN_ID_MAX)?;
+        fields.max_len(Column::ModelName, MODEL_NAME_MAX)?;
+        fields.max_len(Column::ModelId, MODEL_ID_MAX)?;
+
+        let status = fields.text(Column::Status).to_ascii_lowercase();
+        if status != "success" && status != "error" {
+            let (i, _) = fields
+                .get(Column::Status)
+                .unwrap_or((shaped.status_index, ""));
+            return Err(fields.reject(
+                i,
+                Column::Status,
+                "status is neither success nor error".to_owned(),
+            ));
+        }
+        let model_name = fields.text(Column::ModelName).to_owned();
+        let model_id = fields.text(Column::ModelId).to_owned();
+        if model_name.is_empty() && model_id.is_empty() {
+            let (i, _) = fields.get(Column::ModelName).unwrap_or((2, ""));
+            return Err(fields.reject(
+                i,
+                Column::ModelName,
+                "record names no model (model_name and model_id are empty)".to_owned(),
+            ));
+        }
+        let json_valid = match fields.get(Column::JsonValid) {
+            Some((i, v)) => values::parse_bool(v)
+                .map_err(|e| fields.reject(i, Column::JsonValid, e.to_string()))?,
+            None => None,
+        };
+        Ok(RawRow {
+            line,
+            evaluated_at: shaped.evaluated_at,
+            timestamp_zone: shaped.timestamp_zone,
+            run_id: fields.optional(Column::RunId),
+            model_name,
+            model_id,
+            legacy_prompt_id: values::normalize_prompt_id(fields.text(Column::PromptId)),
+            input_tokens: fields.count(Column::InputTokens)?,
+            output_tokens: fields.count(Column::OutputTokens)?,
+            latency_ms: fields.fixed(Column::LatencyMs, 10, 2, "latency_ms DECIMAL(10,2)")?,
+            json_valid,
+            error: fields.optional_text(Column::Error),
+            status,
+            cost_usd_input: fields.fixed(
+                Column::CostUsdInput,
+                10,
+                6,
+                "cost_usd_input DECIMAL(10,6)",
+            )?,
+            cost_usd_output: fields.fixed(
+                Column::CostUsdOutput,
+                10,
+                6,
+                "cost_usd_output DECIMAL(10,6)",
+            )?,
+            cost_usd_total: fields.fixed(
+                Column::CostUsdTotal,
+                10,
+                6,
+                "cost_usd_total DECIMAL(10,6)",
+            )?,
+            input_prompt: fields.optional_text(Column::InputPrompt),
+            response: fields.optional_text(Column::Response),
+            era: shaped.era,
+            shape_ambiguous: shaped.layout.ambiguous,
+            backslashes: shaped.backslashes,
+            ended_crlf,
+        })
+    }
+
+    /// The record's time, writer era and layout (which column each field is), with the fields'
+    /// backslashes halved where the doubled-backslash window says so.
+    fn shape(&self, line: u64, ended_crlf: bool, file_has_crlf: bool) -> Result<Shaped, Reject> {
+        let mut fields = Vec::with_capacity(self.record.len());
+        for (i, raw) in self.record.iter().enumerate() {
+            let text = super::csv_rows::field_text(raw)
+                .map_err(|reason| self.reject(line, Some(i + 1), reason.to_owned()))?;
+            fields.push(text);
+        }
+        if self.header.is_repeated_by(&fields) {
+            return Err(self.reject(line, None, "repeated header line".to_owned()));
+        }
+        let ts_index = self
+            .header
+            .columns
+            .iter()
+            .position(|c| *c == Column::Timestamp)
+            .unwrap_or(0);
+        let ts_field = fields.get(ts_index).copied().unwrap_or("");
+        let (evaluated_at, timestamp_zone) = values::parse_timestamp(ts_field, &self.legacy_tz)
+            .map_err(|e| self.reject_field(line, ts_index, Column::Timestamp, e.to_string()))?;
+        let era = Era::of(evaluated_at);
+        let status_index = self
+            .header
+            .columns
+            .iter()
+            .position(|c| *c == Column::Status)
+            .unwrap_or(10);
+        let tie = TieBreak {
+            is_error: fields
+                .get(status_index)
+                .is_some_and(|s| s.eq_ignore_ascii_case("error")),
+            extra_is_empty: fields.get(CANONICAL.len()).is_none_or(|s| s.is_empty()),
+        };
+        let layout = layout(&self.header, fields.len(), era, tie)
+            .map_err(|e| self.reject(line, None, e.to_string()))?;
+
+        let has_backslash = fields.iter().any(|f| f.contains('\\'));
+        let all_even = fields.iter().all(|f| backslash_runs_all_even(f));
+        let backslashes = backslash_decision(
+            evaluated_at,
+            all_even,
+            has_backslash,
+            ended_crlf,
+            file_has_crlf,
+        );
+        let values: Vec<String> = if backslashes == BackslashDecision::Keep {
+            fields.iter().map(|f| (*f).to_owned()).collect()
+        } else {
+            fields.iter().map(|f| halve_backslashes(f)).collect()
+        };
+        Ok(Shaped {
+            evaluated_at,
+            timestamp_zone,
+            era,
+            status_index,
+            layout,
+            backslashes,
+            values,
+        })
+    }
+}
+
+/// A record after the row-shape rule and the backslash window, before its values are parsed.
+struct Shaped {
+    evaluated_at: DateTime<Utc>,
+    timestamp_zone: TimestampZone,
+    era: Era,
+    /// Where the header puts `status`, for a reject when the layout has no status field.
+    status_index: usize,
+    layout: Layout,
+    backslashes: BackslashDecision,
+    values: Vec<String>,
+}
+
+/// Reads one raw-metrics file whose header was recognised, sending its staging records to `sink` in
+/// batches of `options.batch_rows` and its bytes read to `progress`; the rejects and the file's facts
+/// come back in the summary.
+pub fn read(
+    file_no: i32,
+    file: &InputFile,
+    header: Header,
+    options: &ReadOptions,
+    sink: &flume::Sender<Vec<MetricRecord>>,
+    progress: &AtomicU64,
+) -> Result<FileSummary, InputError> {
+    let variant = header.variant.clone();
+    let mut reader = open(&file.path, header, &file.display, options.legacy_tz)?;
+    let mut rejects = Vec::new();
+    let mut records = 0u64;
+    let mut batch = Vec::with_capacity(options.batch_rows);
+    let mut reported = 0u64;
+    while let Some(item) = reader.next_item() {
+        records += 1;
+        match item {
+            Item::Row(row) => batch.push(record::from_row(file_no, &file.display, &row)),
+            Item::Reject(reject) => rejects.push(reject),
+        }
+        if batch.len() >= options.batch_rows {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(options.batch_rows));
+            sink.send(full).map_err(|_| InputError::StageClosed)?;
+            let now = reader.bytes_read();
+            progress.fetch_add(now - reported, Ordering::Relaxed);
+            reported = now;
+        }
+    }
+    if !batch.is_empty() {
+        sink.send(batch).map_err(|_| InputError::StageClosed)?;
+    }
+    let (sha256, size) = reader.into_source().finish();
+    progress.fetch_add(size.saturating_sub(reported), Ordering::Relaxed);
+    Ok(FileSummary {
+        file_no,
+        path: file.display.clone(),
+        kind: Kind::RawMetrics,
+        variant: Some(variant),
+        records,
+        sha256,
+        size,
+        rejects,
+        already_imported: None,
+        disposition: Disposition::Read,
+        reason: None,
+    })
+}
+
+/// Opens a raw-metrics file whose header was recognised as `header` and reads past that header
+/// record, so the reader yields the data records. The import and verify's re-read both open files
+/// here, so both see the same records.
+pub fn open(
+    path: &Path,
+    header: Header,
+    display: &str,
+    legacy_tz: Tz,
+) -> Result<RawMetricsReader<File>, InputError> {
+    let handle = File::open(path).map_err(|e| InputError::io(path, e))?;
+    let mut csv = super::csv_reader(handle);
+    let mut header_record = csv::ByteRecord::new();
+    csv.read_byte_record(&mut header_record)
+        .map_err(|e| InputError::Csv {
+            path: path.to_path_buf(),
+            message: csv_error_kind(&e),
+        })?;
+    Ok(RawMetricsReader::new(
+        csv,
+        header,
+        display.to_owned(),
+        legacy_tz,
+    ))
+}
+
+/// Opens a raw-metrics file again to read its records one by one, exactly as the import read it
+/// (verify's text fidelity compares them with the database). `Ok(None)` when the file's header is no
+/// longer a raw-metrics header.
+pub fn reopen(
+    path: &Path,
+    display: &str,
+    legacy_tz: Tz,
+) -> Result<Option<RawMetricsReader<File>>, InputError> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(header) = super::sniff(path, name)?.1 else {
+        return Ok(None);
+    };
+    open(path, header, display, legacy_tz).map(Some)
+}
+
+/// A CSV error's kind without the record's content (which may be sensitive text).
+pub fn csv_error_kind(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => format!("i/o error: {io}"),
+        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_owned(),
+        csv::ErrorKind::UnequalLengths { .. } => "unequal record lengths".to_owned(),
+        _ => "malformed CSV".to_owned(),
+    }
+}
