@@ -43,29 +43,7 @@ use model::report::{Mode, Report};
 use report::output::Outputs;
 use std::time::Instant;
 
-/// What a command produced, for `main` to render.
-#[derive(Debug)]
-pub enum Output {
-    Initialised {
-        applied: Vec<i32>,
-        database: String,
-        /// Each role of `--grant-import` / `--grant-verify` and the GRANT statements run for it.
-        granted: Vec<(String, Vec<String>)>,
-    },
-    /// `init --print-grants`: the GRANT statements, not run.
-    Grants(Vec<String>),
-    Imported {
-        report: Box<Report>,
-        outcome: Outcome,
-    },
-    Generated(generate::Generated),
-    /// `verify` ran; the report's checks say whether the database passed.
-    Verified {
-        report: Box<Report>,
-    },
-    /// `local stop` or `local status` ran; what it found or did.
-    Local(String),
-}
+pub use pipeline::Output;
 
 /// Runs the configured command.
 pub async fn run(config: Config) -> Result<Output> {

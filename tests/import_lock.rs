@@ -6,7 +6,7 @@
 
 mod support;
 
-use bellatrix_migrate::db::migrate::LOCK_KEY;
+use bellatrix_migrate::db::lock::LOCK_KEY;
 use std::time::Duration;
 use support::{bounded, connect, fixture, production_counts, TestDb};
 use tokio_postgres::Client;

@@ -281,7 +281,7 @@ async fn an_import_waiting_for_the_lock_holds_one_server_connection_then_checks_
     holder
         .batch_execute(&format!(
             "BEGIN; SELECT pg_advisory_xact_lock({})",
-            bellatrix_migrate::db::migrate::LOCK_KEY
+            bellatrix_migrate::db::lock::LOCK_KEY
         ))
         .await
         .unwrap();

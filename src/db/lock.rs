@@ -4,7 +4,6 @@
 //! server connection that a pooler hands to another client. While another session holds it, the
 //! holder is described from `pg_stat_activity`, and an optional timeout bounds the wait.
 
-use super::migrate::LOCK_KEY;
 use crate::error::{Error, Result};
 use crate::sql;
 use chrono::{DateTime, Utc};
@@ -12,6 +11,9 @@ use std::fmt;
 use std::time::{Duration, Instant};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::GenericClient;
+
+/// Advisory lock key shared by `init` and `import` ("bellatrx" in ASCII).
+pub const LOCK_KEY: i64 = 0x6265_6c6c_6174_7278;
 
 /// The session holding the import lock, as `pg_stat_activity` shows it to this role.
 #[derive(Debug, Clone, PartialEq, Eq)]

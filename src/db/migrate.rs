@@ -10,9 +10,6 @@ use crate::sql::{Migration, BOOTSTRAP, MIGRATIONS};
 use sha2::{Digest, Sha256};
 use tokio_postgres::{Client, GenericClient, IsolationLevel};
 
-/// Advisory lock key shared by `init` and `import` ("bellatrx" in ASCII).
-pub const LOCK_KEY: i64 = 0x6265_6c6c_6174_7278;
-
 fn checksum(m: &Migration) -> String {
     hex::encode(Sha256::digest(m.sql.as_bytes()))
 }

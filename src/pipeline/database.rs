@@ -3,10 +3,11 @@
 //! run before an import into the local cluster), and the import's one transaction, opened first and
 //! holding the import lock for the whole import.
 
+use super::Output;
 use crate::config::{Config, Database, ImportConfig, InitConfig};
 use crate::db::privileges::{self, Needs};
 use crate::error::{Error, Result};
-use crate::{db, progress, stage, Output};
+use crate::{db, progress, stage};
 use deadpool_postgres::Pool;
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
