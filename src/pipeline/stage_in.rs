@@ -7,7 +7,7 @@ use crate::config::ImportConfig;
 use crate::error::{Error, Result};
 use crate::model::FileSummary;
 use crate::read;
-use crate::{db, progress, stage, transform};
+use crate::{db, progress, stage};
 use deadpool_postgres::Pool;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -27,7 +27,7 @@ pub async fn stage_in(
     db::migrate::ensure_current(tx, database).await?;
     stage::clear(pool).await?;
     let files = read::discover(&config.paths)?;
-    let (to_read, mut summaries) = transform::ledger::partition(tx, files).await?;
+    let (to_read, mut summaries) = super::ledger::partition(tx, files).await?;
     // The transaction stays idle while the files are read and staged on the other connections
     // (and while the checks re-read source files), which a server's
     // idle_in_transaction_session_timeout would end: this transaction is not a forgotten one, and it

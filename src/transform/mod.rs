@@ -3,8 +3,6 @@
 //! import, sets the transaction's settings and runs the steps; what they did is then accounted for
 //! (`account`), checked (`verify`) and committed or rolled back (`commit`) in the same transaction.
 
-pub mod ledger;
-
 use crate::error::{Error, Result};
 use crate::model::Report;
 use crate::sql;
