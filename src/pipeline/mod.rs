@@ -1,8 +1,7 @@
-//! The steps of `lib::import` that join two stages rather than belong to one: the
-//! database a command works on and the import's one transaction (`database.rs`), and discovering,
-//! reading and staging the files under its lock (`stage_in.rs`), setting aside the files an earlier
-//! import read (`ledger.rs`); and `Output`, what a command
-//! produced, for `main` to render.
+//! The steps of `lib::import` that join two stages rather than belong to one: the database a
+//! command works on and the import's one transaction (`database.rs`); discovering, reading and
+//! staging the files under its lock (`stage_in.rs`), setting aside the files an earlier import read
+//! (`ledger.rs`); and `Output`, what a command produced, for `main` to render.
 
 mod database;
 mod ledger;
