@@ -4,7 +4,7 @@
 //! Key spellings vary across the three versions, so several are accepted (docs/decisions.md).
 //! Feeds `stage_models`.
 
-use super::models_yaml::{check_widths, decimal, version_date, whole, NOT_UTF8, NUL};
+use super::config_values::{check_widths, decimal, version_date, whole, NOT_UTF8, NUL};
 use super::pyliteral::assignment;
 use super::{FileCtx, Parsed};
 use crate::model::identity;

@@ -6,6 +6,7 @@ pub mod aggregates;
 pub mod bedrock_log;
 pub mod classify;
 pub mod config_py;
+pub mod config_values;
 pub mod csv_rows;
 mod discover;
 pub mod json_sniff;
