@@ -3,8 +3,7 @@
 //! text editor shows it (multi-line quoted fields and CRLF included). A field that is not UTF-8 or
 //! holds a NUL byte, and a last record cut inside its quoted field, are bad records, never rows.
 
-use super::classify::BOM;
-use super::source::TrackingReader;
+use super::source::{TrackingReader, BOM};
 use super::FileCtx;
 use crate::model::Reject;
 

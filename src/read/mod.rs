@@ -139,7 +139,7 @@ fn sniff(
 
 /// The raw-metrics header of a file already classified as raw metrics.
 fn raw_header(head: &[u8]) -> Option<raw_metrics::Header> {
-    let body = head.strip_prefix(classify::BOM).unwrap_or(head);
+    let body = head.strip_prefix(source::BOM).unwrap_or(head);
     let quoted = body.first() == Some(&b'"');
     let mut rdr = csv_reader(body);
     let mut record = csv::ByteRecord::new();

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 /// parse rejects every record it began.
 pub fn read(bytes: &[u8], ctx: &FileCtx, variant: &str) -> Parsed<PromptRecord> {
     let mut out = Parsed::default();
-    let body = bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes);
+    let body = bytes.strip_prefix(super::source::BOM).unwrap_or(bytes);
     if variant == "txt" {
         let text = nul_for_bad_bytes(body);
         for (line, prompt) in text_prompts(&text) {

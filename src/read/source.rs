@@ -7,6 +7,9 @@ use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::io::{self, Read};
 
+/// The UTF-8 byte-order mark some tools put before a CSV header or a JSON document.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Wraps a reader; everything read through it is hashed and counted.
 pub struct TrackingReader<R> {
     inner: R,
@@ -186,7 +189,7 @@ impl<R: Read> Read for TrackingReader<R> {
             self.remember_newlines(chunk);
             // A leading BOM is no field content: the CSV parser skips it too.
             let fields = if self.bytes == 0 {
-                chunk.strip_prefix(super::classify::BOM).unwrap_or(chunk)
+                chunk.strip_prefix(BOM).unwrap_or(chunk)
             } else {
                 chunk
             };

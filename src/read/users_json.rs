@@ -31,7 +31,7 @@ pub fn is_bcrypt(s: &str) -> bool {
 /// rejected; a document that does not parse rejects every user it began.
 pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<UserRecord> {
     let mut out = Parsed::default();
-    let prepared = JsonText::new(bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes));
+    let prepared = JsonText::new(bytes.strip_prefix(super::source::BOM).unwrap_or(bytes));
     let text: &str = &prepared.text;
     let map = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => map,

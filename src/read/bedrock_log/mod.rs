@@ -51,7 +51,7 @@ pub fn read_with(
 ) -> (u64, Vec<Reject>, Option<String>) {
     let mut records = 0u64;
     let mut rejects = Vec::new();
-    let prepared = JsonText::new(bytes.strip_prefix(super::classify::BOM).unwrap_or(bytes));
+    let prepared = JsonText::new(bytes.strip_prefix(super::source::BOM).unwrap_or(bytes));
     let text: &str = &prepared.text;
     let mut emit = |r: Result<LogEntryRecord, (u64, String)>,
                     next: Option<u64>,

@@ -11,6 +11,7 @@ mod csv_header;
 mod json;
 
 use super::marks;
+use super::source::BOM;
 use crate::model::Kind;
 use config::{classify_yaml, is_config_py};
 use csv_header::classify_csv;
@@ -19,9 +20,6 @@ use std::io::Read;
 
 pub use csv_header::{prompt_column, prompts_csv_variant, MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
 pub use json::{is_log_entry, prompt_item, PROMPT_KEYS};
-
-/// The UTF-8 byte-order mark some tools put before a CSV header.
-pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A classification: the kind and, where the kind has several shapes, which one.
 #[derive(Debug, Clone, PartialEq, Eq)]
