@@ -2,6 +2,7 @@
 //! BOM stripped, flexible field counts, no trimming, and each record's physical start line as a
 //! text editor shows it (multi-line quoted fields and CRLF included). A field that is not UTF-8 or
 //! holds a NUL byte, and a last record cut inside its quoted field, are bad records, never rows.
+//! The raw-metrics reader takes its field text and CSV error kinds from here too.
 
 use super::source::{TrackingReader, BOM};
 use super::FileCtx;
@@ -129,15 +130,22 @@ pub fn csv_rows(bytes: &[u8]) -> CsvRows {
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                rows.push((
-                    line,
-                    Err(BadRecord::whole(super::raw_metrics::csv_error_kind(&e))),
-                ));
+                rows.push((line, Err(BadRecord::whole(csv_error_kind(&e)))));
                 break;
             }
         }
     }
     CsvRows { header, rows }
+}
+
+/// A CSV error's kind without the record's content (which may be sensitive text).
+pub fn csv_error_kind(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => format!("i/o error: {io}"),
+        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_owned(),
+        csv::ErrorKind::UnequalLengths { .. } => "unequal record lengths".to_owned(),
+        _ => "malformed CSV".to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! doubled-backslash window), `fields` (value parsing by column) and `record` (a row's staging
 //! record).
 
+use super::csv_rows::csv_error_kind;
 use super::source::TrackingReader;
 use super::values::{self, TimestampZone};
 use super::ReadOptions;
@@ -413,14 +414,4 @@ pub fn reopen(
         return Ok(None);
     };
     open(path, header, display, legacy_tz).map(Some)
-}
-
-/// A CSV error's kind without the record's content (which may be sensitive text).
-pub fn csv_error_kind(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::Io(io) => format!("i/o error: {io}"),
-        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_owned(),
-        csv::ErrorKind::UnequalLengths { .. } => "unequal record lengths".to_owned(),
-        _ => "malformed CSV".to_owned(),
-    }
 }
