@@ -83,7 +83,7 @@ pub fn sniff<R: Read>(reader: R) -> Sniffed {
             out.broken = Some(Broken {
                 line: u64::try_from(e.line()).unwrap_or(0),
                 column: e.column(),
-                what: super::prompts_json::json_error_kind(&e),
+                what: super::json_text::json_error_kind(&e),
             })
         }
     }

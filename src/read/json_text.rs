@@ -4,10 +4,10 @@
 //! row's text). Before a JSON file is parsed, every invalid UTF-8 sequence and every lone surrogate
 //! escape becomes the escape `\u0000` and its line is remembered; after parsing, a record holding a
 //! NUL anywhere is rejected, the reason saying which of the three it was. Outside a string such a
-//! byte stays a syntax error. Used by the JSON readers (prompts, users, Bedrock logs).
+//! byte stays a syntax error. Used by the JSON readers (prompts, users, Bedrock logs), which, like
+//! the sniffer, also name a serde_json error by its category here (`json_error_kind`).
 
 use super::positions::item_lines;
-use super::prompts_json::json_error_kind;
 use super::{FileCtx, Parsed};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -240,6 +240,20 @@ pub fn plain_name(k: &str) -> String {
         k.to_owned()
     } else {
         "a field".to_owned()
+    }
+}
+
+/// A serde_json error's category, never the text around it.
+pub fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    // The message is serde_json's fixed text for this one code (compared, never shown).
+    if e.to_string().starts_with("recursion limit exceeded") {
+        return "nested deeper than 128 levels";
+    }
+    match e.classify() {
+        serde_json::error::Category::Io => "i/o error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Eof => "unexpected end",
     }
 }
 

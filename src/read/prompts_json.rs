@@ -4,7 +4,7 @@
 //! root loader read them). Other object keys are kept as metadata. Feeds `stage_prompts`.
 
 use super::classify::PROMPT_KEYS;
-use super::json_text::{broken_document, nul_field, JsonText};
+use super::json_text::{broken_document, json_error_kind, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
 use super::prompts_csv::parse_expected_json;
 use super::values::normalize_prompt_id;
@@ -114,20 +114,6 @@ pub fn nul_for_bad_bytes(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-/// A serde_json error's category, never the text around it.
-pub fn json_error_kind(e: &serde_json::Error) -> &'static str {
-    // The message is serde_json's fixed text for this one code (compared, never shown).
-    if e.to_string().starts_with("recursion limit exceeded") {
-        return "nested deeper than 128 levels";
-    }
-    match e.classify() {
-        serde_json::error::Category::Io => "i/o error",
-        serde_json::error::Category::Syntax => "syntax error",
-        serde_json::error::Category::Data => "unexpected data",
-        serde_json::error::Category::Eof => "unexpected end",
-    }
 }
 
 fn item(v: &Value, line: u64, ctx: &FileCtx, out: &mut Parsed<PromptRecord>) {

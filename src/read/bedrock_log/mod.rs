@@ -13,9 +13,8 @@ mod entry;
 
 pub use entry::user_prompt;
 
-use super::json_text::{nul_field, JsonText};
+use super::json_text::{json_error_kind, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
-use super::prompts_json::json_error_kind;
 use super::{FileCtx, Parsed};
 use crate::model::{LogEntryRecord, Reject};
 use entry::{entry, unparsed};
