@@ -11,7 +11,6 @@ pub mod csv_rows;
 mod discover;
 pub mod json_sniff;
 pub mod json_text;
-pub mod marks;
 pub mod models_yaml;
 pub mod positions;
 pub mod prompts_csv;

@@ -4,13 +4,14 @@
 //! every rule is unit-tested here; `read/mod.rs` feeds it the head of each discovered file.
 //!
 //! The rules by content are beside this file: `csv_header` (CSV headers), `json` (JSON shapes) and
-//! `config` (YAML and Python); this file tries them in order and falls back on the name.
+//! `config` (YAML and Python); this file tries them in order and falls back on the name, by the
+//! rules of `marks` (the names the app wrote, and CSV headers close to a legacy one).
 
 mod config;
 mod csv_header;
 mod json;
+mod marks;
 
-use super::marks;
 use super::source::BOM;
 use crate::model::Kind;
 use config::{classify_yaml, is_config_py};

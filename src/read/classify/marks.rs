@@ -2,9 +2,10 @@
 //! CSV headers close to a legacy one. A file so marked that cannot be read is a rejected file, never
 //! `unknown` (see `classify`, which asks here only once its content matched no kind).
 
-use super::classify::{Classified, MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
-use super::raw_metrics;
+use super::csv_header::{MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
+use super::Classified;
 use crate::model::Kind;
+use crate::read::raw_metrics;
 
 /// The legacy kind a file name marks, whatever the content: the names the app wrote.
 pub fn kind_by_name(lower: &str) -> Option<Kind> {
@@ -188,7 +189,7 @@ mod tests {
                 }
                 for m in mutants {
                     tried += 1;
-                    let c = super::super::classify::classify(name, &m, true, std::io::empty());
+                    let c = super::super::classify(name, &m, true, std::io::empty());
                     assert_ne!(c.kind, Kind::Unknown, "{name} mutated at {at}: {c:?}");
                 }
             }
