@@ -1,47 +1,10 @@
 //! Classification of CSV files by their header: raw metrics (its variants live with its reader),
 //! the aggregate and root-era result files, and prompt lists.
 
+use super::headers::{MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
 use super::{marks, Classified};
 use crate::model::Kind;
 use crate::read::raw_metrics;
-
-/// The header of `model_comparison.csv` and of its download copies (LEGACY_FORMATS.md 2.2).
-pub const MODEL_COMPARISON_HEADER: [&str; 14] = [
-    "model_name",
-    "count",
-    "success_count",
-    "error_count",
-    "avg_input_tokens",
-    "avg_output_tokens",
-    "p50_latency_ms",
-    "p95_latency_ms",
-    "p99_latency_ms",
-    "min_latency_ms",
-    "max_latency_ms",
-    "json_valid_pct",
-    "avg_cost_usd_per_request",
-    "total_cost_usd",
-];
-
-/// The fixed header of root-era `summary_<ts>.csv` (2.4).
-pub const SUMMARY_HEADER: [&str; 16] = [
-    "model_key",
-    "model_name",
-    "total_prompts",
-    "avg_latency_ms",
-    "p50_latency_ms",
-    "p95_latency_ms",
-    "min_latency_ms",
-    "max_latency_ms",
-    "total_cost_usd",
-    "avg_cost_usd",
-    "valid_json_rate",
-    "valid_json_count",
-    "total_input_tokens",
-    "total_output_tokens",
-    "avg_input_tokens",
-    "avg_output_tokens",
-];
 
 /// A CSV kind from the header, or the number of header columns when none matches. A header that
 /// is close to a legacy one (most of its columns are that kind's) is that kind, damaged.

@@ -2,7 +2,7 @@
 //! CSV headers close to a legacy one. A file so marked that cannot be read is a rejected file, never
 //! `unknown` (see `classify`, which asks here only once its content matched no kind).
 
-use super::csv_header::{MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
+use super::headers::{MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
 use super::Classified;
 use crate::model::Kind;
 use crate::read::raw_metrics;

@@ -3,12 +3,14 @@
 //! where content alone cannot decide (an empty `users.json`, a plain-text prompt list). Pure, so
 //! every rule is unit-tested here; `read/mod.rs` feeds it the head of each discovered file.
 //!
-//! The rules by content are beside this file: `csv_header` (CSV headers), `json` (JSON shapes) and
-//! `config` (YAML and Python); this file tries them in order and falls back on the name, by the
-//! rules of `marks` (the names the app wrote, and CSV headers close to a legacy one).
+//! The rules by content are beside this file: `csv_header` (CSV headers; the exact ones of the
+//! aggregate and summary files are in `headers`), `json` (JSON shapes) and `config` (YAML and
+//! Python); this file tries them in order and falls back on the name, by the rules of `marks` (the
+//! names the app wrote, and CSV headers close to a legacy one).
 
 mod config;
 mod csv_header;
+mod headers;
 mod json;
 mod marks;
 
@@ -19,7 +21,8 @@ use csv_header::classify_csv;
 use json::classify_json;
 use std::io::Read;
 
-pub use csv_header::{prompt_column, prompts_csv_variant, MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
+pub use csv_header::{prompt_column, prompts_csv_variant};
+pub use headers::{MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
 pub use json::{is_log_entry, prompt_item, PROMPT_KEYS};
 
 /// A classification: the kind and, where the kind has several shapes, which one.

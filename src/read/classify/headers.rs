@@ -1,0 +1,41 @@
+//! The exact headers of the aggregate and root-era summary files: the header rules (`csv_header`)
+//! match a file's header against them, and the near-miss rule (`marks`) counts how many of a
+//! damaged header's columns are theirs.
+
+/// The header of `model_comparison.csv` and of its download copies (LEGACY_FORMATS.md 2.2).
+pub const MODEL_COMPARISON_HEADER: [&str; 14] = [
+    "model_name",
+    "count",
+    "success_count",
+    "error_count",
+    "avg_input_tokens",
+    "avg_output_tokens",
+    "p50_latency_ms",
+    "p95_latency_ms",
+    "p99_latency_ms",
+    "min_latency_ms",
+    "max_latency_ms",
+    "json_valid_pct",
+    "avg_cost_usd_per_request",
+    "total_cost_usd",
+];
+
+/// The fixed header of root-era `summary_<ts>.csv` (2.4).
+pub const SUMMARY_HEADER: [&str; 16] = [
+    "model_key",
+    "model_name",
+    "total_prompts",
+    "avg_latency_ms",
+    "p50_latency_ms",
+    "p95_latency_ms",
+    "min_latency_ms",
+    "max_latency_ms",
+    "total_cost_usd",
+    "avg_cost_usd",
+    "valid_json_rate",
+    "valid_json_count",
+    "total_input_tokens",
+    "total_output_tokens",
+    "avg_input_tokens",
+    "avg_output_tokens",
+];
