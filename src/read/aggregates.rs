@@ -5,7 +5,7 @@
 
 use super::csv_rows::csv_rows;
 use super::values::{parse_count, parse_decimal};
-use super::{FileCtx, Parsed};
+use super::whole_file::{FileCtx, Parsed};
 use crate::model::AggregateRecord;
 use crate::model::Kind;
 use rust_decimal::prelude::ToPrimitive;

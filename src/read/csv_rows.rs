@@ -5,7 +5,7 @@
 //! The raw-metrics reader takes its field text and CSV error kinds from here too.
 
 use super::source::{TrackingReader, BOM};
-use super::FileCtx;
+use super::whole_file::FileCtx;
 use crate::model::Reject;
 
 /// One data record: its start line and its fields, or why it could not be read.

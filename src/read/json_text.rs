@@ -8,7 +8,7 @@
 //! the sniffer, also name a serde_json error by its category here (`json_error_kind`).
 
 use super::positions::item_lines;
-use super::{FileCtx, Parsed};
+use super::whole_file::{FileCtx, Parsed};
 use serde_json::Value;
 use std::borrow::Cow;
 

@@ -21,8 +21,10 @@ pub mod results_detailed;
 pub mod source;
 pub mod users_json;
 pub mod values;
+mod whole_file;
 
 pub use discover::{discover, nothing_to_import};
+pub use whole_file::{FileCtx, Parsed};
 
 use crate::error::InputError;
 use crate::model::{Disposition, FileSummary, InputFile, Kind, Reject, Sinks};
@@ -34,72 +36,6 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// What a reader of a whole-file kind needs to know about the file.
-#[derive(Debug, Clone)]
-pub struct FileCtx<'a> {
-    pub file_no: i32,
-    /// The path as the report shows it.
-    pub display: &'a str,
-    /// The file name alone (version dates, run ids and log names come from it).
-    pub name: &'a str,
-    pub legacy_tz: Tz,
-    /// Modification time: a configuration version's date when its name has none.
-    pub modified: Option<DateTime<Utc>>,
-}
-
-impl FileCtx<'_> {
-    /// A reject at `line` of this file.
-    pub fn reject(
-        &self,
-        line: u64,
-        column: Option<usize>,
-        field: Option<&str>,
-        reason: impl Into<String>,
-    ) -> Reject {
-        Reject {
-            file: self.display.to_owned(),
-            line,
-            column,
-            field: field.map(str::to_owned),
-            reason: reason.into(),
-        }
-    }
-
-    /// A context for unit tests: file 0, UTC, no modification time.
-    #[cfg(test)]
-    pub fn for_tests(name: &'static str) -> FileCtx<'static> {
-        FileCtx {
-            file_no: 0,
-            display: name,
-            name,
-            legacy_tz: chrono_tz::UTC,
-            modified: None,
-        }
-    }
-}
-
-/// What a whole-file reader produced: every source record is either in `rows` or in `rejects`.
-#[derive(Debug, Clone)]
-pub struct Parsed<T> {
-    pub records: u64,
-    pub rows: Vec<T>,
-    pub rejects: Vec<Reject>,
-    /// Set when the file as a whole could not be read (a document cut short or broken): every
-    /// record is then in `rejects`, and this says why, for the file's line in the report.
-    pub file_rejected: Option<String>,
-}
-
-impl<T> Default for Parsed<T> {
-    fn default() -> Self {
-        Self {
-            records: 0,
-            rows: Vec::new(),
-            rejects: Vec::new(),
-            file_rejected: None,
-        }
-    }
-}
 
 fn csv_reader<R: Read>(inner: R) -> csv::Reader<TrackingReader<R>> {
     csv::ReaderBuilder::new()

@@ -6,7 +6,7 @@
 use super::classify::prompt_column;
 use super::csv_rows::csv_rows;
 use super::values;
-use super::{FileCtx, Parsed};
+use super::whole_file::{FileCtx, Parsed};
 use crate::model::{Kind, PromptRecord};
 use serde_json::{json, Map, Value};
 

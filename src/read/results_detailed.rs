@@ -8,7 +8,7 @@
 use super::aggregates::results_run_id;
 use super::csv_rows::csv_rows;
 use super::values::{self, parse_fixed, TimestampZone};
-use super::{FileCtx, Parsed};
+use super::whole_file::{FileCtx, Parsed};
 use crate::model::identity;
 use crate::model::prompt::{self, PromptHash};
 use crate::model::{natural_key, Kind, MetricRecord};

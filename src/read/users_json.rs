@@ -6,7 +6,7 @@
 use super::json_text::{broken_document, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
 use super::values::{parse_timestamp, TimestampZone};
-use super::{FileCtx, Parsed};
+use super::whole_file::{FileCtx, Parsed};
 use crate::model::{natural_key, Kind, UserRecord};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};

@@ -5,7 +5,7 @@
 use crate::model::prompt::{self, PromptHash};
 use crate::model::{natural_key, LogEntryRecord};
 use crate::read::values::{self, parse_fixed};
-use crate::read::FileCtx;
+use crate::read::whole_file::FileCtx;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Map, Value};
 

@@ -15,7 +15,7 @@ pub use entry::user_prompt;
 
 use super::json_text::{json_error_kind, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
-use super::{FileCtx, Parsed};
+use super::whole_file::{FileCtx, Parsed};
 use crate::model::{LogEntryRecord, Reject};
 use entry::{entry, unparsed};
 use serde::de::{self, DeserializeSeed};
