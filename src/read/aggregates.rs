@@ -3,9 +3,9 @@
 //! `summary_<ts>.csv` (2.4). They are derived data: parsed and compared with the recomputed
 //! `model_aggregated_metrics` in the report, never loaded. Feeds `stage_aggregates`.
 
+use super::context::{FileCtx, Parsed};
 use super::csv_rows::csv_rows;
 use super::values::{parse_count, parse_decimal};
-use super::whole_file::{FileCtx, Parsed};
 use crate::model::AggregateRecord;
 use crate::model::Kind;
 use rust_decimal::prelude::ToPrimitive;

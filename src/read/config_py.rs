@@ -5,8 +5,8 @@
 //! Feeds `stage_models`.
 
 use super::config_values::{check_widths, decimal, version_date, whole, NOT_UTF8, NUL};
+use super::context::{FileCtx, Parsed};
 use super::pyliteral::assignment;
-use super::whole_file::{FileCtx, Parsed};
 use crate::model::identity;
 use crate::model::{Kind, ModelEntryRecord, Staged};
 use serde_json::{json, Value};

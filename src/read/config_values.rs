@@ -4,7 +4,7 @@
 //! an entry with bytes PostgreSQL cannot store is rejected.
 
 use super::values::parse_fixed;
-use super::whole_file::FileCtx;
+use super::context::FileCtx;
 use crate::model::ModelEntryRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;

@@ -4,9 +4,10 @@
 //! holds a NUL byte, and a last record cut inside its quoted field, are bad records, never rows.
 //! The raw-metrics reader takes its field text and CSV error kinds from here too.
 
+use super::context::FileCtx;
 use super::source::{TrackingReader, BOM};
-use super::whole_file::FileCtx;
 use crate::model::Reject;
+use std::io::Read;
 
 /// One data record: its start line and its fields, or why it could not be read.
 pub type CsvRow = (u64, Result<Vec<String>, BadRecord>);
@@ -136,6 +137,16 @@ pub fn csv_rows(bytes: &[u8]) -> CsvRows {
         }
     }
     CsvRows { header, rows }
+}
+
+/// A streaming CSV reader over `inner` as the raw-metrics reader and the header probe read it: no
+/// header row, flexible field counts, and every byte tracked (hash, line ends, quoting).
+pub fn csv_reader<R: Read>(inner: R) -> csv::Reader<TrackingReader<R>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .buffer_capacity(256 * 1024)
+        .flexible(true)
+        .from_reader(TrackingReader::new(inner))
 }
 
 /// A CSV error's kind without the record's content (which may be sensitive text).

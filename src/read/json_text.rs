@@ -7,8 +7,8 @@
 //! byte stays a syntax error. Used by the JSON readers (prompts, users, Bedrock logs), which, like
 //! the sniffer, also name a serde_json error by its category here (`json_error_kind`).
 
+use super::context::{FileCtx, Parsed};
 use super::positions::item_lines;
-use super::whole_file::{FileCtx, Parsed};
 use serde_json::Value;
 use std::borrow::Cow;
 

@@ -7,6 +7,7 @@ pub mod bedrock_log;
 pub mod classify;
 pub mod config_py;
 pub mod config_values;
+mod context;
 pub mod csv_rows;
 mod discover;
 pub mod json_sniff;
@@ -21,29 +22,19 @@ pub mod results_detailed;
 pub mod source;
 pub mod users_json;
 pub mod values;
-mod whole_file;
 
+pub use context::{FileCtx, Parsed, ReadOptions};
 pub use discover::{discover, nothing_to_import};
-pub use whole_file::{FileCtx, Parsed};
 
 use crate::error::InputError;
 use crate::model::{Disposition, FileSummary, InputFile, Kind, Reject, Sinks};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use rayon::prelude::*;
 use source::TrackingReader;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-fn csv_reader<R: Read>(inner: R) -> csv::Reader<TrackingReader<R>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .buffer_capacity(256 * 1024)
-        .flexible(true)
-        .from_reader(TrackingReader::new(inner))
-}
 
 /// How much of a file the classifier sees: enough for any header, and the whole of every
 /// configuration, users or prompt file the app wrote.
@@ -72,11 +63,27 @@ fn sniff(
     Ok((classified, header))
 }
 
+/// Opens a raw-metrics file again to read its records one by one, exactly as the import read it
+/// (verify's text fidelity compares them with the database): classified and its header found as
+/// the import found them, then opened by `raw_metrics::open`. `Ok(None)` when the file's header is
+/// no longer a raw-metrics header.
+pub fn reopen_raw_metrics(
+    path: &Path,
+    display: &str,
+    legacy_tz: chrono_tz::Tz,
+) -> Result<Option<raw_metrics::RawMetricsReader<File>>, InputError> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(header) = sniff(path, name)?.1 else {
+        return Ok(None);
+    };
+    raw_metrics::open(path, header, display, legacy_tz).map(Some)
+}
+
 /// The raw-metrics header of a file already classified as raw metrics.
 fn raw_header(head: &[u8]) -> Option<raw_metrics::Header> {
     let body = head.strip_prefix(source::BOM).unwrap_or(head);
     let quoted = body.first() == Some(&b'"');
-    let mut rdr = csv_reader(body);
+    let mut rdr = csv_rows::csv_reader(body);
     let mut record = csv::ByteRecord::new();
     if !matches!(rdr.read_byte_record(&mut record), Ok(true)) {
         return None;
@@ -95,14 +102,6 @@ pub fn hash_file(path: &Path) -> Result<(String, u64), InputError> {
     let mut tracker = TrackingReader::hash_only(BufReader::with_capacity(256 * 1024, file));
     std::io::copy(&mut tracker, &mut std::io::sink()).map_err(|e| InputError::io(path, e))?;
     Ok(tracker.finish())
-}
-
-/// Settings every reader needs.
-#[derive(Debug, Clone)]
-pub struct ReadOptions {
-    pub legacy_tz: Tz,
-    /// Rows per batch sent to the stage.
-    pub batch_rows: usize,
 }
 
 /// Reads every file in parallel, sending rows in batches to `sinks`; returns one summary per file in

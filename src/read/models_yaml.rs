@@ -8,7 +8,7 @@
 // Re-exported for classify/config.rs, which names it by this path.
 pub use super::config_values::date_in_name;
 use super::config_values::{check_widths, decimal, version_date, whole, NOT_UTF8, NUL};
-use super::whole_file::{FileCtx, Parsed};
+use super::context::{FileCtx, Parsed};
 use crate::model::identity;
 use crate::model::{Kind, ModelEntryRecord, Staged};
 use chrono::{DateTime, Utc};

@@ -4,9 +4,9 @@
 //! prompts (kept byte-exact). Feeds `stage_prompts`.
 
 use super::classify::prompt_column;
+use super::context::{FileCtx, Parsed};
 use super::csv_rows::csv_rows;
 use super::values;
-use super::whole_file::{FileCtx, Parsed};
 use crate::model::{Kind, PromptRecord};
 use serde_json::{json, Map, Value};
 

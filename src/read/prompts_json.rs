@@ -4,11 +4,11 @@
 //! root loader read them). Other object keys are kept as metadata. Feeds `stage_prompts`.
 
 use super::classify::PROMPT_KEYS;
+use super::context::{FileCtx, Parsed};
 use super::json_text::{broken_document, json_error_kind, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
 use super::prompts_csv::parse_expected_json;
 use super::values::normalize_prompt_id;
-use super::whole_file::{FileCtx, Parsed};
 use crate::model::{Kind, PromptRecord};
 use serde_json::{json, Map, Value};
 

@@ -6,9 +6,9 @@
 //! placeholder that keeps the `prompt_snippet` in its metadata. Feeds `stage_raw_metrics`.
 
 use super::aggregates::results_run_id;
+use super::context::{FileCtx, Parsed};
 use super::csv_rows::csv_rows;
 use super::values::{self, parse_fixed, TimestampZone};
-use super::whole_file::{FileCtx, Parsed};
 use crate::model::identity;
 use crate::model::prompt::{self, PromptHash};
 use crate::model::{natural_key, Kind, MetricRecord};

@@ -3,10 +3,10 @@
 //! scheme); naive local times are read in `--legacy-timezone`. Feeds `stage_users`; conflicts with
 //! users already in the database are decided by the transform (reported, never overwritten).
 
+use super::context::{FileCtx, Parsed};
 use super::json_text::{broken_document, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
 use super::values::{parse_timestamp, TimestampZone};
-use super::whole_file::{FileCtx, Parsed};
 use crate::model::{natural_key, Kind, UserRecord};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};

@@ -4,8 +4,8 @@
 
 use crate::model::prompt::{self, PromptHash};
 use crate::model::{natural_key, LogEntryRecord};
+use crate::read::context::FileCtx;
 use crate::read::values::{self, parse_fixed};
-use crate::read::whole_file::FileCtx;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Map, Value};
 

@@ -13,9 +13,9 @@ mod entry;
 
 pub use entry::user_prompt;
 
+use super::context::{FileCtx, Parsed};
 use super::json_text::{json_error_kind, nul_field, JsonText};
 use super::positions::{item_lines, line_of};
-use super::whole_file::{FileCtx, Parsed};
 use crate::model::{LogEntryRecord, Reject};
 use entry::{entry, unparsed};
 use serde::de::{self, DeserializeSeed};

@@ -7,10 +7,10 @@
 //! doubled-backslash window), `fields` (value parsing by column) and `record` (a row's staging
 //! record).
 
+use super::context::ReadOptions;
 use super::csv_rows::csv_error_kind;
 use super::source::TrackingReader;
 use super::values::{self, TimestampZone};
-use super::ReadOptions;
 use crate::error::InputError;
 use crate::model::{Disposition, FileSummary, InputFile, Kind, MetricRecord, Reject};
 use chrono::{DateTime, Utc};
@@ -386,7 +386,7 @@ pub fn open(
     legacy_tz: Tz,
 ) -> Result<RawMetricsReader<File>, InputError> {
     let handle = File::open(path).map_err(|e| InputError::io(path, e))?;
-    let mut csv = super::csv_reader(handle);
+    let mut csv = super::csv_rows::csv_reader(handle);
     let mut header_record = csv::ByteRecord::new();
     csv.read_byte_record(&mut header_record)
         .map_err(|e| InputError::Csv {
@@ -399,19 +399,4 @@ pub fn open(
         display.to_owned(),
         legacy_tz,
     ))
-}
-
-/// Opens a raw-metrics file again to read its records one by one, exactly as the import read it
-/// (verify's text fidelity compares them with the database). `Ok(None)` when the file's header is no
-/// longer a raw-metrics header.
-pub fn reopen(
-    path: &Path,
-    display: &str,
-    legacy_tz: Tz,
-) -> Result<Option<RawMetricsReader<File>>, InputError> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let Some(header) = super::sniff(path, name)?.1 else {
-        return Ok(None);
-    };
-    open(path, header, display, legacy_tz).map(Some)
 }

@@ -18,7 +18,7 @@ use super::Options;
 use crate::error::{Error, InputError, Result};
 use crate::model::{Check, MetricRecord};
 use crate::read::raw_metrics::{self, Item};
-use crate::read::source::TrackingReader;
+use crate::read::{self, source::TrackingReader};
 use crate::sql;
 use chrono_tz::Tz;
 use futures_util::{pin_mut, StreamExt};
@@ -198,7 +198,7 @@ fn compare_file(
     rows: &flume::Receiver<Stored>,
 ) -> Result<Tally, InputError> {
     let mut tally = Tally::default();
-    let mut reader = raw_metrics::reopen(path, &source.file, tz)?;
+    let mut reader = read::reopen_raw_metrics(path, &source.file, tz)?;
     let mut eof = reader.is_none();
     let mut current: Option<Item> = None;
     let mut unmatched: BTreeMap<i64, Unmatched> = BTreeMap::new();

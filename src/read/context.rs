@@ -1,10 +1,19 @@
-//! ① What a reader of a whole-file kind is given (`FileCtx`: which file, how to name it in a reject)
-//! and what it gives back (`Parsed`: rows and rejects). Below every reader, so readers and the
-//! helpers they share take these from here; `read/mod.rs` builds the one and sends on the other.
+//! ① What a reader is given (`ReadOptions`, the settings of the run; `FileCtx`, which file a
+//! whole-file reader reads and how a reject names it) and what a whole-file reader gives back
+//! (`Parsed`: rows and rejects). Below every reader, so the readers and the helpers they share take
+//! these from here; `read/mod.rs` builds the one and sends on the other.
 
 use crate::model::Reject;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+
+/// Settings every reader needs.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    pub legacy_tz: Tz,
+    /// Rows per batch sent to the stage.
+    pub batch_rows: usize,
+}
 
 /// What a reader of a whole-file kind needs to know about the file.
 #[derive(Debug, Clone)]
