@@ -1,10 +1,11 @@
 //! ① The configuration values both model-configuration readers share, `models_yaml` and
 //! `config_py` (docs/formats.md#models_yaml): a version's effective date, decimal and whole-number
 //! settings that must fit their target columns, the text widths of a model entry, and the reasons
-//! an entry with bytes PostgreSQL cannot store is rejected.
+//! an entry with bytes PostgreSQL cannot store is rejected. Classification takes `date_in_name`
+//! from here too (a dated models file is the `dated_version` variant).
 
-use super::values::parse_fixed;
 use super::context::FileCtx;
+use super::values::parse_fixed;
 use crate::model::ModelEntryRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;

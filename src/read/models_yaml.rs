@@ -5,8 +5,6 @@
 //! (docs/decisions.md). Parsed with `yaml_serde`, the YAML organisation's maintained fork of the archived
 //! serde_yaml. Feeds `stage_models`.
 
-// Re-exported for classify/config.rs, which names it by this path.
-pub use super::config_values::date_in_name;
 use super::config_values::{check_widths, decimal, version_date, whole, NOT_UTF8, NUL};
 use super::context::{FileCtx, Parsed};
 use crate::model::identity;

@@ -3,6 +3,7 @@
 
 use super::{marks, Classified};
 use crate::model::Kind;
+use crate::read::config_values::date_in_name;
 
 /// Keys of `configs/settings.yaml`, which nothing ever read (3.4).
 const SETTINGS_KEYS: [&str; 6] = [
@@ -21,7 +22,7 @@ pub(super) fn classify_yaml(lower_name: &str, text: &str, complete: bool) -> Opt
         return None;
     }
     let marked = has_models_key || marks::kind_by_name(lower_name) == Some(Kind::ModelsYaml);
-    let variant = if crate::read::models_yaml::date_in_name(lower_name).is_some() {
+    let variant = if date_in_name(lower_name).is_some() {
         "dated_version"
     } else if lower_name.starts_with("model_configuration") {
         "dashboard_download"
