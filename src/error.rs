@@ -1,5 +1,5 @@
 //! Typed errors of the library. Each names a location (file, statement, setting), never legacy text;
-//! `Error::exit_code` carries the meaning DECISIONS.md gives exit statuses.
+//! `Error::exit_code` carries the meaning the README gives exit statuses.
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! ⑤ Report: renders the [`Report`] that every run produces, and never queries: its facts are
 //! collected before (by the stages, `account` and the checks, into `model::report`). Three
-//! renderings: aligned text for the terminal (`text.rs`), JSON for machines (`--report`, the keys of
-//! DECISIONS.md are a contract), and a self-contained Markdown file for the change ticket
+//! renderings: aligned text for the terminal (`text.rs`), JSON for machines (`--report`, its keys
+//! are a contract: README, "The report"), and a self-contained Markdown file for the change ticket
 //! (`--report-md`, `markdown.rs`); also the rejects CSV, and writing them all (`output.rs`). No
 //! rendering carries legacy prompt or response text: the report holds none.
 

@@ -1,4 +1,4 @@
-//! The report of one run (DECISIONS.md: "The report"): plain data that every stage fills in turn
+//! The report of one run (README: "The report"): plain data that every stage fills in turn
 //! (the readers' files and rejects, the transform's timings, `account`'s counts and details, the
 //! checks, the outcome) and that `report/` renders. Its JSON keys are a contract. It holds no legacy
 //! prompt or response text: files, lines, columns, counts, names of models and runs.

@@ -1,4 +1,4 @@
-//! One Bedrock log entry, whatever its shape (LEGACY_FORMATS.md 3.1): the CloudWatch export
+//! One Bedrock log entry, whatever its shape (docs/formats.md#bedrock_log): the CloudWatch export
 //! wrapper unwrapped, bodies given as JSON strings parsed, and the log's own token counts, latency,
 //! time and user prompt taken into the staged row. Fed by the file reading in `mod.rs`.
 

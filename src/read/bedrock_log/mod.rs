@@ -1,4 +1,4 @@
-//! ① Bedrock model-invocation logs (LEGACY_FORMATS.md 3.1) in every shape the app accepted and the
+//! ① Bedrock model-invocation logs (docs/formats.md#bedrock_log) in every shape the app accepted and the
 //! ones it could not: JSON Lines, a single-line JSON array or object, a pretty-printed document,
 //! the CloudWatch Logs export wrapper (`message` holds the entry as a JSON string), CloudTrail
 //! events, bodies given as JSON strings, InvokeModel bodies. Every entry becomes a staged

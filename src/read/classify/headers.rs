@@ -2,7 +2,7 @@
 //! match a file's header against them, and the near-miss rule (`marks`) counts how many of a
 //! damaged header's columns are theirs.
 
-/// The header of `model_comparison.csv` and of its download copies (LEGACY_FORMATS.md 2.2).
+/// The header of `model_comparison.csv` and of its download copies (docs/formats.md#model_comparison-and-results_summary).
 pub const MODEL_COMPARISON_HEADER: [&str; 14] = [
     "model_name",
     "count",

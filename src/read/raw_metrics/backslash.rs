@@ -1,4 +1,4 @@
-//! The doubled-backslash window (LEGACY_FORMATS.md 2.6 #4): logger v04 wrote every backslash twice;
+//! The doubled-backslash window (docs/formats.md#the-doubled-backslash-window): logger v04 wrote every backslash twice;
 //! which rows to halve, and the exact inverse of the doubling. Fed by the reader.
 
 use super::era::{V04_FROM, V04_LATEST, V05_EARLIEST};

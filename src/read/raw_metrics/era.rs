@@ -1,9 +1,9 @@
-//! The raw-metrics writer history (LEGACY_FORMATS.md 2.1.1): which logger version wrote a row,
+//! The raw-metrics writer history (docs/formats.md#the-row-shape-rule): which logger version wrote a row,
 //! placed by the row's timestamp. The row-shape rule and the metadata of a staged row read it.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// The first row logger v03 wrote (LEGACY_FORMATS.md 2.1.3: "v03 era").
+/// The first row logger v03 wrote (docs/formats.md#the-row-shape-rule: the v03 era).
 pub const V03_FROM: DateTime<Utc> = utc(2025, 11, 3, 15, 30);
 /// The first row logger v04 wrote: the header union, and the start of the doubled backslashes.
 pub const V04_FROM: DateTime<Utc> = utc(2025, 11, 3, 15, 33);

@@ -1,4 +1,4 @@
-//! The raw-metrics header variants (LEGACY_FORMATS.md 2.1.2): the columns any writer produced and
+//! The raw-metrics header variants (docs/formats.md#header-variants): the columns any writer produced and
 //! the recognition of a header line. Fed by `read::sniff`; the row-shape rule reads the result.
 
 /// The columns any raw-metrics writer ever produced.

@@ -1,6 +1,6 @@
 //! ① `raw_metrics.csv` and its relatives (`.backup`, `raw_metrics_<ts>.csv` and
-//! `cloudwatch_metrics_<ts>.csv` downloads): header variants, row-shape repair (LEGACY_FORMATS.md
-//! 2.1.3), value spellings (2.1.4, 2.6) and the doubled-backslash window. Feeds `stage`.
+//! `cloudwatch_metrics_<ts>.csv` downloads): header variants, row-shape repair, value
+//! spellings and the doubled-backslash window (docs/formats.md#raw_metrics). Feeds `stage`.
 //!
 //! This file is the streaming reader; the rules it applies are beside it: `header` (the header
 //! variants), `era` (which logger wrote a row), `shape` (the row-shape rule), `backslash` (the

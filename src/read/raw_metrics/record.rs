@@ -12,7 +12,7 @@ use chrono::SecondsFormat;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
-/// Where a run id says a run came from (LEGACY_FORMATS.md 2.1.4).
+/// Where a run id says a run came from (docs/formats.md#columns-and-value-spellings).
 pub fn run_origin(run_id: Option<&str>) -> &'static str {
     match run_id {
         None => "none",
@@ -97,7 +97,7 @@ pub fn from_row(file_no: i32, file: &str, row: &RawRow) -> MetricRecord {
     }
 }
 
-/// `metadata` of the production row: its source and every repair the reader made (DECISIONS.md:
+/// `metadata` of the production row: its source and every repair the reader made (docs/decisions.md:
 /// "Every production row that the migrator writes carries metadata.source").
 pub fn row_metadata(file: &str, row: &RawRow, origin: &str) -> Value {
     let mut m = Map::new();

@@ -1,4 +1,4 @@
-//! The row-shape rule (LEGACY_FORMATS.md 2.1.3): which column each field of a record is, given the
+//! The row-shape rule (docs/formats.md#the-row-shape-rule): which column each field of a record is, given the
 //! header, the field count and the writer era. Fed by the reader; its property test is beside it.
 
 use super::era::Era;
