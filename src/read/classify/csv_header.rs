@@ -1,7 +1,7 @@
 //! Classification of CSV files by their header: raw metrics (its variants live with its reader),
 //! the aggregate and root-era result files, and prompt lists.
 
-use super::headers::{MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
+use super::headers::{DETAILED_MARKERS, MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
 use super::{marks, Classified};
 use crate::model::Kind;
 use crate::read::raw_metrics;
@@ -33,8 +33,7 @@ pub(super) fn classify_csv(body: &[u8], bom: bool) -> Result<Classified, usize> 
         return Ok(Classified::of(Kind::ResultsSummary, "root_era"));
     }
     let has = |n: &str| fields.contains(&n);
-    let detailed = ["prompt_index", "model_key", "output", "prompt_snippet"];
-    if detailed.iter().all(|n| has(n)) {
+    if DETAILED_MARKERS.iter().all(|n| has(n)) {
         let variant = if has("metadata") {
             "root_era"
         } else {

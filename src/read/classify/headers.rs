@@ -1,8 +1,10 @@
-//! The exact headers of the aggregate and root-era summary files: the header rules (`csv_header`)
+//! The exact headers of the aggregate and root-era summary files, and the marker columns of the
+//! root-era detailed results: the header rules (`csv_header`)
 //! match a file's header against them, and the near-miss rule (`marks`) counts how many of a
 //! damaged header's columns are theirs.
 
-/// The header of `model_comparison.csv` and of its download copies (docs/formats.md#model_comparison-and-results_summary).
+/// The header of `model_comparison.csv` and of its download copies
+/// (docs/formats.md#model_comparison-and-results_summary).
 pub const MODEL_COMPARISON_HEADER: [&str; 14] = [
     "model_name",
     "count",
@@ -20,7 +22,7 @@ pub const MODEL_COMPARISON_HEADER: [&str; 14] = [
     "total_cost_usd",
 ];
 
-/// The fixed header of root-era `summary_<ts>.csv` (2.4).
+/// The fixed header of root-era `summary_<ts>.csv` (docs/formats.md#model_comparison-and-results_summary).
 pub const SUMMARY_HEADER: [&str; 16] = [
     "model_key",
     "model_name",
@@ -39,3 +41,6 @@ pub const SUMMARY_HEADER: [&str; 16] = [
     "avg_input_tokens",
     "avg_output_tokens",
 ];
+
+/// The columns that mark a root-era `detailed_results_<ts>.csv` (its other columns vary by version).
+pub const DETAILED_MARKERS: [&str; 4] = ["prompt_index", "model_key", "output", "prompt_snippet"];

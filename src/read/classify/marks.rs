@@ -2,7 +2,7 @@
 //! CSV headers close to a legacy one. A file so marked that cannot be read is a rejected file, never
 //! `unknown` (see `classify`, which asks here only once its content matched no kind).
 
-use super::headers::{MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
+use super::headers::{DETAILED_MARKERS, MODEL_COMPARISON_HEADER, SUMMARY_HEADER};
 use super::Classified;
 use crate::model::Kind;
 use crate::read::raw_metrics;
@@ -71,11 +71,7 @@ pub fn near_miss(fields: &[&str]) -> Option<Classified> {
         (Kind::RawMetrics, &raw_names, 7),
         (Kind::ModelComparison, &MODEL_COMPARISON_HEADER, 7),
         (Kind::ResultsSummary, &SUMMARY_HEADER, 8),
-        (
-            Kind::ResultsDetailed,
-            &["prompt_index", "model_key", "output", "prompt_snippet"],
-            3,
-        ),
+        (Kind::ResultsDetailed, &DETAILED_MARKERS, 3),
     ];
     for (kind, names, enough) in candidates {
         let known = fields.iter().filter(|f| names.contains(f)).count();
