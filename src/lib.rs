@@ -187,7 +187,7 @@ async fn import(
         config.legacy_tz.name().to_owned(),
     );
     let copy_streams = config.jobs.clamp(1, 2);
-    let connections = copy_streams + stage::OTHER_STREAMS + 1;
+    let connections = stage::copy_connections(copy_streams) + 1;
     let pool = db::pool(settings, &connection, connections - 1)?;
     report.connection = Some(connection);
     let control: &mut tokio_postgres::Client = &mut control;

@@ -42,7 +42,7 @@ pub async fn begin<'c>(
             &format!("got the import lock after {:.1} s", waited.as_secs_f64()),
         );
     }
-    let minimum = stage::OTHER_STREAMS + 2;
+    let minimum = stage::copy_connections(1) + 1;
     db::capacity::check(pool, 1, connections, minimum, db::capacity::WAIT).await?;
     Ok((tx, bulk_refusal))
 }

@@ -51,9 +51,11 @@ pub async fn clear_unless_locked(client: &mut tokio_postgres::Client) -> Result<
 /// The display name of each file being read, by file number: what a stage error names.
 pub type FileNames = std::sync::Arc<std::collections::HashMap<i32, String>>;
 
-/// COPY connections besides the raw-metrics ones: one per other staging table (the registry of
-/// `model::records` says how many).
-pub const OTHER_STREAMS: usize = records::SERIAL_STREAMS;
+/// The connections `spawn_copiers` opens for `metric_streams` raw-metrics streams: those (at
+/// least one) and one per other staging table (the registry of `model::records` says how many).
+pub fn copy_connections(metric_streams: usize) -> usize {
+    metric_streams.max(1) + records::SERIAL_STREAMS
+}
 
 /// Starts the COPY tasks: `metric_streams` connections for raw metrics (the bulk of any drop) and
 /// one for each other staging table. Each task ends when its channel closes, returning the rows it
