@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "staging_storage",
         sql: include_str!("../sql/schema/0004_staging_storage.sql"),
     },
+    Migration {
+        version: 7,
+        name: "ledger_changes",
+        sql: include_str!("../sql/schema/0007_ledger_changes.sql"),
+    },
 ];
 
 /// Creates the migrator's schema and migration table, before any migration runs.
@@ -65,6 +70,10 @@ pub const TRANSFORM: &[(&str, &str)] = &[
         include_str!("../sql/transform/17_config_history.sql"),
     ),
     (
+        "naming models from their configuration",
+        include_str!("../sql/transform/19_config_names.sql"),
+    ),
+    (
         "resolving models",
         include_str!("../sql/transform/20_models.sql"),
     ),
@@ -91,6 +100,10 @@ pub const TRANSFORM: &[(&str, &str)] = &[
     (
         "inserting users",
         include_str!("../sql/transform/47_users.sql"),
+    ),
+    (
+        "re-linking rows of earlier imports",
+        include_str!("../sql/transform/48_relink.sql"),
     ),
     (
         "inserting metrics",

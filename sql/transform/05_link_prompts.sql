@@ -52,3 +52,69 @@ SET prompt_text = g.prompt_text,
         'by', 'requestId', 'file', g.path, 'line', g.line))
 FROM logs g
 WHERE s.prompt_is_placeholder AND s.request_id = g.request_id;
+
+-- The same links to sources an earlier import brought (docs/decisions.md#order-independence): a
+-- prompt a prompt CSV defines (the ledger says which source created each prompt, row_changes which
+-- later improved it), and a prompt
+-- whose Bedrock log entries carried that requestId (metadata.request_ids). A source of this import
+-- wins over an earlier one; among earlier ones, the first by file path and line.
+WITH wanted AS (
+    SELECT DISTINCT s.metadata ->> 'legacy_prompt_id' AS legacy_prompt_id
+    FROM bellatrix_migrate.stage_raw_metrics s
+    WHERE s.prompt_is_placeholder AND s.run_origin = 'cli' AND s.metadata ? 'legacy_prompt_id'
+), csv AS (
+    SELECT DISTINCT ON (w.legacy_prompt_id)
+           w.legacy_prompt_id, p.prompt_text, p.prompt_hash, p.metadata ->> 'normalized_sha256' AS normalized_hash,
+           p.expected_json, l.file AS path, l.line
+    FROM wanted w
+    JOIN prompts p ON p.metadata ->> 'legacy_prompt_id' = w.legacy_prompt_id AND p.source_type = 'csv'
+    JOIN (SELECT target_id, file, line FROM bellatrix_migrate.row_sources
+          WHERE kind = 'prompts_csv' AND target_table = 'prompts' AND removed_by IS NULL
+          UNION ALL
+          SELECT target_id, file, line FROM bellatrix_migrate.row_changes
+          WHERE kind = 'prompts_csv' AND target_table = 'prompts' AND change = 'attributes') l
+      ON l.target_id = p.id
+    ORDER BY w.legacy_prompt_id, l.file, l.line
+)
+UPDATE bellatrix_migrate.stage_raw_metrics s
+SET prompt_text = c.prompt_text,
+    prompt_hash = c.prompt_hash,
+    prompt_normalized_hash = COALESCE(c.normalized_hash, s.prompt_normalized_hash),
+    prompt_is_placeholder = FALSE,
+    prompt_source_type = 'csv',
+    expected_json = c.expected_json,
+    metadata = s.metadata || jsonb_build_object('prompt_linked', jsonb_build_object(
+        'by', 'legacy_prompt_id', 'file', c.path, 'line', c.line))
+FROM csv c
+WHERE s.prompt_is_placeholder
+  AND s.run_origin = 'cli'
+  AND s.metadata ->> 'legacy_prompt_id' = c.legacy_prompt_id;
+
+WITH wanted AS (
+    SELECT DISTINCT s.request_id
+    FROM bellatrix_migrate.stage_raw_metrics s
+    WHERE s.prompt_is_placeholder AND s.request_id IS NOT NULL
+), known AS (
+    SELECT p.id, p.prompt_text, p.prompt_hash, p.expected_json, p.created_at,
+           p.metadata ->> 'normalized_sha256' AS normalized_hash, r.request_id
+    FROM prompts p
+    CROSS JOIN LATERAL jsonb_array_elements_text(p.metadata -> 'request_ids') r(request_id)
+    WHERE p.metadata ? 'request_ids' AND EXISTS (SELECT 1 FROM wanted)
+), logs AS (
+    SELECT DISTINCT ON (k.request_id) k.*, l.file AS path, l.line
+    FROM known k
+    JOIN wanted w ON w.request_id = k.request_id
+    LEFT JOIN bellatrix_migrate.row_sources l ON l.source_key = 'prompt:' || k.prompt_hash AND l.target_id = k.id
+    ORDER BY k.request_id, k.created_at, k.id
+)
+UPDATE bellatrix_migrate.stage_raw_metrics s
+SET prompt_text = g.prompt_text,
+    prompt_hash = g.prompt_hash,
+    prompt_normalized_hash = COALESCE(g.normalized_hash, s.prompt_normalized_hash),
+    prompt_is_placeholder = FALSE,
+    prompt_source_type = 'cloudwatch',
+    expected_json = COALESCE(g.expected_json, FALSE),
+    metadata = s.metadata || jsonb_build_object('prompt_linked', jsonb_build_object(
+        'by', 'requestId', 'file', g.path, 'line', g.line))
+FROM logs g
+WHERE s.prompt_is_placeholder AND s.request_id = g.request_id;

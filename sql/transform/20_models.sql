@@ -27,7 +27,7 @@ WITH latest AS (
     ORDER BY model_key, model_name_derived, at DESC
 )
 SELECT DISTINCT ON (t.model_key)
-       t.model_key, t.model_name, t.provider, t.bedrock_model_id, t.is_master,
+       t.model_key, t.model_name, t.model_name_derived, t.provider, t.bedrock_model_id, t.is_master,
        t.file_path, t.line,
        NULL::uuid AS model_uuid
 FROM t_rows t
@@ -52,6 +52,53 @@ SET model_uuid = (
     WHERE m.name = k.model_name AND p.name = k.provider
     LIMIT 1)
 WHERE k.model_uuid IS NULL;
+
+-- What the rows know better than an earlier import (docs/decisions.md#source-precedence), so that
+-- the order files arrive in does not decide a model's identity:
+-- * a model created from a Bedrock log entry is named from its id; the first row that gives a name
+--   for it names it (unless another model of its provider has that name);
+-- * a model found by name that has no Bedrock id takes the id the rows give it, so that the log
+--   entries and rows of a later import find it by id.
+CREATE TEMP TABLE t_renamed_models (id uuid) ON COMMIT DROP;
+
+WITH better AS (
+    SELECT DISTINCT ON (k.model_uuid) k.model_uuid, k.model_name
+    FROM t_model_keys k
+    JOIN models m ON m.id = k.model_uuid
+    WHERE NOT k.model_name_derived AND m.name <> k.model_name
+      AND m.metadata ->> 'created_from' = 'bedrock_log'
+      AND NOT (m.metadata ? 'name_from' OR m.metadata ? 'yaml_versions' OR m.metadata ? 'config_py_keys')
+    ORDER BY k.model_uuid, k.model_name
+), renamed AS (
+    UPDATE models m
+    SET name = b.model_name, updated_at = CURRENT_TIMESTAMP,
+        metadata = m.metadata || jsonb_build_object('name_from', 'data')
+    FROM better b
+    WHERE m.id = b.model_uuid
+      AND NOT EXISTS (SELECT 1 FROM models o WHERE o.provider_id = m.provider_id AND o.name = b.model_name)
+    RETURNING m.id
+)
+INSERT INTO t_renamed_models SELECT id FROM renamed;
+
+UPDATE models m
+SET bedrock_model_id = k.bedrock_model_id,
+    use_inference_profile = k.bedrock_model_id ~ '^(us|eu|apac|us-gov|global)\.',
+    updated_at = CURRENT_TIMESTAMP,
+    metadata = COALESCE(m.metadata, '{}'::jsonb) || jsonb_build_object('bedrock_model_id_history', (
+        SELECT jsonb_agg(DISTINCT x ORDER BY x) FROM (
+            SELECT jsonb_array_elements_text(COALESCE(m.metadata -> 'bedrock_model_id_history', '[]'::jsonb)
+                   || to_jsonb(k.bedrock_model_id)) AS x) h))
+FROM (SELECT DISTINCT ON (model_uuid) model_uuid, bedrock_model_id
+      FROM t_model_keys
+      WHERE model_uuid IS NOT NULL AND bedrock_model_id IS NOT NULL
+      ORDER BY model_uuid, bedrock_model_id DESC) k
+WHERE m.id = k.model_uuid AND m.bedrock_model_id IS NULL;
+
+-- Log entries carry their model's name.
+UPDATE cloudwatch_log_entries c
+SET model_name = left(m.name, 200)
+FROM models m JOIN t_renamed_models r ON r.id = m.id
+WHERE c.metadata ->> 'model_uuid' = m.id::text;
 
 CREATE TEMP TABLE t_new_models (id uuid, name text) ON COMMIT DROP;
 

@@ -36,39 +36,108 @@ SELECT DISTINCT ON (c.prompt_hash) c.*
 FROM t_prompt_candidates c
 ORDER BY c.prompt_hash, c.priority, c.file_no, c.line;
 
+-- What each hash's winner says about its prompt: attributes and metadata, the same whether it
+-- creates the prompt or improves one an earlier import created. A view (dropped below), so the
+-- winners are not copied once more.
+CREATE TEMP VIEW v_prompt_built AS
 WITH agg AS (
     SELECT prompt_hash, min(seen_at) AS first_seen, count(*) AS sources,
            jsonb_agg(DISTINCT request_id) FILTER (WHERE request_id IS NOT NULL) AS request_ids
     FROM t_prompt_candidates
     GROUP BY prompt_hash
-), inserted AS (
+)
+SELECT w.prompt_hash, w.priority, w.kind, w.file_path, w.line, w.stage_ctid, w.prompt_text, w.source_type,
+       left(regexp_replace(w.file_path, '^.*/', ''), 255) AS source_file_name,
+       w.expected_json, w.tags, a.first_seen, a.request_ids,
+       COALESCE(w.metadata, row_metadata.metadata) || jsonb_strip_nulls(jsonb_build_object(
+           'normalized_sha256', w.normalized_hash,
+           'expected_json_inferred', w.expected_json_inferred,
+           'request_ids', a.request_ids,
+           'sources_in_import', a.sources)) AS metadata
+FROM t_prompt_winners w
+JOIN agg a ON a.prompt_hash = w.prompt_hash
+LEFT JOIN t_rows t ON t.stage_ctid = w.stage_ctid
+LEFT JOIN LATERAL (
+    SELECT jsonb_strip_nulls(jsonb_build_object(
+               'source', jsonb_build_object('file', t.file_path, 'line', t.line),
+               'legacy_prompt_id', t.metadata -> 'legacy_prompt_id',
+               'placeholder_for', CASE WHEN t.prompt_is_placeholder
+                   THEN jsonb_build_object('run_id', t.run_id, 'legacy_prompt_id', t.metadata -> 'legacy_prompt_id') END))
+           || COALESCE(t.prompt_metadata, '{}'::jsonb) AS metadata
+) row_metadata ON TRUE;
+
+WITH inserted AS (
     INSERT INTO prompts (id, user_id, prompt_text, prompt_hash, source_type, source_file_name,
                          expected_json, tags, created_at, updated_at, metadata)
-    SELECT gen_random_uuid(), NULL, COALESCE(w.prompt_text, s.prompt_text), w.prompt_hash, w.source_type,
-           left(regexp_replace(w.file_path, '^.*/', ''), 255),
-           w.expected_json, w.tags,
-           COALESCE(a.first_seen, CURRENT_TIMESTAMP), COALESCE(a.first_seen, CURRENT_TIMESTAMP),
-           COALESCE(w.metadata, row_metadata.metadata) || jsonb_strip_nulls(jsonb_build_object(
-               'normalized_sha256', w.normalized_hash,
-               'expected_json_inferred', w.expected_json_inferred,
-               'request_ids', a.request_ids,
-               'sources_in_import', a.sources))
-    FROM t_prompt_winners w
-    JOIN agg a ON a.prompt_hash = w.prompt_hash
-    LEFT JOIN bellatrix_migrate.stage_raw_metrics s ON s.ctid = w.stage_ctid
-    LEFT JOIN t_rows t ON t.stage_ctid = w.stage_ctid
-    LEFT JOIN LATERAL (
-        SELECT jsonb_strip_nulls(jsonb_build_object(
-                   'source', jsonb_build_object('file', t.file_path, 'line', t.line),
-                   'legacy_prompt_id', t.metadata -> 'legacy_prompt_id',
-                   'placeholder_for', CASE WHEN t.prompt_is_placeholder
-                       THEN jsonb_build_object('run_id', t.run_id, 'legacy_prompt_id', t.metadata -> 'legacy_prompt_id') END))
-               || COALESCE(t.prompt_metadata, '{}'::jsonb) AS metadata
-    ) row_metadata ON TRUE
-    WHERE NOT EXISTS (SELECT 1 FROM prompts p WHERE p.prompt_hash = w.prompt_hash)
+    SELECT gen_random_uuid(), NULL, COALESCE(b.prompt_text, s.prompt_text), b.prompt_hash, b.source_type,
+           b.source_file_name, b.expected_json, b.tags,
+           COALESCE(b.first_seen, CURRENT_TIMESTAMP), COALESCE(b.first_seen, CURRENT_TIMESTAMP), b.metadata
+    FROM v_prompt_built b
+    LEFT JOIN bellatrix_migrate.stage_raw_metrics s ON s.ctid = b.stage_ctid
+    WHERE NOT EXISTS (SELECT 1 FROM prompts p WHERE p.prompt_hash = b.prompt_hash)
     RETURNING id, prompt_hash
 )
 INSERT INTO t_new_prompts SELECT id, prompt_hash FROM inserted;
+
+-- A prompt an earlier import created takes the attributes of a more authoritative source when one
+-- arrives (source precedence is the data's, not the import's: docs/decisions.md#source-precedence),
+-- as if both had come together; its request ids are merged and it was first seen at the earliest
+-- time any source saw it. The ledger says which kind of source created it; a prompt the migrator
+-- did not create is never changed.
+CREATE TEMP TABLE t_prompt_upgrades ON COMMIT DROP AS
+WITH defined AS (
+    -- The kinds of source that have defined each prompt: the one that created it (the ledger) and
+    -- any that later improved it (row_changes).
+    SELECT p.id, p.prompt_hash, p.source_type, l.kind
+    FROM v_prompt_built b
+    JOIN prompts p ON p.prompt_hash = b.prompt_hash
+    JOIN bellatrix_migrate.row_sources l ON l.source_key = 'prompt:' || b.prompt_hash AND l.target_id = p.id
+    WHERE NOT EXISTS (SELECT 1 FROM t_new_prompts n WHERE n.prompt_hash = b.prompt_hash)
+    UNION ALL
+    SELECT p.id, p.prompt_hash, p.source_type, c.kind
+    FROM v_prompt_built b
+    JOIN prompts p ON p.prompt_hash = b.prompt_hash
+    JOIN bellatrix_migrate.row_changes c ON c.target_table = 'prompts' AND c.target_id = p.id
+    WHERE c.change = 'attributes'
+), ranked AS (
+    SELECT id, prompt_hash,
+           min(CASE WHEN kind = 'prompts_csv' THEN 1
+                    WHEN kind = 'bedrock_log' THEN 3
+                    WHEN kind IN ('raw_metrics', 'results_detailed')
+                        THEN CASE WHEN source_type = 'legacy_placeholder' THEN 5 ELSE 4 END
+                    ELSE 2 END) AS priority
+    FROM defined
+    GROUP BY id, prompt_hash
+)
+SELECT r.id, b.prompt_hash, b.kind, b.file_path, b.line, b.priority < r.priority AS better
+FROM ranked r
+JOIN v_prompt_built b ON b.prompt_hash = r.prompt_hash;
+
+UPDATE prompts p
+SET source_type = CASE WHEN u.better THEN b.source_type ELSE p.source_type END,
+    source_file_name = CASE WHEN u.better THEN b.source_file_name ELSE p.source_file_name END,
+    expected_json = CASE WHEN u.better THEN b.expected_json ELSE p.expected_json END,
+    tags = CASE WHEN u.better THEN b.tags ELSE p.tags END,
+    created_at = LEAST(p.created_at, COALESCE(b.first_seen, p.created_at)),
+    updated_at = CURRENT_TIMESTAMP,
+    metadata = (CASE WHEN u.better THEN b.metadata ELSE COALESCE(p.metadata, '{}'::jsonb) END)
+        || jsonb_strip_nulls(jsonb_build_object('request_ids', (
+            SELECT jsonb_agg(DISTINCT x ORDER BY x) FROM (
+                SELECT jsonb_array_elements_text(COALESCE(p.metadata -> 'request_ids', '[]'::jsonb)
+                       || COALESCE(b.request_ids, '[]'::jsonb)) AS x) r)))
+FROM t_prompt_upgrades u
+JOIN v_prompt_built b ON b.prompt_hash = u.prompt_hash
+WHERE p.id = u.id
+  AND (u.better
+       OR b.first_seen < p.created_at
+       OR NOT COALESCE(p.metadata -> 'request_ids', '[]'::jsonb) @> COALESCE(b.request_ids, '[]'::jsonb));
+
+INSERT INTO bellatrix_migrate.row_changes (import_id, target_table, target_id, change, kind, file, line)
+SELECT current_setting('bellatrix_migrate.import_id')::bigint, 'prompts', id, 'attributes', kind, file_path, line
+FROM t_prompt_upgrades
+WHERE better;
+
+DROP VIEW v_prompt_built;
 
 -- Where older data holds several prompts with one hash (the legacy schema did not prevent it), rows
 -- link to the oldest.

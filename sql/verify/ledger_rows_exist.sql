@@ -1,5 +1,6 @@
 -- ledger_rows_exist: nothing written was lost. Every production row the ledger says an import wrote
--- (bellatrix_migrate.row_sources) is still in its table.
+-- (bellatrix_migrate.row_sources) is still in its table, unless a later import removed it on purpose
+-- (`removed_by`: a placeholder prompt whose rows were re-linked to their real prompt).
 -- $1: the import to check, or NULL for every import.
 -- One pass over the ledger with a hash join per table (a correlated EXISTS per row would probe an
 -- index once per ledger row).
@@ -20,6 +21,7 @@ WITH missing AS (
     LEFT JOIN cloudwatch_log_entries t11 ON rs.target_table = 'cloudwatch_log_entries' AND t11.id = rs.target_id
     LEFT JOIN audit_log t12 ON rs.target_table = 'audit_log' AND t12.id = rs.target_id
     WHERE ($1::bigint IS NULL OR rs.import_id = $1)
+      AND rs.removed_by IS NULL
       AND COALESCE(t0.id, t1.id, t2.id, t3.id, t4.id, t5.id, t6.id, t7.id, t8.id, t9.id, t10.id, t11.id, t12.id) IS NULL
 ), numbered AS (
     SELECT *, row_number() OVER (ORDER BY import_id, file, line) AS rn FROM missing

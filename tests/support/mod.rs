@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod bounded;
+pub mod content;
 pub mod expected;
 pub mod pgbouncer;
 

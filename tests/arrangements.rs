@@ -1,0 +1,146 @@
+//! End-to-end: importing `fixtures/legacy_app` in several runs, in any order, gives the database that
+//! importing it all at once gives (docs/decisions.md#order-independence). Each arrangement imports
+//! groups of the folder's files one after the other into a fresh database, then re-runs the whole
+//! folder (which must insert nothing) and `verify` (which must pass); the content fingerprint of
+//! every production table (support::content) must then equal that of the single import.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use support::content::{content_rows, differences, digest};
+use support::TestDb;
+
+const TZ: [&str; 2] = ["--legacy-timezone", "Asia/Kolkata"];
+
+const RAW: &[&str] = &["data/runs/raw_metrics.csv"];
+const PROMPTS: &[&str] = &["data/test_prompts.csv", "Downloads/prompt_upload.json"];
+const LOG: &[&str] = &["data/20251001T000153731Z_e9c5e90710a8738a.json"];
+const YAMLS: &[&str] = &[
+    "configs/models.yaml",
+    "configs/models.2025-11-06.yaml",
+    "configs/models.2025-11-05.yaml",
+    "configs/models.2025-11-03.yaml",
+    "configs/models.2025-10-31.yaml",
+    "config.py",
+];
+const ROOT_RESULTS: &[&str] = &[
+    "results/detailed_results_20251031_204500.csv",
+    "results/summary_20251031_204500.csv",
+    "results/comparison_20251031_204500.csv",
+];
+const REST: &[&str] = &[
+    "data/users.json",
+    "data/runs/model_comparison.csv",
+    "Downloads/aggregated_metrics_20251112_093000.csv",
+    "configs/settings.yaml",
+    "notes/readme.txt",
+];
+
+type Content = Vec<(String, Vec<String>)>;
+
+/// Imports each group of `root`'s files in turn (each must succeed), then the whole folder again
+/// (nothing inserted) and verifies; returns the content of every production table.
+async fn arranged(root: &Path, groups: &[Vec<&str>], extra: &[&str]) -> (Content, u64) {
+    let db = TestDb::initialised().await;
+    let args: Vec<&str> = TZ.iter().chain(extra).copied().collect();
+    let mut relinked = 0;
+    for group in groups {
+        let paths: Vec<PathBuf> = group.iter().map(|f| root.join(f)).collect();
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        let (out, report) = db.import_paths(&refs, &args);
+        assert_eq!(out.code, 0, "importing {group:?}: {}", out.stderr);
+        relinked += report["relinked"]["rows"].as_u64().unwrap_or(0);
+    }
+    let (out, report) = db.import_paths(&[root], &args);
+    assert_eq!(out.code, 0, "the full re-run: {}", out.stderr);
+    for (table, counts) in report["tables"].as_object().unwrap() {
+        assert_eq!(
+            counts["inserted"], 0,
+            "the full re-run inserted into {table}"
+        );
+    }
+    let (out, report) = db.verify(&[]);
+    assert_eq!(out.code, 0, "verify: {}\n{report}", out.stderr);
+    (content_rows(&db).await, relinked)
+}
+
+fn concat(parts: &[&[&'static str]]) -> Vec<&'static str> {
+    parts.iter().flat_map(|p| p.iter().copied()).collect()
+}
+
+fn assert_same(name: &str, reference: &Content, other: &Content) {
+    assert!(
+        reference == other,
+        "{name} differs from importing all at once:\n{}",
+        differences(reference, other)
+    );
+}
+
+#[tokio::test]
+async fn every_arrangement_of_the_legacy_folder_gives_one_database() {
+    let dir = support::legacy_app_copy();
+    let root = dir.path();
+    let all = [concat(&[RAW, PROMPTS, LOG, YAMLS, ROOT_RESULTS, REST])];
+    let (once, _) = arranged(root, &all, &[]).await;
+
+    let raw_first: Vec<Vec<&str>> = vec![
+        RAW.to_vec(),
+        PROMPTS.to_vec(),
+        LOG.to_vec(),
+        YAMLS.to_vec(),
+        concat(&[ROOT_RESULTS, REST]),
+    ];
+    let reverse: Vec<Vec<&str>> = vec![
+        YAMLS.to_vec(),
+        LOG.to_vec(),
+        PROMPTS.to_vec(),
+        RAW.to_vec(),
+        concat(&[ROOT_RESULTS, REST]),
+    ];
+    let log_first: Vec<Vec<&str>> = vec![
+        LOG.to_vec(),
+        RAW.to_vec(),
+        concat(&[PROMPTS, YAMLS, ROOT_RESULTS, REST]),
+    ];
+    // One file per import (the files that hold no records go with the last one). The Bedrock log
+    // comes before the root-era results: a root-era placeholder shared by a row that a later log
+    // re-links and a row that stays keeps the first row's snippet (docs/decisions.md, left open).
+    let mut one_by_one: Vec<Vec<&str>> =
+        concat(&[&REST[..3], RAW, YAMLS, PROMPTS, LOG, &ROOT_RESULTS[..1]])
+            .into_iter()
+            .map(|f| vec![f])
+            .collect();
+    one_by_one.push(vec![ROOT_RESULTS[1], ROOT_RESULTS[2], REST[3], REST[4]]);
+    let mut newest_first: Vec<Vec<&str>> = YAMLS.iter().map(|f| vec![*f]).collect();
+    newest_first.push(concat(&[RAW, PROMPTS, LOG, ROOT_RESULTS, REST]));
+
+    let mut prints = vec![("all at once", digest(&once), 0)];
+    for (name, groups) in [
+        ("raw first", raw_first),
+        ("reverse", reverse),
+        ("log first", log_first),
+        ("one file at a time", one_by_one),
+        ("YAML versions newest first", newest_first),
+    ] {
+        let (content, relinked) = arranged(root, &groups, &[]).await;
+        assert_same(name, &once, &content);
+        prints.push((name, digest(&content), relinked));
+    }
+    for (name, print, relinked) in &prints {
+        eprintln!("{name} (relinked {relinked}): {print:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_copy_with_new_file_times_gives_the_same_database_once_its_undated_versions_are_dated() {
+    let dated = support::legacy_app_copy();
+    let (once, _) = arranged(dated.path(), &[vec![""]], &[]).await;
+    let fresh = support::copy_fixture("fixtures/legacy_app");
+    let (copied, _) = arranged(
+        fresh.path(),
+        &[vec![""]],
+        &["--config-date", "configs/models.yaml=2025-11-19T20:44:00Z"],
+    )
+    .await;
+    assert_same("a plain copy", &once, &copied);
+}
