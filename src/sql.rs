@@ -166,6 +166,8 @@ pub mod account {
     pub const AMBIGUOUS_ROWS: &str = include_str!("../sql/account/ambiguous_rows.sql");
     /// Placeholder prompts created and rows linked to them (`$1` = how many to list).
     pub const PLACEHOLDERS: &str = include_str!("../sql/account/placeholders.sql");
+    /// What this import repaired in earlier imports' rows.
+    pub const RELINKED: &str = include_str!("../sql/account/relinked.sql");
     /// Models, providers and runs created.
     pub const CREATED: &str = include_str!("../sql/account/created.sql");
     /// Rows whose naive timestamps were read in the legacy time zone (`$1` = lines to list).

@@ -144,3 +144,85 @@ async fn a_copy_with_new_file_times_gives_the_same_database_once_its_undated_ver
     .await;
     assert_same("a plain copy", &once, &copied);
 }
+
+/// Imports `files` of `root` into `db`, returning the report.
+fn import_files(db: &TestDb, root: &Path, files: &[&str]) -> serde_json::Value {
+    let paths: Vec<PathBuf> = files.iter().map(|f| root.join(f)).collect();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let (out, report) = db.import_paths(&refs, &TZ);
+    assert_eq!(out.code, 0, "importing {files:?}: {}", out.stderr);
+    report
+}
+
+#[tokio::test]
+async fn a_prompt_csv_imported_after_the_raw_rows_relinks_them() {
+    let dir = support::legacy_app_copy();
+    let db = TestDb::initialised().await;
+    import_files(&db, dir.path(), RAW);
+    let placeholders =
+        "SELECT count(*)::text FROM prompts WHERE source_type = 'legacy_placeholder'";
+    assert_eq!(
+        db.text(placeholders).await.as_deref(),
+        Some("2"),
+        "prompt_id 1 and 2 of run_20251031_204240"
+    );
+
+    let report = import_files(&db, dir.path(), PROMPTS);
+    // The two command-line rows move to the CSV's prompts 1 and 2, their placeholders go, and the
+    // prompt the dashboard row's text created takes the CSV's attributes (its prompt 1).
+    assert_eq!(
+        report["relinked"],
+        serde_json::json!({"rows": 2, "placeholders_removed": 2, "prompts_improved": 1})
+    );
+    assert_eq!(report["tables"]["evaluation_metrics"]["updated"], 2);
+    assert_eq!(report["tables"]["prompts"]["updated"], 1);
+    assert_eq!(db.text(placeholders).await.as_deref(), Some("0"));
+    let linked = "SELECT string_agg(e.metadata ->> 'legacy_prompt_id' || ':' || p.source_type || ':' \
+                  || (p.metadata ->> 'legacy_prompt_id'), ',' ORDER BY e.metadata ->> 'legacy_prompt_id') \
+                  FROM evaluation_metrics e JOIN evaluation_runs r ON r.id = e.run_id \
+                  JOIN prompts p ON p.id = e.prompt_id WHERE r.run_id = 'run_20251031_204240'";
+    assert_eq!(db.text(linked).await.as_deref(), Some("1:csv:1,2:csv:2"));
+    let improved = "SELECT source_type || ':' || array_to_string(tags, ',') || ':' || (metadata ->> 'category') \
+                    FROM prompts WHERE metadata ->> 'legacy_prompt_id' = '1'";
+    assert_eq!(
+        db.text(improved).await.as_deref(),
+        Some("csv:converse:converse")
+    );
+
+    let again = import_files(&db, dir.path(), &concat(&[RAW, PROMPTS]));
+    assert_eq!(
+        again["relinked"],
+        serde_json::json!({"rows": 0, "placeholders_removed": 0, "prompts_improved": 0}),
+        "a re-run repairs nothing more"
+    );
+    let (out, verify) = db.verify(&[]);
+    assert_eq!(out.code, 0, "verify: {}\n{verify}", out.stderr);
+}
+
+#[tokio::test]
+async fn a_bedrock_log_imported_after_the_root_era_results_relinks_them_and_recounts_the_run() {
+    let dir = support::legacy_app_copy();
+    let db = TestDb::initialised().await;
+    import_files(&db, dir.path(), &ROOT_RESULTS[..2]);
+    let prompts = "SELECT total_prompts::text FROM evaluation_runs WHERE run_id = 'legacy_results_20251031_204500'";
+    assert_eq!(
+        db.text(prompts).await.as_deref(),
+        Some("1"),
+        "both rows share the placeholder of prompt 0"
+    );
+
+    let report = import_files(&db, dir.path(), LOG);
+    // The row with requestId r-0002 moves to that log entry's prompt; the other row (no request id)
+    // still uses the placeholder, which stays.
+    assert_eq!(
+        report["relinked"],
+        serde_json::json!({"rows": 1, "placeholders_removed": 0, "prompts_improved": 0})
+    );
+    assert_eq!(
+        db.text(prompts).await.as_deref(),
+        Some("2"),
+        "the run's counters are recomputed"
+    );
+    let (out, verify) = db.verify(&[]);
+    assert_eq!(out.code, 0, "verify: {}\n{verify}", out.stderr);
+}

@@ -1,25 +1,25 @@
 -- Per-table outcome counts of this import, read by the report. `duplicate` counts candidates that
 -- already existed (rows, prompts, models, runs, log entries, users); `updated` counts rows changed
 -- in place (run counters, aggregates, price and parameter periods, models a newer configuration
--- version describes). Transform-time rejects are added from rejects.sql.
+-- version describes, rows re-linked to their real prompt, prompts a better source describes). Transform-time rejects are added from rejects.sql.
 -- Anti-joins are NOT EXISTS, never NOT IN (subquery): with hundreds of thousands of runs a NOT IN
 -- that does not fit work_mem is re-scanned for every row.
 SELECT 'evaluation_metrics' AS table_name,
        count(*) FILTER (WHERE new_id IS NOT NULL AND NOT is_master) AS inserted,
        count(*) FILTER (WHERE new_id IS NULL AND NOT is_master) AS duplicate,
-       0::bigint AS updated
+       (SELECT count(*) FROM t_relinks WHERE target_table = 'evaluation_metrics') AS updated
 FROM t_rows
 UNION ALL
 SELECT 'master_model_evaluations',
        count(*) FILTER (WHERE new_id IS NOT NULL AND is_master),
        count(*) FILTER (WHERE new_id IS NULL AND is_master),
-       0
+       (SELECT count(*) FROM t_relinks WHERE target_table = 'master_model_evaluations')
 FROM t_rows
 UNION ALL
 SELECT 'prompts',
        (SELECT count(*) FROM t_new_prompts),
        (SELECT count(DISTINCT prompt_hash) FROM t_prompt_candidates) - (SELECT count(*) FROM t_new_prompts),
-       0
+       (SELECT count(*) FROM t_prompt_upgrades WHERE better)
 UNION ALL
 SELECT 'models',
        (SELECT count(*) FROM t_new_models) + (SELECT count(*) FROM t_cfg_new_models)

@@ -4,7 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::model::report::{
-    CreatedModel, DuplicateGroup, FileStatus, NaiveFile, PlaceholderRef, Report, LISTED_LIMIT,
+    CreatedModel, DuplicateGroup, FileStatus, NaiveFile, PlaceholderRef, Relinked, Report,
+    LISTED_LIMIT,
 };
 use crate::sql;
 use std::collections::BTreeMap;
@@ -47,6 +48,16 @@ pub(super) async fn details(client: &impl GenericClient, report: &mut Report) ->
     report.placeholders.rows_linked = count(row.get(1));
     report.placeholders.first =
         serde_json::from_value::<Vec<PlaceholderRef>>(row.get(2)).map_err(json_error)?;
+
+    let row = client
+        .query_one(sql::account::RELINKED, &[])
+        .await
+        .map_err(Error::db("counting re-linked rows"))?;
+    report.relinked = Relinked {
+        rows: count(row.get(0)),
+        placeholders_removed: count(row.get(1)),
+        prompts_improved: count(row.get(2)),
+    };
 
     let created: serde_json::Value = client
         .query_one(sql::account::CREATED, &[])

@@ -9,7 +9,8 @@ mod parts;
 pub use groups::{Location, RejectGroup};
 pub use parts::{
     Accounted, BulkPath, Check, CheckCounts, CreatedModel, Duplicate, DuplicateGroup, FileReport,
-    FileStatus, NaiveFile, NaiveTimestamps, PlaceholderRef, Placeholders, TableCounts, Timings,
+    FileStatus, NaiveFile, NaiveTimestamps, PlaceholderRef, Placeholders, Relinked, TableCounts,
+    Timings,
 };
 
 use crate::model::{Disposition, FileSummary, Reject};
@@ -60,6 +61,8 @@ pub struct Report {
     /// Every duplicate, grouped by its file and the file it repeats.
     pub duplicate_groups: Vec<DuplicateGroup>,
     pub placeholders: Placeholders,
+    /// Rows and prompts of earlier imports this import repaired.
+    pub relinked: Relinked,
     pub models_created: Vec<CreatedModel>,
     pub providers_created: Vec<String>,
     /// New runs by origin (`cli`, `dashboard`, `cloudwatch`, `custom`, `none`).
@@ -131,6 +134,7 @@ impl Report {
             duplicates_total: 0,
             duplicate_groups: Vec::new(),
             placeholders: Placeholders::default(),
+            relinked: Relinked::default(),
             models_created: Vec::new(),
             providers_created: Vec::new(),
             runs_created: BTreeMap::new(),

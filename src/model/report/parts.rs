@@ -190,6 +190,18 @@ pub struct Placeholders {
     pub first: Vec<PlaceholderRef>,
 }
 
+/// What the import changed in rows earlier imports wrote, because a better source arrived
+/// (docs/decisions.md#order-independence).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Relinked {
+    /// Rows of earlier imports moved from a placeholder prompt to their real prompt.
+    pub rows: u64,
+    /// Placeholder prompts removed because no row used them any more.
+    pub placeholders_removed: u64,
+    /// Prompts of earlier imports that took the attributes of a more authoritative source.
+    pub prompts_improved: u64,
+}
+
 /// A model the import creates from data alone (no models.yaml names it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct CreatedModel {

@@ -27,7 +27,17 @@ pub(super) fn created(report: &Report, out: &mut Vec<Block>) {
         "placeholder prompts (rows without prompt text, one per run and legacy prompt_id): {} created, {} new rows link to one",
         p.created, p.rows_linked
     );
-    out.push(Block::Bullets(vec![runs, providers, placeholders]));
+    let r = &report.relinked;
+    let relinked = format!(
+        "re-linked (rows of earlier imports whose real prompt arrived now): {} rows, {} placeholders removed, {} prompts took a better source's attributes",
+        r.rows, r.placeholders_removed, r.prompts_improved
+    );
+    out.push(Block::Bullets(vec![
+        runs,
+        providers,
+        placeholders,
+        relinked,
+    ]));
     if !p.first.is_empty() {
         let rows = p
             .first
