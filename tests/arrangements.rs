@@ -200,29 +200,33 @@ async fn a_prompt_csv_imported_after_the_raw_rows_relinks_them() {
 }
 
 #[tokio::test]
-async fn a_bedrock_log_imported_after_the_root_era_results_relinks_them_and_recounts_the_run() {
+async fn a_bedrock_log_imported_after_the_root_era_results_relinks_the_rows_of_that_prompt() {
     let dir = support::legacy_app_copy();
     let db = TestDb::initialised().await;
     import_files(&db, dir.path(), &ROOT_RESULTS[..2]);
-    let prompts = "SELECT total_prompts::text FROM evaluation_runs WHERE run_id = 'legacy_results_20251031_204500'";
+    let placeholders =
+        "SELECT count(*)::text FROM prompts WHERE source_type = 'legacy_placeholder'";
     assert_eq!(
-        db.text(prompts).await.as_deref(),
+        db.text(placeholders).await.as_deref(),
         Some("1"),
         "both rows share the placeholder of prompt 0"
     );
 
     let report = import_files(&db, dir.path(), LOG);
-    // The row with requestId r-0002 moves to that log entry's prompt; the other row (no request id)
-    // still uses the placeholder, which stays.
+    // The row with requestId r-0002 moves to that log entry's prompt, and so does the other row of
+    // prompt_index 0 (an error row, no request id): the placeholder goes.
     assert_eq!(
         report["relinked"],
-        serde_json::json!({"rows": 1, "placeholders_removed": 0, "prompts_improved": 0})
+        serde_json::json!({"rows": 2, "placeholders_removed": 1, "prompts_improved": 0})
     );
+    assert_eq!(db.text(placeholders).await.as_deref(), Some("0"));
+    let linked = "SELECT string_agg(e.metadata #>> '{prompt_linked,by}' || ':' || p.source_type, ','                   ORDER BY e.metadata #>> '{prompt_linked,by}') FROM evaluation_metrics e                   JOIN prompts p ON p.id = e.prompt_id";
     assert_eq!(
-        db.text(prompts).await.as_deref(),
-        Some("2"),
-        "the run's counters are recomputed"
+        db.text(linked).await.as_deref(),
+        Some("prompt_index:cloudwatch,requestId:cloudwatch")
     );
+    let prompts = "SELECT total_prompts::text FROM evaluation_runs WHERE run_id = 'legacy_results_20251031_204500'";
+    assert_eq!(db.text(prompts).await.as_deref(), Some("1"));
     let (out, verify) = db.verify(&[]);
     assert_eq!(out.code, 0, "verify: {}\n{verify}", out.stderr);
 }

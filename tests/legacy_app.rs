@@ -30,7 +30,10 @@ async fn a_complete_legacy_folder_fills_every_table_with_exact_counts() {
         ("models", 11),
         ("model_pricing", 11),
         ("model_generation_params", 13),
-        ("prompts", 6),
+        // The CSV's three (P1, its CRLF variant, the valves prompt), P3 from the log and the
+        // upload's coolant prompt. No placeholder: the root-era error row shares P3 with the row of
+        // the same run and prompt_index that its requestId links (docs/decisions.md#prompts).
+        ("prompts", 5),
         ("evaluation_runs", 4),
         ("evaluation_metrics", 6),
         ("model_aggregated_metrics", 6),
@@ -336,11 +339,12 @@ async fn root_era_results_become_runs_with_prompts_recovered_from_the_log() {
     );
     assert_eq!(rows[0].get::<_, String>(5), "Nova Pro");
     assert_eq!(rows[1].get::<_, String>(0), "error", "[SKIPPED…] output");
-    assert_eq!(rows[1].get::<_, String>(2), "legacy_placeholder");
     assert_eq!(
-        rows[1].get::<_, Option<String>>(3).as_deref(),
-        Some("[SKIPPED - Anthropic access not enabled]")
+        rows[1].get::<_, String>(1),
+        P3,
+        "the same run and prompt_index 0 as the row recovered through its requestId"
     );
+    assert_eq!(rows[1].get::<_, String>(2), "cloudwatch");
     assert!(rows[1].get::<_, bool>(6), "an error has no response");
     let run = db
         .text("SELECT name || ' ' || status || ' ' || total_evaluations || '/' || successful_evaluations FROM evaluation_runs WHERE run_id = 'legacy_results_20251031_204500'")

@@ -118,3 +118,48 @@ SET prompt_text = g.prompt_text,
         'by', 'requestId', 'file', g.path, 'line', g.line))
 FROM logs g
 WHERE s.prompt_is_placeholder AND s.request_id = g.request_id;
+
+-- The rows of one root-era run with one prompt_index asked one prompt (evaluate.py ran every prompt
+-- against every model), so once one of them is linked (by its requestId) the others are too: in
+-- this import, or through a row an earlier import wrote (a results file that grew). A row left
+-- without a request id (an error row) would otherwise keep a placeholder its siblings left.
+WITH linked AS (
+    SELECT DISTINCT ON (s.run_id, s.metadata ->> 'legacy_prompt_id')
+           s.run_id, s.metadata ->> 'legacy_prompt_id' AS legacy_prompt_id, s.prompt_text, s.prompt_hash,
+           s.prompt_normalized_hash, s.expected_json, s.prompt_source_type, f.path, s.line
+    FROM bellatrix_migrate.stage_raw_metrics s
+    JOIN bellatrix_migrate.stage_files f ON f.file_no = s.file_no
+    WHERE s.run_origin = 'root_results' AND NOT s.prompt_is_placeholder AND s.metadata ? 'legacy_prompt_id'
+    ORDER BY s.run_id, s.metadata ->> 'legacy_prompt_id', s.file_no, s.line
+), earlier AS (
+    SELECT DISTINCT ON (r.run_id, e.metadata ->> 'legacy_prompt_id')
+           r.run_id, e.metadata ->> 'legacy_prompt_id' AS legacy_prompt_id, p.prompt_text, p.prompt_hash,
+           p.metadata ->> 'normalized_sha256' AS normalized_hash, p.expected_json, p.source_type,
+           e.metadata #>> '{source,file}' AS path, (e.metadata #>> '{source,line}')::bigint AS line
+    FROM evaluation_runs r
+    JOIN evaluation_metrics e ON e.run_id = r.id
+    JOIN prompts p ON p.id = e.prompt_id AND p.source_type <> 'legacy_placeholder'
+    WHERE r.run_id IN (SELECT s.run_id FROM bellatrix_migrate.stage_raw_metrics s
+                       WHERE s.run_origin = 'root_results' AND s.prompt_is_placeholder)
+      AND e.metadata ->> 'origin' = 'root_results'
+    ORDER BY r.run_id, e.metadata ->> 'legacy_prompt_id', e.evaluated_at, e.id
+), siblings AS (
+    SELECT DISTINCT ON (run_id, legacy_prompt_id) *
+    FROM (SELECT l.*, 1 AS rank FROM linked l
+          UNION ALL
+          SELECT e.run_id, e.legacy_prompt_id, e.prompt_text, e.prompt_hash, e.normalized_hash, e.expected_json,
+                 e.source_type, e.path, e.line, 2 FROM earlier e) x
+    ORDER BY run_id, legacy_prompt_id, rank
+)
+UPDATE bellatrix_migrate.stage_raw_metrics s
+SET prompt_text = g.prompt_text,
+    prompt_hash = g.prompt_hash,
+    prompt_normalized_hash = COALESCE(g.prompt_normalized_hash, s.prompt_normalized_hash),
+    prompt_is_placeholder = FALSE,
+    prompt_source_type = g.prompt_source_type,
+    expected_json = COALESCE(g.expected_json, FALSE),
+    metadata = s.metadata || jsonb_build_object('prompt_linked', jsonb_build_object(
+        'by', 'prompt_index', 'file', g.path, 'line', g.line))
+FROM siblings g
+WHERE s.prompt_is_placeholder AND s.run_origin = 'root_results'
+  AND s.run_id = g.run_id AND s.metadata ->> 'legacy_prompt_id' = g.legacy_prompt_id;

@@ -4,10 +4,11 @@
 -- 05_link_prompts.sql links the rows of one import:
 --   * command-line rows (run_*) to the prompt CSV row with their legacy prompt_id;
 --   * root-era rows to the prompt of the Bedrock log entry with their metadata.requestId.
+--   * the other root-era rows of that run and prompt_index (they asked the same prompt).
 -- A placeholder nothing uses any more is removed, with its ledger entry; the counters of the runs
 -- whose rows moved are recomputed by 70_run_counters.sql (t_relinks).
 CREATE TEMP TABLE t_relinks (target_table text, row_id uuid, run_id uuid, old_prompt uuid, new_prompt uuid,
-                             by text, file text, line bigint) ON COMMIT DROP;
+                             by text, file text, line bigint, legacy_prompt_id text) ON COMMIT DROP;
 CREATE TEMP TABLE t_removed_placeholders (id uuid) ON COMMIT DROP;
 
 CREATE TEMP TABLE t_relink_sources ON COMMIT DROP AS
@@ -41,12 +42,38 @@ WITH placeholders AS (
     FROM master_model_evaluations e JOIN placeholders h ON h.id = e.prompt_id
 )
 INSERT INTO t_relinks
-SELECT c.target_table, c.id, c.run_id, c.prompt_id, s.prompt_id, s.by, s.file, s.line
+SELECT c.target_table, c.id, c.run_id, c.prompt_id, s.prompt_id, s.by, s.file, s.line,
+       c.metadata ->> 'legacy_prompt_id'
 FROM candidates c
 JOIN t_relink_sources s
   ON (s.by = 'legacy_prompt_id' AND c.metadata ->> 'origin' = 'cli'
       AND c.metadata ->> 'legacy_prompt_id' = s.value)
   OR (s.by = 'requestId' AND c.metadata #>> '{legacy_metadata,requestId}' = s.value);
+
+-- Root-era siblings (05_link_prompts.sql): the placeholder rows of a run and prompt_index whose
+-- other row was linked now, by this import's row or by a re-link above.
+WITH linked AS (
+    SELECT DISTINCT ON (run_uuid, legacy_prompt_id) run_uuid, legacy_prompt_id, prompt_id, file, line
+    FROM (SELECT r.id AS run_uuid, t.metadata ->> 'legacy_prompt_id' AS legacy_prompt_id, i.id AS prompt_id,
+                 t.file_path AS file, t.line, 1 AS rank, t.file_no
+          FROM t_rows t
+          JOIN evaluation_runs r ON r.run_id = t.run_id
+          JOIN t_prompt_ids i ON i.prompt_hash = t.prompt_hash
+          WHERE t.new_id IS NOT NULL AND t.run_origin = 'root_results' AND NOT t.prompt_is_placeholder
+          UNION ALL
+          SELECT run_id, legacy_prompt_id, new_prompt, file, line, 2, 0
+          FROM t_relinks WHERE by = 'requestId') x
+    ORDER BY run_uuid, legacy_prompt_id, rank, file_no, line
+)
+INSERT INTO t_relinks
+SELECT 'evaluation_metrics', e.id, e.run_id, e.prompt_id, l.prompt_id, 'prompt_index', l.file, l.line,
+       l.legacy_prompt_id
+FROM linked l
+JOIN evaluation_metrics e ON e.run_id = l.run_uuid AND e.metadata ->> 'legacy_prompt_id' = l.legacy_prompt_id
+JOIN prompts p ON p.id = e.prompt_id AND p.source_type = 'legacy_placeholder'
+WHERE e.metadata ->> 'origin' = 'root_results'
+  AND NOT EXISTS (SELECT 1 FROM t_relinks x WHERE x.row_id = e.id)
+  AND NOT EXISTS (SELECT 1 FROM t_new_prompts n WHERE n.id = p.id);
 
 UPDATE evaluation_metrics e
 SET prompt_id = r.new_prompt,
@@ -83,7 +110,8 @@ WHERE l.target_table = 'prompts' AND l.target_id = r.id;
 
 INSERT INTO bellatrix_migrate.row_changes (import_id, target_table, target_id, change, kind, file, line, details)
 SELECT current_setting('bellatrix_migrate.import_id')::bigint, r.target_table, r.row_id, 'relinked',
-       CASE r.by WHEN 'legacy_prompt_id' THEN 'prompts_csv' ELSE 'bedrock_log' END, r.file, r.line,
+       CASE r.by WHEN 'legacy_prompt_id' THEN 'prompts_csv' WHEN 'requestId' THEN 'bedrock_log'
+                 ELSE 'results_detailed' END, r.file, r.line,
        jsonb_build_object('by', r.by, 'from_prompt', r.old_prompt, 'to_prompt', r.new_prompt)
 FROM t_relinks r
 UNION ALL
