@@ -133,7 +133,7 @@ async fn reimporting_the_same_drop_inserts_nothing() {
     assert_eq!(production_counts(&db).await, after_first);
     assert_eq!(
         report["accounted"],
-        serde_json::json!({"inserted": 0, "duplicate": 13, "rejected": 0})
+        serde_json::json!({"inserted": 0, "duplicate": 13, "rejected": 0, "updated": 0})
     );
     let files = report["files"].as_array().unwrap();
     assert!(

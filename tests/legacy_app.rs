@@ -59,7 +59,7 @@ async fn a_complete_legacy_folder_fills_every_table_with_exact_counts() {
     // data); 36 - 5 = 31 inserted.
     assert_eq!(
         report["accounted"],
-        json!({"inserted": 31, "duplicate": 5, "rejected": 0})
+        json!({"inserted": 31, "duplicate": 5, "rejected": 0, "updated": 0})
     );
     let kinds = [
         (
@@ -397,7 +397,7 @@ async fn reimporting_the_complete_folder_inserts_nothing() {
     assert_eq!(production_counts(&db).await, before);
     assert_eq!(
         report["accounted"],
-        json!({"inserted": 0, "duplicate": 36, "rejected": 0})
+        json!({"inserted": 0, "duplicate": 36, "rejected": 0, "updated": 0})
     );
     for t in ["model_pricing", "model_generation_params", "models"] {
         assert_eq!(report["tables"][t]["updated"], 0, "{t} unchanged");

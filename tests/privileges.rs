@@ -321,7 +321,7 @@ async fn granting_is_idempotent_quotes_the_role_and_the_printed_grants_suffice()
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("INSERT on table public.users (users.json)"),
+            .contains("INSERT, UPDATE on table public.users (users.json"),
         "{}",
         out.stderr
     );

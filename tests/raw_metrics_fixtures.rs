@@ -395,7 +395,7 @@ async fn a_whole_drop_imports_each_row_once_and_lists_unknown_files() {
     assert_eq!(report["source_records"], 13);
     assert_eq!(
         report["accounted"],
-        serde_json::json!({"inserted": 8, "duplicate": 5, "rejected": 0})
+        serde_json::json!({"inserted": 8, "duplicate": 5, "rejected": 0, "updated": 0})
     );
     assert_eq!(db.count("evaluation_metrics").await, 7);
     assert_eq!(db.count("master_model_evaluations").await, 1);

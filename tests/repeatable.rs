@@ -82,7 +82,7 @@ async fn a_file_that_grew_by_appends_adds_only_the_appended_rows() {
         serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap();
     assert_eq!(
         report["accounted"],
-        serde_json::json!({"inserted": 9, "duplicate": 5, "rejected": 0})
+        serde_json::json!({"inserted": 9, "duplicate": 5, "rejected": 0, "updated": 0})
     );
     assert_eq!(db.count("evaluation_metrics").await, 14);
 

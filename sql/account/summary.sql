@@ -1,7 +1,8 @@
 -- Per-table outcome counts of this import, read by the report. `duplicate` counts candidates that
 -- already existed (rows, prompts, models, runs, log entries, users); `updated` counts rows changed
 -- in place (run counters, aggregates, price and parameter periods, models a newer configuration
--- version describes, rows re-linked to their real prompt, prompts a better source describes). Transform-time rejects are added from rejects.sql.
+-- version describes, users a later users.json version updated, rows re-linked to their real prompt,
+-- prompts a better source describes). Transform-time rejects are added from rejects.sql.
 -- Anti-joins are NOT EXISTS, never NOT IN (subquery): with hundreds of thousands of runs a NOT IN
 -- that does not fit work_mem is re-scanned for every row.
 SELECT 'evaluation_metrics' AS table_name,
@@ -70,6 +71,6 @@ FROM t_log_rows
 UNION ALL
 SELECT 'users',
        count(*) FILTER (WHERE new_id IS NOT NULL),
-       count(*) FILTER (WHERE new_id IS NULL AND conflict IS NULL),
-       0
+       count(*) FILTER (WHERE new_id IS NULL AND updated_id IS NULL AND conflict IS NULL),
+       count(*) FILTER (WHERE updated_id IS NOT NULL)
 FROM t_user_rows;

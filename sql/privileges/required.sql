@@ -18,7 +18,7 @@ WITH listed (ord, kind, schema_name, object_name, import_privileges, verify_priv
     (1, 'database', NULL, NULL, 'CONNECT,TEMPORARY', 'CONNECT', 'connect; the transform works in temporary tables'),
     (2, 'schema', 'public', NULL, 'USAGE', 'USAGE', 'the production tables'),
     (3, 'schema', 'bellatrix_migrate', NULL, 'USAGE', 'USAGE', 'the ledger and the staging tables'),
-    (10, 'table', 'public', 'users', 'SELECT,INSERT', 'SELECT', 'users.json'),
+    (10, 'table', 'public', 'users', 'SELECT,INSERT,UPDATE', 'SELECT', 'users.json: new users, later versions of them'),
     (11, 'table', 'public', 'model_providers', 'SELECT,INSERT', 'SELECT', 'providers of new models'),
     (12, 'table', 'public', 'models', 'SELECT,INSERT,UPDATE,MAINTAIN', 'SELECT', 'new models; activity and prices from models.yaml'),
     (13, 'table', 'public', 'model_pricing', 'SELECT,INSERT,UPDATE', 'SELECT', 'price history: a range closes when a price changes'),

@@ -7,16 +7,17 @@ SELECT t.source_key, CASE WHEN t.run_origin = 'root_results' THEN 'results_detai
 FROM t_rows t
 WHERE t.new_id IS NOT NULL;
 
--- Bedrock log entries, users and configuration entries, by their natural keys.
+-- Bedrock log entries, users and configuration entries, by their natural keys. A users.json record
+-- that updated a user is recorded too, pointing at that user, so that it is known next time.
 INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line)
 SELECT source_key, 'bedrock_log', 'cloudwatch_log_entries', new_id,
        current_setting('bellatrix_migrate.import_id')::bigint, file_path, line
 FROM t_log_rows WHERE new_id IS NOT NULL;
 
 INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line)
-SELECT source_key, 'users_json', 'users', new_id,
+SELECT source_key, 'users_json', 'users', COALESCE(new_id, updated_id),
        current_setting('bellatrix_migrate.import_id')::bigint, file_path, line
-FROM t_user_rows WHERE new_id IS NOT NULL;
+FROM t_user_rows WHERE new_id IS NOT NULL OR updated_id IS NOT NULL;
 
 INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line)
 SELECT source_key, kind, 'models', model_uuid,

@@ -1,4 +1,4 @@
-//! What became of every record: inserted, duplicate or rejected, per production table and per file,
+//! What became of every record: inserted, updated, duplicate or rejected, per production table and per file,
 //! the records the transform rejected (user conflicts), the duplicates listed with what they repeat,
 //! and the rows imported with a tie-break. Read from the transform's temp tables.
 
@@ -35,6 +35,7 @@ pub(super) async fn counts(client: &impl GenericClient, report: &mut Report) -> 
         if let Some(f) = report.files.iter_mut().find(|f| f.file_no == file_no) {
             f.inserted = count(&row, 1);
             f.duplicate = count(&row, 2);
+            f.updated = count(&row, 3);
         }
     }
     for row in client
@@ -55,6 +56,7 @@ pub(super) async fn counts(client: &impl GenericClient, report: &mut Report) -> 
     }
     report.accounted.inserted = report.files.iter().map(|f| f.inserted).sum();
     report.accounted.duplicate = report.files.iter().map(|f| f.duplicate).sum();
+    report.accounted.updated = report.files.iter().map(|f| f.updated).sum();
     report.duplicates_total = report.accounted.duplicate;
     let limit = i64::try_from(LISTED_LIMIT).unwrap_or(i64::MAX);
     report.duplicates = client

@@ -82,10 +82,12 @@ pub(super) async fn details(client: &impl GenericClient, report: &mut Report) ->
         .map(|r| NaiveFile {
             file: r.get(0),
             rows: count(r.get(1)),
-            first_lines: r.get::<_, Vec<i64>>(2).into_iter().map(count).collect(),
+            values: count(r.get(2)),
+            first_lines: r.get::<_, Vec<i64>>(3).into_iter().map(count).collect(),
         })
         .collect();
     report.naive_timestamps.rows = files.iter().map(|f| f.rows).sum();
+    report.naive_timestamps.values = files.iter().map(|f| f.values).sum();
     report.naive_timestamps.files = files;
     Ok(())
 }

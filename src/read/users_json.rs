@@ -1,7 +1,9 @@
 //! ① `data/users.json` (docs/formats.md#users_json): one key per user, `{email, password_hash,
 //! created_at, last_login}`. bcrypt hashes are copied verbatim (the database era checks the same
-//! scheme); naive local times are read in `--legacy-timezone`. Feeds `stage_users`; conflicts with
-//! users already in the database are decided by the transform (reported, never overwritten).
+//! scheme); naive local times are read in `--legacy-timezone` and listed in
+//! `metadata.timestamp_zone_assumed`. Feeds `stage_users`; the transform decides each user against
+//! the database (47_users.sql): a later version updates the user the migrator wrote, a conflict
+//! with another user is reported, never overwritten.
 
 use super::context::{FileCtx, Parsed};
 use super::json_text::{broken_document, nul_field, JsonText};
@@ -69,23 +71,32 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<UserRecord> {
     out
 }
 
+/// A time as read: the instant and how it was written (naive ones are read in `--legacy-timezone`).
+type Time = (DateTime<Utc>, TimestampZone);
+
+/// A `users.json` time: `None` when absent or null.
 fn time(
     user: &Value,
     field: &'static str,
     ctx: &FileCtx,
-) -> Result<Option<DateTime<Utc>>, (&'static str, String)> {
+) -> Result<Option<Time>, (&'static str, String)> {
     match user.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => parse_timestamp(s, &ctx.legacy_tz)
-            .map(|(t, zone)| {
-                debug_assert!(
-                    zone == TimestampZone::AssumedLocal || zone == TimestampZone::Explicit
-                );
-                Some(t)
-            })
+            .map(Some)
             .map_err(|e| (field, e.to_string())),
         Some(_) => Err((field, format!("{field} is not a string"))),
     }
+}
+
+/// The fields of `times` that were naive, for `metadata.timestamp_zone_assumed` (counted in the
+/// report's `naive_timestamps`).
+fn naive_fields(times: &[(&'static str, Option<Time>)]) -> Vec<&'static str> {
+    times
+        .iter()
+        .filter(|(_, t)| matches!(t, Some((_, TimestampZone::AssumedLocal))))
+        .map(|(field, _)| *field)
+        .collect()
 }
 
 fn user_record(
@@ -118,24 +129,40 @@ fn user_record(
             "password_hash is not a bcrypt hash".to_owned(),
         ));
     }
-    let created_at = time(user, "created_at", ctx)?;
-    let last_login = time(user, "last_login", ctx)?;
-    let created_text = user.get("created_at").and_then(Value::as_str).unwrap_or("");
+    let created = time(user, "created_at", ctx)?;
+    let login = time(user, "last_login", ctx)?;
+    let naive = naive_fields(&[("created_at", created), ("last_login", login)]);
+    let (created_at, last_login) = (created.map(|t| t.0), login.map(|t| t.0));
+    let as_written = |field| user.get(field).and_then(Value::as_str).unwrap_or("");
+    let mut metadata = json!({
+        "legacy_source": ctx.display,
+        "source": {"file": ctx.display, "line": line},
+        "legacy_timezone": ctx.legacy_tz.name(),
+        "created_at_missing": created_at.is_none(),
+    });
+    if !naive.is_empty() {
+        metadata["timestamp_zone_assumed"] = json!(naive);
+    }
+    // `last_login` is part of the key: a later version of a user is a new source record, which
+    // the transform decides against the stored user (47_users.sql).
+    let key = natural_key(&[
+        Kind::UsersJson.name(),
+        username,
+        email,
+        hash,
+        as_written("created_at"),
+        as_written("last_login"),
+    ]);
     Ok(UserRecord {
         file_no: ctx.file_no,
         line: i64::try_from(line).unwrap_or(i64::MAX),
-        source_key: natural_key(&[Kind::UsersJson.name(), username, email, hash, created_text]),
+        source_key: key,
         username: username.to_owned(),
         email: email.to_owned(),
         password_hash: hash.to_owned(),
         created_at,
         last_login,
-        metadata: json!({
-            "legacy_source": ctx.display,
-            "source": {"file": ctx.display, "line": line},
-            "legacy_timezone": ctx.legacy_tz.name(),
-            "created_at_missing": created_at.is_none(),
-        }),
+        metadata,
     })
 }
 
@@ -170,6 +197,10 @@ mod tests {
             Some("2025-11-21T12:32:11.123456+00:00")
         );
         assert_eq!(ann.last_login, None);
+        assert_eq!(
+            ann.metadata["timestamp_zone_assumed"],
+            json!(["created_at"])
+        );
         assert_eq!(parsed.rejects[0].line, 8);
         assert_eq!(parsed.rejects[0].field.as_deref(), Some("email"));
     }
@@ -188,5 +219,33 @@ mod tests {
         let parsed = read(doc.as_bytes(), &FileCtx::for_tests("users.json"));
         assert_eq!((parsed.records, parsed.rows.len()), (2, 1));
         assert_eq!(parsed.rejects[0].field.as_deref(), Some("email"));
+    }
+
+    #[test]
+    fn a_later_login_is_a_new_record_and_zoned_times_are_not_naive() {
+        let user = |login: &str| {
+            format!(
+                "{{\"ann\": {{\"email\": \"a@x\", \"password_hash\": \"{HASH}\", \"created_at\": \"2025-11-21T18:02:11Z\", \"last_login\": {login}}}}}"
+            )
+        };
+        let ctx = FileCtx::for_tests("users.json");
+        let read_one = |login: &str| read(user(login).as_bytes(), &ctx).rows.remove(0);
+        let (never, once, again) = (
+            read_one("null"),
+            read_one("\"2025-11-22T09:15:00\""),
+            read_one("\"2025-11-25T07:30:00Z\""),
+        );
+        assert_ne!(never.source_key, once.source_key);
+        assert_ne!(once.source_key, again.source_key);
+        assert_eq!(
+            once.source_key,
+            read_one("\"2025-11-22T09:15:00\"").source_key
+        );
+        assert_eq!(
+            once.metadata["timestamp_zone_assumed"],
+            json!(["last_login"])
+        );
+        assert!(never.metadata.get("timestamp_zone_assumed").is_none());
+        assert!(again.metadata.get("timestamp_zone_assumed").is_none());
     }
 }

@@ -192,6 +192,7 @@ impl Report {
                 inserted: 0,
                 duplicate,
                 rejected,
+                updated: 0,
                 disposition: s.disposition,
                 reason: s.reason.clone(),
             });

@@ -28,6 +28,8 @@ pub struct FileReport {
     pub inserted: u64,
     pub duplicate: u64,
     pub rejected: u64,
+    /// Records that changed a row an earlier import wrote (a later users.json version of a user).
+    pub updated: u64,
     /// `read`, `rejected` (a legacy file that cannot be read: its records are rejected),
     /// `unknown` (nothing marks it as legacy) or `skipped` (not a regular file, never opened).
     pub disposition: Disposition,
@@ -41,7 +43,9 @@ pub struct TableCounts {
     pub inserted: u64,
     pub duplicate: u64,
     pub rejected: u64,
-    /// Rows recomputed in place (run counters, aggregates).
+    /// Rows changed in place: recomputed (run counters, aggregates), described by a newer
+    /// configuration version (models, price and parameter periods) or by a later users.json
+    /// version (users).
     pub updated: u64,
 }
 
@@ -51,12 +55,14 @@ pub struct Accounted {
     pub inserted: u64,
     pub duplicate: u64,
     pub rejected: u64,
+    /// Records that changed a row an earlier import wrote (a later version of a user).
+    pub updated: u64,
 }
 
 impl Accounted {
     /// The sum, which must equal the number of source records.
     pub fn total(&self) -> u64 {
-        self.inserted + self.duplicate + self.rejected
+        self.inserted + self.updated + self.duplicate + self.rejected
     }
 }
 
@@ -218,7 +224,10 @@ pub struct CreatedModel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NaiveFile {
     pub file: String,
+    /// Records with at least one such time.
     pub rows: u64,
+    /// The times themselves: a users.json user may have two (`created_at`, `last_login`).
+    pub values: u64,
     pub first_lines: Vec<u64>,
 }
 
@@ -226,6 +235,7 @@ pub struct NaiveFile {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NaiveTimestamps {
     pub rows: u64,
+    pub values: u64,
     pub files: Vec<NaiveFile>,
 }
 

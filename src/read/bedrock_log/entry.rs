@@ -120,9 +120,18 @@ pub(super) fn entry(
     }
     r.region = s(raw.get("region")).or_else(|| s(raw.get("awsRegion")));
     r.request_id = s(raw.get("requestId")).or_else(|| s(raw.get("requestID")));
-    r.event_time = ["timestamp", "eventTime", "requestTime", "startTime"]
+    let time = ["timestamp", "eventTime", "requestTime", "startTime"]
         .iter()
-        .find_map(|k| raw.get(*k).and_then(|v| event_time(v, ctx)));
+        .find_map(|k| {
+            raw.get(*k)
+                .and_then(|v| event_time(v, ctx))
+                .map(|t| (*k, t))
+        });
+    if let Some((field, (_, true))) = time {
+        // Counted in the report's naive_timestamps, like the metric rows' and users' times.
+        metadata.insert("timestamp_zone_assumed".into(), json!([field]));
+    }
+    r.event_time = time.map(|(_, (t, _))| t);
     let ob = output_body.as_ref();
     r.input_tokens = first_count(&[
         raw.pointer("/input/inputTokenCount"),
@@ -286,18 +295,19 @@ fn first_count(candidates: &[Option<&Value>]) -> Option<i32> {
         .find_map(|v| number_text(v).and_then(|t| values::parse_count(&t).ok().flatten()))
 }
 
-/// An entry's time: RFC 3339, a naive time (read in the legacy zone), or epoch seconds or
-/// milliseconds (the legacy parser failed on milliseconds and dropped those entries).
-fn event_time(v: &Value, ctx: &FileCtx) -> Option<DateTime<Utc>> {
+/// An entry's time and whether it was naive: RFC 3339, a naive time (read in the legacy zone), or
+/// epoch seconds or milliseconds (the legacy parser failed on milliseconds and dropped those
+/// entries).
+fn event_time(v: &Value, ctx: &FileCtx) -> Option<(DateTime<Utc>, bool)> {
     match v {
         Value::String(s) => values::parse_timestamp(s, &ctx.legacy_tz)
             .ok()
-            .map(|(t, _)| t),
+            .map(|(t, zone)| (t, zone == values::TimestampZone::AssumedLocal)),
         Value::Number(n) => {
             let f = n.as_f64()?;
             let millis = if f.abs() < 1e11 { f * 1000.0 } else { f };
             let ms = format!("{millis:.0}").parse::<i64>().ok()?;
-            Utc.timestamp_millis_opt(ms).single()
+            Utc.timestamp_millis_opt(ms).single().map(|t| (t, false))
         }
         _ => None,
     }
@@ -366,12 +376,21 @@ mod tests {
     fn epoch_times_in_seconds_and_milliseconds() {
         let c = ctx();
         assert_eq!(
-            event_time(&json!(1_759_276_831), &c).map(|t| t.timestamp()),
+            event_time(&json!(1_759_276_831), &c).map(|t| t.0.timestamp()),
             Some(1_759_276_831)
         );
         assert_eq!(
-            event_time(&json!(1_759_276_831_000_i64), &c).map(|t| t.timestamp()),
+            event_time(&json!(1_759_276_831_000_i64), &c).map(|t| t.0.timestamp()),
             Some(1_759_276_831)
+        );
+        assert_eq!(
+            event_time(&json!("2025-10-01T00:00:31"), &c).map(|t| t.1),
+            Some(true),
+            "a naive time is read in the legacy zone and said to be"
+        );
+        assert_eq!(
+            event_time(&json!("2025-10-01T00:00:31Z"), &c).map(|t| t.1),
+            Some(false)
         );
     }
 }

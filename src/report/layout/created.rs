@@ -93,8 +93,8 @@ pub(super) fn time_zones(report: &Report, out: &mut Vec<Block>) {
     out.push(Block::Bullets(vec![
         "stored in UTC; timestamps with Z or an offset are taken as written".into(),
         format!(
-            "timestamps without a zone are read in {} (--legacy-timezone): {} rows",
-            report.legacy_timezone, n.rows
+            "timestamps without a zone are read in {} (--legacy-timezone): {} values in {} rows",
+            report.legacy_timezone, n.values, n.rows
         ),
         "error stubs that wrote local time tagged Z are kept as written (not corrected in this version)"
             .into(),
@@ -105,13 +105,18 @@ pub(super) fn time_zones(report: &Report, out: &mut Vec<Block>) {
             .iter()
             .map(|f| {
                 let lines: Vec<String> = f.first_lines.iter().map(u64::to_string).collect();
-                vec![f.file.clone(), f.rows.to_string(), lines.join(", ")]
+                vec![
+                    f.file.clone(),
+                    f.rows.to_string(),
+                    f.values.to_string(),
+                    lines.join(", "),
+                ]
             })
             .collect();
         out.push(Block::Table(Table {
-            header: vec!["file", "naive rows", "first lines"],
+            header: vec!["file", "naive rows", "naive values", "first lines"],
             rows,
-            numeric: vec![1],
+            numeric: vec![1, 2],
         }));
     }
 }

@@ -88,6 +88,7 @@ pub(super) fn files(report: &Report, out: &mut Vec<Block>) {
                 f.variant.clone().unwrap_or_else(|| "-".into()),
                 f.records.to_string(),
                 f.inserted.to_string(),
+                f.updated.to_string(),
                 f.duplicate.to_string(),
                 f.rejected.to_string(),
                 match f.status {
@@ -104,12 +105,13 @@ pub(super) fn files(report: &Report, out: &mut Vec<Block>) {
             "variant",
             "records",
             "inserted",
+            "updated",
             "duplicate",
             "rejected",
             "status",
         ],
         rows,
-        numeric: vec![3, 4, 5, 6],
+        numeric: vec![3, 4, 5, 6, 7],
     }));
 }
 
@@ -150,9 +152,10 @@ pub(super) fn tables(report: &Report, out: &mut Vec<Block>) {
     }));
     let a = &report.accounted;
     out.push(Block::Line(format!(
-        "source records: {}  = inserted {} + duplicate {} + rejected {}{}",
+        "source records: {}  = inserted {} + updated {} + duplicate {} + rejected {}{}",
         report.source_records,
         a.inserted,
+        a.updated,
         a.duplicate,
         a.rejected,
         if a.total() == report.source_records {
