@@ -13,7 +13,7 @@ use super::TestDb;
 
 /// Metadata keys that say where and in which import a row came from, never what it is.
 const PROVENANCE: &str =
-    "ARRAY['source', 'sources_in_import', 'prompt_linked', 'created_from', 'name_from']";
+    "ARRAY['source', 'sources_in_import', 'prompt_linked', 'created_from', 'name_from', 'legacy_source']";
 
 /// (table, projection of one row to text). Models are named `name@provider`.
 fn projections() -> Vec<(&'static str, String)> {
