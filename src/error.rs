@@ -77,6 +77,10 @@ pub enum UsageError {
         "--print-grants prints the statements of --grant-import ROLE or --grant-verify ROLE: give one"
     )]
     PrintGrantsWithoutRole,
+    /// `--config-date FILE=DATE` named a file that is no configuration file of the import; the
+    /// second field lists (some of) those it has.
+    #[error("--config-date {0}: no configuration file (models.yaml version or config.py) of this import has that path; {1}")]
+    UnknownConfigFile(String, String),
 }
 
 /// Everything a command can fail with.

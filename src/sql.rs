@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "staging_storage",
         sql: include_str!("../sql/schema/0004_staging_storage.sql"),
     },
+    Migration {
+        version: 5,
+        name: "config_observation_attributes",
+        sql: include_str!("../sql/schema/0005_config_observation_attributes.sql"),
+    },
 ];
 
 /// Creates the migrator's schema and migration table, before any migration runs.
