@@ -266,3 +266,32 @@ async fn config_py_imported_alone_first_then_the_configs_folder_equals_all_at_on
         "then it moves back to the earliest models.yaml version: {expected:#?}"
     );
 }
+
+#[tokio::test]
+async fn models_first_seen_in_data_take_the_configuration_when_it_arrives_later() {
+    // Their tokenizer, region, flag and activity come from the configuration, as when it arrives
+    // with the rows.
+    let dir = legacy_app_copy();
+    let together = TestDb::initialised().await;
+    imported(&together, &[dir.path()], &[]);
+    let expected = history(&together).await;
+
+    let apart = TestDb::initialised().await;
+    let data: Vec<_> = ["data", "Downloads", "results"]
+        .iter()
+        .map(|d| dir.path().join(d))
+        .collect();
+    let data: Vec<&Path> = data.iter().map(|p| p.as_path()).collect();
+    imported(&apart, &data, &[]);
+    let from_data = apart
+        .text("SELECT string_agg(name || ' ' || tokenizer_type, ', ' ORDER BY name) FROM models")
+        .await;
+    assert_eq!(
+        from_data.as_deref(),
+        Some("Claude 3 Sonnet heuristic, Claude 3.7 Sonnet heuristic, Llama 3 70B Instruct heuristic, \
+              Nova Pro heuristic, gpt-4o gpt2, llama4-maverick-17b-instruct heuristic"),
+        "the rows name these models before any configuration does"
+    );
+    imported(&apart, &[dir.path()], &[]);
+    assert_eq!(history(&apart).await, expected);
+}
