@@ -81,6 +81,9 @@ pub enum UsageError {
     /// second field lists (some of) those it has.
     #[error("--config-date {0}: no configuration file (models.yaml version or config.py) of this import has that path; {1}")]
     UnknownConfigFile(String, String),
+    /// Two `--config-date` options name the same file with different dates.
+    #[error("--config-date {0} and --config-date {1} name the same file ({2}) with different dates: give one")]
+    ConflictingConfigDates(String, String, String),
 }
 
 /// Everything a command can fail with.

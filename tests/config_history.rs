@@ -159,6 +159,19 @@ async fn a_config_date_for_a_file_that_is_not_a_configuration_file_is_a_usage_er
     assert_eq!(db.count("models").await, 0, "nothing committed");
     let (bad, _) = db.import_paths(&[dir.path()], &["--config-date", "config.py=31.10.2025"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
+    let head = dir.path().join("configs/models.yaml").display().to_string();
+    let (twice, _) = db.import_paths(
+        &[&dir.path().join("configs")],
+        &[
+            "--config-date",
+            "models.yaml=2025-11-19",
+            "--config-date",
+            &format!("{head}=2025-11-20"),
+        ],
+    );
+    assert_eq!(twice.code, 2, "{}", twice.stderr);
+    assert!(twice.stderr.contains("different dates"), "{}", twice.stderr);
+    assert_eq!(db.count("models").await, 0, "nothing committed");
 }
 
 #[tokio::test]

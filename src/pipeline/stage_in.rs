@@ -122,13 +122,28 @@ async fn read_and_stage(
 }
 
 /// Fails with a usage error when a `--config-date FILE` names no configuration file of the import
-/// (one read now or one whose bytes an earlier import read), so a misspelt FILE is never ignored.
+/// (one read now or one whose bytes an earlier import read), so a misspelt FILE is never ignored,
+/// or when two of them give one file different dates.
 fn every_config_date_names_a_file(config: &ImportConfig, summaries: &[FileSummary]) -> Result<()> {
     let configs: Vec<&str> = summaries
         .iter()
         .filter(|s| matches!(s.kind, Kind::ModelsYaml | Kind::ConfigPy))
         .map(|s| s.path.as_str())
         .collect();
+    for path in &configs {
+        let named: Vec<_> = config
+            .config_dates
+            .iter()
+            .filter(|g| g.names(std::path::Path::new(path), &config.paths))
+            .collect();
+        if let Some(other) = named.iter().find(|g| g.at != named[0].at) {
+            return Err(Error::Usage(UsageError::ConflictingConfigDates(
+                format!("{}={}", named[0].file, named[0].at.to_rfc3339()),
+                format!("{}={}", other.file, other.at.to_rfc3339()),
+                (*path).to_owned(),
+            )));
+        }
+    }
     let Some(unknown) = config.config_dates.iter().find(|g| {
         !configs
             .iter()

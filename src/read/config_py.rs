@@ -1,6 +1,7 @@
 //! ① Root-era `config.py` (docs/formats.md#config_py): Python dicts `MODELS` (key → name, Bedrock id),
 //! `PRICING` (key → input/output per 1K) and `EVAL_SETTINGS` (max_tokens, temperature; no top_p).
-//! Each `MODELS` key is a source record, a configuration version dated like models.yaml versions.
+//! Each `MODELS` key is a source record, a configuration version dated like models.yaml versions
+//! (the transform then never dates it after the earliest models.yaml version: it predates them).
 //! Key spellings vary across the three versions, so several are accepted (docs/decisions.md).
 //! Feeds `stage_models`.
 

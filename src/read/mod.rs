@@ -224,7 +224,9 @@ fn read_file(
         name,
         legacy_tz: options.legacy_tz,
         modified,
-        given: config_values::given_date(&options.config_dates, path, &options.roots),
+        given: matches!(classified.kind, Kind::ModelsYaml | Kind::ConfigPy)
+            .then(|| config_values::given_date(&options.config_dates, path, &options.roots))
+            .flatten(),
     };
     let mut version = None;
     let variant = classified.variant.clone().unwrap_or_default();
