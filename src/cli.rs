@@ -181,6 +181,18 @@ pub struct ImportArgs {
     /// IANA time zone in which naive legacy timestamps (no Z or offset) are read, e.g. Asia/Kolkata.
     #[arg(long, value_name = "TZ", default_value = "UTC")]
     pub legacy_timezone: String,
+
+    /// The version date of a configuration file (a models.yaml version or config.py), e.g.
+    /// configs/models.yaml=2025-11-19T20:44:00Z; repeatable. DATE is YYYY-MM-DD (midnight UTC) or
+    /// an RFC 3339 time. FILE is the file's path as the report shows it (the PATH given joined with
+    /// the file's place under it), its path relative to a PATH given (for a PATH that is itself the
+    /// file: its name), or any other path to the same file. A FILE that names no configuration file
+    /// of the import is a usage error (exit 2). Otherwise a version is dated by a YYYY-MM-DD in its
+    /// name, then a leading `# version: DATE` or `# date: DATE` comment, then its modification time
+    /// (the report names the files so dated: a copy changes that time). A file whose bytes an
+    /// earlier import read is not read again and keeps the date it had then.
+    #[arg(long, value_name = "FILE=DATE")]
+    pub config_date: Vec<crate::read::config_values::GivenDate>,
 }
 
 /// Options of `verify`.

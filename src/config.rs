@@ -30,6 +30,8 @@ pub struct ImportConfig {
     pub legacy_tz: Tz,
     /// How long to wait for another import's lock; `None`: as long as it takes.
     pub lock_timeout: Option<std::time::Duration>,
+    /// Version dates given to configuration files (`--config-date FILE=DATE`).
+    pub config_dates: Vec<crate::read::config_values::GivenDate>,
 }
 
 /// A validated `init`.
@@ -177,6 +179,7 @@ fn import_config(args: ImportArgs) -> Result<ImportConfig> {
         bulk_threshold: args.bulk_threshold,
         legacy_tz,
         lock_timeout: args.lock_timeout,
+        config_dates: args.config_date,
     })
 }
 
@@ -257,6 +260,41 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         let known = import(&["--legacy-timezone", "Asia/Kolkata"]).expect("a known zone");
         assert_eq!(known.legacy_tz, chrono_tz::Asia::Kolkata);
+    }
+
+    #[test]
+    fn config_dates_are_repeatable_and_a_bad_one_is_refused_by_the_parser() {
+        let c = import(&[
+            "--config-date",
+            "configs/models.yaml=2025-11-19T20:44:00Z",
+            "--config-date",
+            "config.py=2025-10-31",
+        ])
+        .expect("two dates");
+        let given: Vec<(&str, String)> = c
+            .config_dates
+            .iter()
+            .map(|g| (g.file.as_str(), g.at.to_rfc3339()))
+            .collect();
+        assert_eq!(
+            given,
+            vec![
+                (
+                    "configs/models.yaml",
+                    "2025-11-19T20:44:00+00:00".to_owned()
+                ),
+                ("config.py", "2025-10-31T00:00:00+00:00".to_owned()),
+            ]
+        );
+        let argv = [
+            "bellatrix-migrate",
+            "import",
+            "--config-date",
+            "models.yaml=yesterday",
+            "in",
+        ];
+        let e = Cli::try_parse_from(argv).expect_err("not a date");
+        assert_eq!(e.exit_code(), 2);
     }
 
     #[test]

@@ -77,6 +77,13 @@ pub enum UsageError {
         "--print-grants prints the statements of --grant-import ROLE or --grant-verify ROLE: give one"
     )]
     PrintGrantsWithoutRole,
+    /// `--config-date FILE=DATE` named a file that is no configuration file of the import; the
+    /// second field lists (some of) those it has.
+    #[error("--config-date {0}: no configuration file (models.yaml version or config.py) of this import has that path; {1}")]
+    UnknownConfigFile(String, String),
+    /// Two `--config-date` options name the same file with different dates.
+    #[error("--config-date {0} and --config-date {1} name the same file ({2}) with different dates: give one")]
+    ConflictingConfigDates(String, String, String),
 }
 
 /// Everything a command can fail with.

@@ -31,9 +31,14 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../sql/schema/0004_staging_storage.sql"),
     },
     Migration {
-        version: 7,
+        version: 5,
+        name: "config_observation_attributes",
+        sql: include_str!("../sql/schema/0005_config_observation_attributes.sql"),
+    },
+    Migration {
+        version: 6,
         name: "ledger_changes",
-        sql: include_str!("../sql/schema/0007_ledger_changes.sql"),
+        sql: include_str!("../sql/schema/0006_ledger_changes.sql"),
     },
 ];
 

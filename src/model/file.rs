@@ -65,6 +65,18 @@ pub struct FileSummary {
     pub disposition: Disposition,
     /// Why a file is rejected, unknown or skipped (never text of the file).
     pub reason: Option<String>,
+    /// A configuration version (models.yaml, config.py) read now: its date and how it was found.
+    pub version: Option<VersionDate>,
+}
+
+/// The date of a configuration version and how it was found (docs/decisions.md, "Configuration
+/// history").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionDate {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// `given`, `file_name`, `content` or `modification_time`.
+    pub dated_by: &'static str,
 }
 
 /// What the ledger knows of a file whose bytes an earlier import read completely.

@@ -75,6 +75,7 @@ pub async fn partition(
                         row.get::<_, i64>(1)
                     )
                 }),
+                version: None,
             }),
             None => to_read.push(file),
         }

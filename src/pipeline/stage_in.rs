@@ -4,8 +4,8 @@
 //! recorded in `stage_files` for the transform.
 
 use crate::config::ImportConfig;
-use crate::error::{Error, Result};
-use crate::model::FileSummary;
+use crate::error::{Error, Result, UsageError};
+use crate::model::{FileSummary, Kind};
 use crate::read;
 use crate::{db, progress, stage};
 use deadpool_postgres::Pool;
@@ -45,6 +45,7 @@ pub async fn stage_in(
     }
     summaries.sort_by_key(|s| s.file_no);
     read::nothing_to_import(&summaries)?;
+    every_config_date_names_a_file(config, &summaries)?;
     stage_files(tx, &summaries).await?;
     Ok(summaries)
 }
@@ -84,6 +85,8 @@ async fn read_and_stage(
     let options = read::ReadOptions {
         legacy_tz: config.legacy_tz,
         batch_rows: 250,
+        config_dates: config.config_dates.clone(),
+        roots: config.paths.clone(),
     };
     let jobs = config.jobs;
     let reading = tokio::task::spawn_blocking(move || {
@@ -116,6 +119,52 @@ async fn read_and_stage(
     // error is the cause worth showing.
     copy_result?;
     read_result?
+}
+
+/// Fails with a usage error when a `--config-date FILE` names no configuration file of the import
+/// (one read now or one whose bytes an earlier import read), so a misspelt FILE is never ignored,
+/// or when two of them give one file different dates.
+fn every_config_date_names_a_file(config: &ImportConfig, summaries: &[FileSummary]) -> Result<()> {
+    let configs: Vec<&str> = summaries
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::ModelsYaml | Kind::ConfigPy))
+        .map(|s| s.path.as_str())
+        .collect();
+    for path in &configs {
+        let named: Vec<_> = config
+            .config_dates
+            .iter()
+            .filter(|g| g.names(std::path::Path::new(path), &config.paths))
+            .collect();
+        if let Some(other) = named.iter().find(|g| g.at != named[0].at) {
+            return Err(Error::Usage(UsageError::ConflictingConfigDates(
+                format!("{}={}", named[0].file, named[0].at.to_rfc3339()),
+                format!("{}={}", other.file, other.at.to_rfc3339()),
+                (*path).to_owned(),
+            )));
+        }
+    }
+    let Some(unknown) = config.config_dates.iter().find(|g| {
+        !configs
+            .iter()
+            .any(|p| g.names(std::path::Path::new(p), &config.paths))
+    }) else {
+        return Ok(());
+    };
+    const LISTED: usize = 5;
+    let found = match configs.len() {
+        0 => "it has none".to_owned(),
+        n if n > LISTED => format!(
+            "it has {}, and {} more",
+            configs[..LISTED].join(", "),
+            n - LISTED
+        ),
+        _ => format!("it has {}", configs.join(", ")),
+    };
+    Err(Error::Usage(UsageError::UnknownConfigFile(
+        unknown.file.clone(),
+        found,
+    )))
 }
 
 /// Records the files of this run in `stage_files` for the transform.

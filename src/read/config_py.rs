@@ -1,6 +1,7 @@
 //! ① Root-era `config.py` (docs/formats.md#config_py): Python dicts `MODELS` (key → name, Bedrock id),
 //! `PRICING` (key → input/output per 1K) and `EVAL_SETTINGS` (max_tokens, temperature; no top_p).
-//! Each `MODELS` key is a source record, a configuration version dated like models.yaml versions.
+//! Each `MODELS` key is a source record, a configuration version dated like models.yaml versions
+//! (the transform then never dates it after the earliest models.yaml version: it predates them).
 //! Key spellings vary across the three versions, so several are accepted (docs/decisions.md).
 //! Feeds `stage_models`.
 
@@ -82,7 +83,8 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
     };
     let settings = settings.map(|s| s.value).unwrap_or(Value::Null);
     let pricing = pricing.map(|p| p.value).unwrap_or(Value::Null);
-    let dated = version_date(ctx);
+    out.version = version_date(ctx, &source);
+    let dated = out.version;
     // In a file that is not UTF-8, a replaced byte in what an entry is made of rejects the entry
     // (one in a comment or elsewhere harms nothing).
     let replaced = std::str::from_utf8(bytes).is_err();
@@ -105,12 +107,8 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
             continue;
         }
         let Some((effective_from, dated_by)) = dated else {
-            out.rejects.push(ctx.reject(
-                line,
-                None,
-                None,
-                "the version has no date (none in the file name, no modification time)",
-            ));
+            out.rejects
+                .push(ctx.reject(line, None, None, super::config_values::UNDATED));
             continue;
         };
         match entry(key, spec, &pricing, &settings, ctx, line)
@@ -118,7 +116,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
         {
             Ok(mut r) => {
                 r.effective_from = effective_from;
-                r.metadata["version_dated_by"] = json!(dated_by);
+                r.metadata["version_dated_by"] = json!(dated_by.name());
                 r.source_key = r.key();
                 match r.nul_column() {
                     Some(column) => out.rejects.push(ctx.reject(line, None, Some(column), NUL)),

@@ -3,9 +3,11 @@
 //! (`Parsed`: rows and rejects). Below every reader, so the readers and the helpers they share take
 //! these from here; `read/mod.rs` builds the one and sends on the other.
 
+use super::config_values::{DatedBy, GivenDate};
 use crate::model::Reject;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use std::path::PathBuf;
 
 /// Settings every reader needs.
 #[derive(Debug, Clone)]
@@ -13,6 +15,10 @@ pub struct ReadOptions {
     pub legacy_tz: Tz,
     /// Rows per batch sent to the stage.
     pub batch_rows: usize,
+    /// Version dates the user gave configuration files (`--config-date`).
+    pub config_dates: Vec<GivenDate>,
+    /// The paths the import was given, against which a `--config-date` FILE may be relative.
+    pub roots: Vec<PathBuf>,
 }
 
 /// What a reader of a whole-file kind needs to know about the file.
@@ -24,8 +30,10 @@ pub struct FileCtx<'a> {
     /// The file name alone (version dates, run ids and log names come from it).
     pub name: &'a str,
     pub legacy_tz: Tz,
-    /// Modification time: a configuration version's date when its name has none.
+    /// Modification time: a configuration version's date when nothing else dates it.
     pub modified: Option<DateTime<Utc>>,
+    /// The version date the user gave this file (`--config-date`), which wins over any other.
+    pub given: Option<DateTime<Utc>>,
 }
 
 impl FileCtx<'_> {
@@ -55,6 +63,7 @@ impl FileCtx<'_> {
             name,
             legacy_tz: chrono_tz::UTC,
             modified: None,
+            given: None,
         }
     }
 }
@@ -68,6 +77,8 @@ pub struct Parsed<T> {
     /// Set when the file as a whole could not be read (a document cut short or broken): every
     /// record is then in `rejects`, and this says why, for the file's line in the report.
     pub file_rejected: Option<String>,
+    /// A configuration version's date and how it was found (models.yaml, config.py).
+    pub version: Option<(DateTime<Utc>, DatedBy)>,
 }
 
 impl<T> Default for Parsed<T> {
@@ -77,6 +88,7 @@ impl<T> Default for Parsed<T> {
             rows: Vec::new(),
             rejects: Vec::new(),
             file_rejected: None,
+            version: None,
         }
     }
 }

@@ -205,6 +205,7 @@ pub fn broken_document<T>(
         rows: Vec::new(),
         rejects,
         file_rejected: Some(reason),
+        version: None,
     }
 }
 

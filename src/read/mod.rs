@@ -27,7 +27,7 @@ pub use context::{FileCtx, Parsed, ReadOptions};
 pub use discover::{discover, nothing_to_import};
 
 use crate::error::InputError;
-use crate::model::{Disposition, FileSummary, InputFile, Kind, Reject, Sinks};
+use crate::model::{Disposition, FileSummary, InputFile, Kind, Reject, Sinks, VersionDate};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use source::TrackingReader;
@@ -139,6 +139,7 @@ fn read_file(
         already_imported: None,
         disposition,
         reason,
+        version: None,
     };
     if let Some(reason) = &file.skip {
         return Ok(summary(
@@ -223,7 +224,11 @@ fn read_file(
         name,
         legacy_tz: options.legacy_tz,
         modified,
+        given: matches!(classified.kind, Kind::ModelsYaml | Kind::ConfigPy)
+            .then(|| config_values::given_date(&options.config_dates, path, &options.roots))
+            .flatten(),
     };
+    let mut version = None;
     let variant = classified.variant.clone().unwrap_or_default();
     let batch = options.batch_rows;
     let (records, rejects, file_rejected) = match classified.kind {
@@ -234,8 +239,18 @@ fn read_file(
             batch,
         )?,
         Kind::BedrockLog => stream_log(&bytes, &ctx, &variant, &sinks.log_entries, batch)?,
-        Kind::ModelsYaml => send(models_yaml::read(&bytes, &ctx), &sinks.models, batch)?,
-        Kind::ConfigPy => send(config_py::read(&bytes, &ctx), &sinks.models, batch)?,
+        Kind::ModelsYaml | Kind::ConfigPy => {
+            let parsed = if classified.kind == Kind::ModelsYaml {
+                models_yaml::read(&bytes, &ctx)
+            } else {
+                config_py::read(&bytes, &ctx)
+            };
+            version = parsed.version.map(|(at, by)| VersionDate {
+                at: at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                dated_by: by.name(),
+            });
+            send(parsed, &sinks.models, batch)?
+        }
         Kind::UsersJson => send(users_json::read(&bytes, &ctx), &sinks.users, batch)?,
         Kind::ModelComparison | Kind::ResultsSummary => send(
             aggregates::read(&bytes, &ctx, classified.kind),
@@ -265,6 +280,7 @@ fn read_file(
         already_imported: None,
         disposition,
         reason: file_rejected,
+        version,
     })
 }
 

@@ -1,8 +1,9 @@
 //! ① `configs/models.yaml` versions (docs/formats.md#models_yaml): `region_name` and a `models:` list of
 //! {name, provider, bedrock_model_id, use_inference_profile, tokenizer, pricing, generation_params}.
-//! Each model entry is a source record, stamped with its version's effective date: a date in the
-//! file name (`models.2025-11-03.yaml`) when present, else the file's modification time
-//! (docs/decisions.md). Parsed with `yaml_serde`, the YAML organisation's maintained fork of the archived
+//! Each model entry is a source record, stamped with its version's effective date: the one given
+//! with `--config-date`, else a date in the file name (`models.2025-11-03.yaml`), else a leading
+//! `# version: DATE` comment, else the file's modification time (`config_values::version_date`,
+//! docs/decisions.md "Configuration history"). Parsed with `yaml_serde`, the YAML organisation's maintained fork of the archived
 //! serde_yaml. Feeds `stage_models`.
 
 use super::config_values::{check_widths, decimal, version_date, whole, NOT_UTF8, NUL};
@@ -141,16 +142,13 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
         .and_then(Value::as_sequence)
         .cloned()
         .unwrap_or_default();
-    let Some((effective_from, dated_by)) = version_date(ctx) else {
+    out.version = version_date(ctx, &source);
+    let Some((effective_from, dated_by)) = out.version else {
         out.records = u64::try_from(items.len()).unwrap_or(0);
         for (i, _) in items.iter().enumerate() {
             let line = super::positions::line_of(&lines, i);
-            out.rejects.push(ctx.reject(
-                line,
-                None,
-                None,
-                "the version has no date (none in the file name, no modification time)",
-            ));
+            out.rejects
+                .push(ctx.reject(line, None, None, super::config_values::UNDATED));
         }
         return out;
     };
@@ -171,7 +169,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx) -> Parsed<ModelEntryRecord> {
         }
         match entry(item, region.as_deref(), effective_from, ctx, line) {
             Ok(mut r) => {
-                r.metadata["version_dated_by"] = json!(dated_by);
+                r.metadata["version_dated_by"] = json!(dated_by.name());
                 match r.nul_column() {
                     Some(column) => out.rejects.push(ctx.reject(line, None, Some(column), NUL)),
                     None => out.rows.push(r),

@@ -195,6 +195,7 @@ impl Report {
                 updated: 0,
                 disposition: s.disposition,
                 reason: s.reason.clone(),
+                version: s.version.clone(),
             });
         }
         self.reject_groups = groups::group(summaries.iter().flat_map(|s| &s.rejects));
@@ -219,6 +220,15 @@ impl Report {
     pub fn set_checks(&mut self, checks: Vec<Check>) {
         self.check_counts = CheckCounts::of(&checks);
         self.checks = checks;
+    }
+
+    /// The configuration versions read now that only their modification time dates.
+    pub fn dated_by_modification_time(&self) -> impl Iterator<Item = &FileReport> {
+        self.files.iter().filter(|f| {
+            f.version
+                .as_ref()
+                .is_some_and(|v| v.dated_by == "modification_time")
+        })
     }
 
     /// Whether every blocking check passed.

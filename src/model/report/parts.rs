@@ -35,6 +35,10 @@ pub struct FileReport {
     pub disposition: Disposition,
     /// Why the file is rejected, unknown or skipped; never text of the file.
     pub reason: Option<String>,
+    /// A configuration version read now: its date and how it was found (`modification_time`: the
+    /// date a copy changes, which `--config-date FILE=DATE` can correct).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<crate::model::VersionDate>,
 }
 
 /// Outcome counts for one production table.

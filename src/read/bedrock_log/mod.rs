@@ -34,6 +34,7 @@ pub fn read(bytes: &[u8], ctx: &FileCtx, document: bool) -> Parsed<LogEntryRecor
         rows,
         rejects,
         file_rejected,
+        version: None,
     }
 }
 

@@ -373,6 +373,7 @@ pub fn read(
         already_imported: None,
         disposition: Disposition::Read,
         reason: None,
+        version: None,
     })
 }
 

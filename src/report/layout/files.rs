@@ -34,6 +34,36 @@ pub(super) fn rejected_files(report: &Report, out: &mut Vec<Block>) {
     }));
 }
 
+/// Configuration versions dated by their modification time, which a copy changes: the user is
+/// told how to give the right date.
+pub(super) fn undated_configs(report: &Report, out: &mut Vec<Block>) {
+    let rows: Vec<Vec<String>> = report
+        .dated_by_modification_time()
+        .map(|f| {
+            vec![
+                f.path.clone(),
+                f.version.as_ref().map(|v| v.at.clone()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let Some(first) = rows.first() else {
+        return;
+    };
+    out.push(Block::Heading(format!(
+        "configuration versions dated by their modification time ({}): nothing else dates them, and a copy changes that time",
+        rows.len()
+    )));
+    let example = format!("--config-date {}=DATE", first[0]);
+    out.push(Block::Table(Table {
+        header: vec!["path", "dated"],
+        rows,
+        numeric: vec![],
+    }));
+    out.push(Block::Line(format!(
+        "if a date is not the version's, give it: {example} (DATE = YYYY-MM-DD or RFC 3339), once per file"
+    )));
+}
+
 /// Unknown and skipped files with the reason each was not read.
 pub(super) fn unread_files(report: &Report, out: &mut Vec<Block>) {
     let rows: Vec<Vec<String>> = report

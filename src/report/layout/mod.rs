@@ -58,6 +58,7 @@ pub(crate) fn blocks(report: &Report) -> Vec<Block> {
     summary(report, &mut out);
     files::rejected_files(report, &mut out);
     files::files(report, &mut out);
+    files::undated_configs(report, &mut out);
     files::unread_files(report, &mut out);
     files::tables(report, &mut out);
     if report.mode != Mode::Verify {
