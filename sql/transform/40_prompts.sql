@@ -66,6 +66,13 @@ LEFT JOIN LATERAL (
            || COALESCE(t.prompt_metadata, '{}'::jsonb) AS metadata
 ) row_metadata ON TRUE;
 
+-- The hashes an earlier import (or the app) already has a prompt for: on a first load none, and
+-- then nothing below looks at the winners again.
+CREATE TEMP TABLE t_prompt_known ON COMMIT DROP AS
+SELECT DISTINCT w.prompt_hash
+FROM t_prompt_winners w
+WHERE EXISTS (SELECT 1 FROM prompts p WHERE p.prompt_hash = w.prompt_hash);
+
 WITH inserted AS (
     INSERT INTO prompts (id, user_id, prompt_text, prompt_hash, source_type, source_file_name,
                          expected_json, tags, created_at, updated_at, metadata)
@@ -74,7 +81,7 @@ WITH inserted AS (
            COALESCE(b.first_seen, CURRENT_TIMESTAMP), COALESCE(b.first_seen, CURRENT_TIMESTAMP), b.metadata
     FROM v_prompt_built b
     LEFT JOIN bellatrix_migrate.stage_raw_metrics s ON s.ctid = b.stage_ctid
-    WHERE NOT EXISTS (SELECT 1 FROM prompts p WHERE p.prompt_hash = b.prompt_hash)
+    WHERE NOT EXISTS (SELECT 1 FROM t_prompt_known k WHERE k.prompt_hash = b.prompt_hash)
     RETURNING id, prompt_hash
 )
 INSERT INTO t_new_prompts SELECT id, prompt_hash FROM inserted;
@@ -84,18 +91,23 @@ INSERT INTO t_new_prompts SELECT id, prompt_hash FROM inserted;
 -- as if both had come together; its request ids are merged and it was first seen at the earliest
 -- time any source saw it. The ledger says which kind of source created it; a prompt the migrator
 -- did not create is never changed.
+CREATE TEMP TABLE t_prompt_known_built ON COMMIT DROP AS
+SELECT b.*
+FROM v_prompt_built b
+JOIN t_prompt_known k ON k.prompt_hash = b.prompt_hash
+WHERE EXISTS (SELECT 1 FROM t_prompt_known);
+
 CREATE TEMP TABLE t_prompt_upgrades ON COMMIT DROP AS
 WITH defined AS (
     -- The kinds of source that have defined each prompt: the one that created it (the ledger) and
     -- any that later improved it (row_changes).
     SELECT p.id, p.prompt_hash, p.source_type, l.kind
-    FROM v_prompt_built b
+    FROM t_prompt_known_built b
     JOIN prompts p ON p.prompt_hash = b.prompt_hash
     JOIN bellatrix_migrate.row_sources l ON l.source_key = 'prompt:' || b.prompt_hash AND l.target_id = p.id
-    WHERE NOT EXISTS (SELECT 1 FROM t_new_prompts n WHERE n.prompt_hash = b.prompt_hash)
     UNION ALL
     SELECT p.id, p.prompt_hash, p.source_type, c.kind
-    FROM v_prompt_built b
+    FROM t_prompt_known_built b
     JOIN prompts p ON p.prompt_hash = b.prompt_hash
     JOIN bellatrix_migrate.row_changes c ON c.target_table = 'prompts' AND c.target_id = p.id
     WHERE c.change = 'attributes'
@@ -111,7 +123,7 @@ WITH defined AS (
 )
 SELECT r.id, b.prompt_hash, b.kind, b.file_path, b.line, b.priority < r.priority AS better
 FROM ranked r
-JOIN v_prompt_built b ON b.prompt_hash = r.prompt_hash;
+JOIN t_prompt_known_built b ON b.prompt_hash = r.prompt_hash;
 
 UPDATE prompts p
 SET source_type = CASE WHEN u.better THEN b.source_type ELSE p.source_type END,
@@ -126,7 +138,7 @@ SET source_type = CASE WHEN u.better THEN b.source_type ELSE p.source_type END,
                 SELECT jsonb_array_elements_text(COALESCE(p.metadata -> 'request_ids', '[]'::jsonb)
                        || COALESCE(b.request_ids, '[]'::jsonb)) AS x) r)))
 FROM t_prompt_upgrades u
-JOIN v_prompt_built b ON b.prompt_hash = u.prompt_hash
+JOIN t_prompt_known_built b ON b.prompt_hash = u.prompt_hash
 WHERE p.id = u.id
   AND (u.better
        OR b.first_seen < p.created_at

@@ -11,6 +11,8 @@ CREATE TEMP TABLE t_relinks (target_table text, row_id uuid, run_id uuid, old_pr
                              by text, file text, line bigint, legacy_prompt_id text) ON COMMIT DROP;
 CREATE TEMP TABLE t_removed_placeholders (id uuid) ON COMMIT DROP;
 
+-- Only when an earlier import wrote prompts (the ledger's index answers at once): a first load has
+-- nothing to repair. The ledger rows of this import are written later (60_ledger.sql).
 CREATE TEMP TABLE t_relink_sources ON COMMIT DROP AS
 SELECT DISTINCT ON (p.legacy_prompt_id)
        'legacy_prompt_id'::text AS by, p.legacy_prompt_id AS value, i.id AS prompt_id, f.path AS file, p.line
@@ -18,6 +20,7 @@ FROM bellatrix_migrate.stage_prompts p
 JOIN bellatrix_migrate.stage_files f ON f.file_no = p.file_no
 JOIN t_prompt_ids i ON i.prompt_hash = p.prompt_hash
 WHERE p.kind = 'prompts_csv' AND p.legacy_prompt_id IS NOT NULL
+  AND EXISTS (SELECT 1 FROM bellatrix_migrate.row_sources WHERE target_table = 'prompts')
 ORDER BY p.legacy_prompt_id, p.file_no, p.line;
 
 INSERT INTO t_relink_sources
@@ -26,6 +29,7 @@ FROM bellatrix_migrate.stage_log_entries l
 JOIN bellatrix_migrate.stage_files f ON f.file_no = l.file_no
 JOIN t_prompt_ids i ON i.prompt_hash = l.prompt_hash
 WHERE l.request_id IS NOT NULL AND l.prompt_text IS NOT NULL
+  AND EXISTS (SELECT 1 FROM bellatrix_migrate.row_sources WHERE target_table = 'prompts')
 ORDER BY l.request_id, l.file_no, l.line;
 
 -- Only rows of earlier imports are looked at: this import's rows were linked before they were
@@ -60,6 +64,7 @@ WITH linked AS (
           JOIN evaluation_runs r ON r.run_id = t.run_id
           JOIN t_prompt_ids i ON i.prompt_hash = t.prompt_hash
           WHERE t.new_id IS NOT NULL AND t.run_origin = 'root_results' AND NOT t.prompt_is_placeholder
+            AND EXISTS (SELECT 1 FROM bellatrix_migrate.row_sources WHERE target_table = 'evaluation_metrics')
           UNION ALL
           SELECT run_id, legacy_prompt_id, new_prompt, file, line, 2, 0
           FROM t_relinks WHERE by = 'requestId') x
@@ -80,14 +85,16 @@ SET prompt_id = r.new_prompt,
     metadata = e.metadata || jsonb_build_object('prompt_linked', jsonb_build_object(
         'by', r.by, 'file', r.file, 'line', r.line))
 FROM t_relinks r
-WHERE r.target_table = 'evaluation_metrics' AND e.id = r.row_id;
+WHERE r.target_table = 'evaluation_metrics' AND e.id = r.row_id
+  AND EXISTS (SELECT 1 FROM t_relinks);
 
 UPDATE master_model_evaluations e
 SET prompt_id = r.new_prompt,
     metadata = e.metadata || jsonb_build_object('prompt_linked', jsonb_build_object(
         'by', r.by, 'file', r.file, 'line', r.line))
 FROM t_relinks r
-WHERE r.target_table = 'master_model_evaluations' AND e.id = r.row_id;
+WHERE r.target_table = 'master_model_evaluations' AND e.id = r.row_id
+  AND EXISTS (SELECT 1 FROM t_relinks);
 
 WITH unused AS (
     SELECT DISTINCT r.old_prompt AS id FROM t_relinks r
