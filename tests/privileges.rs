@@ -163,6 +163,29 @@ async fn a_non_owner_importer_with_only_the_documented_grants_imports_a_drop_the
 }
 
 #[tokio::test]
+async fn the_importer_repairs_rows_of_an_earlier_import_with_only_the_documented_grants() {
+    // Re-linking rows to the prompt CSV that arrives later updates metric rows and prompts, removes
+    // the placeholders and records the changes: all within what `init --grant-import` gives.
+    let roles = Roles::new().await;
+    let (importer, as_importer) = roles.login("relinker").await;
+    init(&roles.owner, &["--grant-import", &importer]);
+    let raw = format!("{LEGACY_APP}/data/runs/raw_metrics.csv");
+    let prompts = format!("{LEGACY_APP}/data/test_prompts.csv");
+    let (out, _) = as_importer.import(&[&raw], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (out, report) = as_importer.import(&[&prompts], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(report["relinked"]["rows"], 2, "{}", report["relinked"]);
+    assert_eq!(
+        report["relinked"]["placeholders_removed"], 2,
+        "{}",
+        report["relinked"]
+    );
+    let (verified, _) = as_importer.verify(&[]);
+    assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
+}
+
+#[tokio::test]
 async fn a_role_without_the_grants_is_refused_before_reading_naming_the_privilege() {
     let roles = Roles::new().await;
     init(&roles.owner, &[]);
