@@ -83,6 +83,10 @@ pub const TRANSFORM: &[(&str, &str)] = &[
         include_str!("../sql/transform/20_models.sql"),
     ),
     (
+        "merging models a later source shows to be one",
+        include_str!("../sql/transform/21_model_merges.sql"),
+    ),
+    (
         "pricing master models",
         include_str!("../sql/transform/25_master_pricing.sql"),
     ),

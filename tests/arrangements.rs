@@ -126,6 +126,24 @@ async fn every_arrangement_of_the_legacy_folder_gives_one_database() {
         ("raw first", raw_first),
         ("reverse", reverse),
         ("log first", log_first),
+        (
+            "log, root-era results, raw",
+            vec![
+                LOG.to_vec(),
+                ROOT_RESULTS.to_vec(),
+                RAW.to_vec(),
+                concat(&[PROMPTS, YAMLS, REST]),
+            ],
+        ),
+        (
+            "root-era results, log, raw",
+            vec![
+                ROOT_RESULTS.to_vec(),
+                LOG.to_vec(),
+                RAW.to_vec(),
+                concat(&[PROMPTS, YAMLS, REST]),
+            ],
+        ),
         ("one file at a time", one_by_one),
         ("YAML versions newest first", newest_first),
     ] {

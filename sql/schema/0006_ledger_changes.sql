@@ -7,6 +7,7 @@
 --   relinked    a metric row moved from a placeholder to its real prompt (details: from, to prompt)
 --   attributes  a prompt took the attributes of a more authoritative source (kind, file, line)
 --   removed     a placeholder prompt nothing used any more
+--   merged      a model that a later source showed to be this one was merged into it (details: its id)
 ALTER TABLE bellatrix_migrate.row_sources
     ADD COLUMN IF NOT EXISTS removed_by BIGINT;
 
@@ -15,7 +16,7 @@ CREATE TABLE IF NOT EXISTS bellatrix_migrate.row_changes (
     import_id    BIGINT NOT NULL REFERENCES bellatrix_migrate.imports (id),
     target_table TEXT NOT NULL,
     target_id    UUID NOT NULL,
-    change       TEXT NOT NULL CHECK (change IN ('relinked', 'attributes', 'removed')),
+    change       TEXT NOT NULL CHECK (change IN ('relinked', 'attributes', 'removed', 'merged')),
     kind         TEXT,
     file         TEXT,
     line         BIGINT,

@@ -1,5 +1,5 @@
 -- Recomputes the counters and times of every run that existed before this import and got new rows
--- or re-linked ones (48_relink.sql), from all of its rows (earlier imports included), with the definition of 30_runs.sql (which
+-- or re-linked ones (48_relink.sql) or whose models were merged (21_model_merges.sql), from all of its rows (earlier imports included), with the definition of 30_runs.sql (which
 -- counted the runs this import created). Touching only those keeps a first load from updating every
 -- run it just inserted.
 CREATE TEMP TABLE t_touched_runs ON COMMIT DROP AS
@@ -8,7 +8,9 @@ FROM t_rows t JOIN evaluation_runs r ON r.run_id = t.run_id
 WHERE t.new_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM t_new_runs n WHERE n.id = r.id)
 UNION
-SELECT run_id FROM t_relinks WHERE run_id IS NOT NULL;
+SELECT run_id FROM t_relinks WHERE run_id IS NOT NULL
+UNION
+SELECT run_id FROM t_merged_pairs;
 
 UPDATE evaluation_runs r
 SET total_evaluations      = s.total,

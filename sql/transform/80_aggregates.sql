@@ -13,6 +13,9 @@ WITH touched AS (
     JOIN t_touched_runs o ON o.id = r.id
     JOIN t_model_keys k ON k.model_key = t.model_key
     WHERE t.new_id IS NOT NULL AND NOT t.is_master
+    UNION
+    -- The pairs of a model merged into another (21_model_merges.sql), whose aggregates went.
+    SELECT run_id, model_id FROM t_merged_pairs
 ), em AS (
     -- Runs this import created: all their rows are new, so they are taken from the new rows as
     -- staged (the values evaluation_metrics received), without reading the table back.
