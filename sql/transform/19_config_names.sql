@@ -23,4 +23,5 @@ INSERT INTO t_cfg_renamed SELECT id FROM renamed;
 UPDATE cloudwatch_log_entries c
 SET model_name = left(m.name, 200)
 FROM models m JOIN t_cfg_renamed r ON r.id = m.id
-WHERE c.metadata ->> 'model_uuid' = m.id::text;
+WHERE c.metadata ->> 'model_uuid' = m.id::text
+  AND EXISTS (SELECT 1 FROM t_cfg_renamed);

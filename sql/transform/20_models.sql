@@ -98,7 +98,8 @@ WHERE m.id = k.model_uuid AND m.bedrock_model_id IS NULL;
 UPDATE cloudwatch_log_entries c
 SET model_name = left(m.name, 200)
 FROM models m JOIN t_renamed_models r ON r.id = m.id
-WHERE c.metadata ->> 'model_uuid' = m.id::text;
+WHERE c.metadata ->> 'model_uuid' = m.id::text
+  AND EXISTS (SELECT 1 FROM t_renamed_models);
 
 CREATE TEMP TABLE t_new_models (id uuid, name text) ON COMMIT DROP;
 
