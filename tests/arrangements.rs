@@ -41,19 +41,24 @@ type Content = Vec<(String, Vec<String>)>;
 /// Imports each group of `root`'s files in turn (each must succeed), then the whole folder again
 /// (nothing inserted) and verifies; returns the content of every production table.
 /// Also returns what the imports repaired, summed: rows re-linked, placeholders removed, prompts
-/// improved.
-async fn arranged(root: &Path, groups: &[Vec<&str>], extra: &[&str]) -> (Content, [u64; 3]) {
+/// improved, models merged.
+async fn arranged(root: &Path, groups: &[Vec<&str>], extra: &[&str]) -> (Content, [u64; 4]) {
     let db = TestDb::initialised().await;
     let args: Vec<&str> = TZ.iter().chain(extra).copied().collect();
-    let mut relinked = [0; 3];
+    let mut relinked = [0; 4];
     for group in groups {
         let paths: Vec<PathBuf> = group.iter().map(|f| root.join(f)).collect();
         let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
         let (out, report) = db.import_paths(&refs, &args);
         assert_eq!(out.code, 0, "importing {group:?}: {}", out.stderr);
-        for (i, key) in ["rows", "placeholders_removed", "prompts_improved"]
-            .iter()
-            .enumerate()
+        for (i, key) in [
+            "rows",
+            "placeholders_removed",
+            "prompts_improved",
+            "models_merged",
+        ]
+        .iter()
+        .enumerate()
         {
             relinked[i] += report["relinked"][key].as_u64().unwrap_or(0);
         }
@@ -121,7 +126,7 @@ async fn every_arrangement_of_the_legacy_folder_gives_one_database() {
     let mut newest_first: Vec<Vec<&str>> = YAMLS.iter().map(|f| vec![*f]).collect();
     newest_first.push(concat(&[RAW, PROMPTS, LOG, ROOT_RESULTS, REST]));
 
-    let mut prints = vec![("all at once", digest(&once), [0; 3])];
+    let mut prints = vec![("all at once", digest(&once), [0; 4])];
     for (name, groups) in [
         ("raw first", raw_first),
         ("reverse", reverse),
@@ -152,7 +157,7 @@ async fn every_arrangement_of_the_legacy_folder_gives_one_database() {
         prints.push((name, digest(&content), relinked));
     }
     for (name, print, relinked) in &prints {
-        eprintln!("{name} (relinked rows, placeholders removed, prompts improved: {relinked:?}): {print:?}");
+        eprintln!("{name} (relinked rows, placeholders removed, prompts improved, models merged: {relinked:?}): {print:?}");
     }
 }
 
@@ -197,7 +202,7 @@ async fn a_prompt_csv_imported_after_the_raw_rows_relinks_them() {
     // prompt the dashboard row's text created takes the CSV's attributes (its prompt 1).
     assert_eq!(
         report["relinked"],
-        serde_json::json!({"rows": 2, "placeholders_removed": 2, "prompts_improved": 1})
+        serde_json::json!({"rows": 2, "placeholders_removed": 2, "prompts_improved": 1, "models_merged": 0})
     );
     assert_eq!(report["tables"]["evaluation_metrics"]["updated"], 2);
     assert_eq!(report["tables"]["prompts"]["updated"], 1);
@@ -217,7 +222,7 @@ async fn a_prompt_csv_imported_after_the_raw_rows_relinks_them() {
     let again = import_files(&db, dir.path(), &concat(&[RAW, PROMPTS]));
     assert_eq!(
         again["relinked"],
-        serde_json::json!({"rows": 0, "placeholders_removed": 0, "prompts_improved": 0}),
+        serde_json::json!({"rows": 0, "placeholders_removed": 0, "prompts_improved": 0, "models_merged": 0}),
         "a re-run repairs nothing more"
     );
     let (out, verify) = db.verify(&[]);
@@ -242,7 +247,7 @@ async fn a_bedrock_log_imported_after_the_root_era_results_relinks_the_rows_of_t
     // prompt_index 0 (an error row, no request id): the placeholder goes.
     assert_eq!(
         report["relinked"],
-        serde_json::json!({"rows": 2, "placeholders_removed": 1, "prompts_improved": 0})
+        serde_json::json!({"rows": 2, "placeholders_removed": 1, "prompts_improved": 0, "models_merged": 0})
     );
     assert_eq!(db.text(placeholders).await.as_deref(), Some("0"));
     let linked = "SELECT string_agg(e.metadata #>> '{prompt_linked,by}' || ':' || p.source_type, ','                   ORDER BY e.metadata #>> '{prompt_linked,by}') FROM evaluation_metrics e                   JOIN prompts p ON p.id = e.prompt_id";

@@ -57,6 +57,7 @@ pub(super) async fn details(client: &impl GenericClient, report: &mut Report) ->
         rows: count(row.get(0)),
         placeholders_removed: count(row.get(1)),
         prompts_improved: count(row.get(2)),
+        models_merged: count(row.get(3)),
     };
 
     let created: serde_json::Value = client

@@ -210,6 +210,8 @@ pub struct Relinked {
     pub placeholders_removed: u64,
     /// Prompts of earlier imports that took the attributes of a more authoritative source.
     pub prompts_improved: u64,
+    /// Models merged into the one a later source showed them to be.
+    pub models_merged: u64,
 }
 
 /// A model the import creates from data alone (no models.yaml names it).

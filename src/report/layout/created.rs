@@ -29,8 +29,8 @@ pub(super) fn created(report: &Report, out: &mut Vec<Block>) {
     );
     let r = &report.relinked;
     let relinked = format!(
-        "re-linked (rows of earlier imports whose real prompt arrived now): {} rows, {} placeholders removed, {} prompts took a better source's attributes",
-        r.rows, r.placeholders_removed, r.prompts_improved
+        "re-linked (rows of earlier imports whose real prompt arrived now): {} rows, {} placeholders removed, {} prompts took a better source's attributes, {} models merged into the one a later source showed them to be",
+        r.rows, r.placeholders_removed, r.prompts_improved, r.models_merged
     );
     out.push(Block::Bullets(vec![
         runs,
