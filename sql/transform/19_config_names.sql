@@ -1,8 +1,10 @@
 -- A model first seen in data (raw rows or a Bedrock log, named by the row or from its id) takes the
 -- name its configuration gives it when a models.yaml or config.py entry resolves to it, as if the
 -- configuration had come first (docs/decisions.md#source-precedence): the latest entry's name,
--- unless another model of its provider already has that name. Log entries carry the new name.
-CREATE TEMP TABLE t_cfg_renamed (id uuid) ON COMMIT DROP;
+-- unless another model of its provider already has that name. The renamed models are collected in
+-- t_renamed_models (20_models.sql adds its own), whose log entries take the new name in
+-- 21_model_merges.sql.
+CREATE TEMP TABLE t_renamed_models (id uuid) ON COMMIT DROP;
 
 WITH named AS (
     SELECT DISTINCT ON (model_uuid) model_uuid, name
@@ -18,10 +20,4 @@ WITH named AS (
                       WHERE o.provider_id = m.provider_id AND o.name = n.name AND o.id <> m.id)
     RETURNING m.id
 )
-INSERT INTO t_cfg_renamed SELECT id FROM renamed;
-
-UPDATE cloudwatch_log_entries c
-SET model_name = left(m.name, 200)
-FROM models m JOIN t_cfg_renamed r ON r.id = m.id
-WHERE c.metadata ->> 'model_uuid' = m.id::text
-  AND EXISTS (SELECT 1 FROM t_cfg_renamed);
+INSERT INTO t_renamed_models SELECT id FROM renamed;

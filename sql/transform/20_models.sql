@@ -59,7 +59,7 @@ WHERE k.model_uuid IS NULL;
 --   for it names it (unless another model of its provider has that name);
 -- * a model found by name that has no Bedrock id takes the id the rows give it, so that the log
 --   entries and rows of a later import find it by id.
-CREATE TEMP TABLE t_renamed_models (id uuid) ON COMMIT DROP;
+-- (t_renamed_models: 19_config_names.sql.)
 
 WITH better AS (
     SELECT DISTINCT ON (k.model_uuid) k.model_uuid, k.model_name
@@ -93,13 +93,6 @@ FROM (SELECT DISTINCT ON (model_uuid) model_uuid, bedrock_model_id
       WHERE model_uuid IS NOT NULL AND bedrock_model_id IS NOT NULL
       ORDER BY model_uuid, bedrock_model_id DESC) k
 WHERE m.id = k.model_uuid AND m.bedrock_model_id IS NULL;
-
--- Log entries carry their model's name.
-UPDATE cloudwatch_log_entries c
-SET model_name = left(m.name, 200)
-FROM models m JOIN t_renamed_models r ON r.id = m.id
-WHERE c.metadata ->> 'model_uuid' = m.id::text
-  AND EXISTS (SELECT 1 FROM t_renamed_models);
 
 CREATE TEMP TABLE t_new_models (id uuid, name text) ON COMMIT DROP;
 
