@@ -69,7 +69,7 @@ LEFT JOIN LATERAL (
 -- The hashes an earlier import (or the app) already has a prompt for: on a first load none, and
 -- then nothing below looks at the winners again.
 CREATE TEMP TABLE t_prompt_known ON COMMIT DROP AS
-SELECT DISTINCT w.prompt_hash
+SELECT w.prompt_hash
 FROM t_prompt_winners w
 WHERE EXISTS (SELECT 1 FROM prompts p WHERE p.prompt_hash = w.prompt_hash);
 
