@@ -47,10 +47,7 @@ async fn arranged(root: &Path, groups: &[Vec<&str>], extra: &[&str]) -> (Content
     let args: Vec<&str> = TZ.iter().chain(extra).copied().collect();
     let mut relinked = [0; 4];
     for group in groups {
-        let paths: Vec<PathBuf> = group.iter().map(|f| root.join(f)).collect();
-        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
-        let (out, report) = db.import_paths(&refs, &args);
-        assert_eq!(out.code, 0, "importing {group:?}: {}", out.stderr);
+        let report = import_files(&db, root, group, &args);
         for (i, key) in [
             "rows",
             "placeholders_removed",
@@ -175,11 +172,11 @@ async fn a_copy_with_new_file_times_gives_the_same_database_once_its_undated_ver
     assert_same("a plain copy", &once, &copied);
 }
 
-/// Imports `files` of `root` into `db`, returning the report.
-fn import_files(db: &TestDb, root: &Path, files: &[&str]) -> serde_json::Value {
+/// Imports `files` of `root` into `db` with `args`, returning the report; the import must succeed.
+fn import_files(db: &TestDb, root: &Path, files: &[&str], args: &[&str]) -> serde_json::Value {
     let paths: Vec<PathBuf> = files.iter().map(|f| root.join(f)).collect();
     let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
-    let (out, report) = db.import_paths(&refs, &TZ);
+    let (out, report) = db.import_paths(&refs, args);
     assert_eq!(out.code, 0, "importing {files:?}: {}", out.stderr);
     report
 }
@@ -188,7 +185,7 @@ fn import_files(db: &TestDb, root: &Path, files: &[&str]) -> serde_json::Value {
 async fn a_prompt_csv_imported_after_the_raw_rows_relinks_them() {
     let dir = support::legacy_app_copy();
     let db = TestDb::initialised().await;
-    import_files(&db, dir.path(), RAW);
+    import_files(&db, dir.path(), RAW, &TZ);
     let placeholders =
         "SELECT count(*)::text FROM prompts WHERE source_type = 'legacy_placeholder'";
     assert_eq!(
@@ -197,7 +194,7 @@ async fn a_prompt_csv_imported_after_the_raw_rows_relinks_them() {
         "prompt_id 1 and 2 of run_20251031_204240"
     );
 
-    let report = import_files(&db, dir.path(), PROMPTS);
+    let report = import_files(&db, dir.path(), PROMPTS, &TZ);
     // The two command-line rows move to the CSV's prompts 1 and 2, their placeholders go, and the
     // prompt the dashboard row's text created takes the CSV's attributes (its prompt 1).
     assert_eq!(
@@ -219,7 +216,7 @@ async fn a_prompt_csv_imported_after_the_raw_rows_relinks_them() {
         Some("csv:converse:converse")
     );
 
-    let again = import_files(&db, dir.path(), &concat(&[RAW, PROMPTS]));
+    let again = import_files(&db, dir.path(), &concat(&[RAW, PROMPTS]), &TZ);
     assert_eq!(
         again["relinked"],
         serde_json::json!({"rows": 0, "placeholders_removed": 0, "prompts_improved": 0, "models_merged": 0}),
@@ -233,7 +230,7 @@ async fn a_prompt_csv_imported_after_the_raw_rows_relinks_them() {
 async fn a_bedrock_log_imported_after_the_root_era_results_relinks_the_rows_of_that_prompt() {
     let dir = support::legacy_app_copy();
     let db = TestDb::initialised().await;
-    import_files(&db, dir.path(), &ROOT_RESULTS[..2]);
+    import_files(&db, dir.path(), &ROOT_RESULTS[..2], &TZ);
     let placeholders =
         "SELECT count(*)::text FROM prompts WHERE source_type = 'legacy_placeholder'";
     assert_eq!(
@@ -242,7 +239,7 @@ async fn a_bedrock_log_imported_after_the_root_era_results_relinks_the_rows_of_t
         "both rows share the placeholder of prompt 0"
     );
 
-    let report = import_files(&db, dir.path(), LOG);
+    let report = import_files(&db, dir.path(), LOG, &TZ);
     // The row with requestId r-0002 moves to that log entry's prompt, and so does the other row of
     // prompt_index 0 (an error row, no request id): the placeholder goes.
     assert_eq!(
