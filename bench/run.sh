@@ -321,8 +321,8 @@ echo
 echo "Where (b)'s $(wall import) s went (the report's timings), largest first:"
 echo
 # The stage phase, every transform step and check, and what the transform phase spent outside them
-# (accounting the records, clearing staging, committing). The two checks that re-read the sources share one pass and
-# each reports its whole time: listed once, as one entry.
+# (accounting the records, clearing staging, committing). The two checks that re-read the sources
+# share one pass and each reports its whole time: listed once, as one entry.
 python3 - "$WORK/import.json" <<'PY'
 import json, sys
 SHARED = ("text_fidelity", "no_clipped_values")
