@@ -307,7 +307,7 @@ if [ -n "$SCALE" ]; then
 fi
 echo
 if [ -n "$PGLOADER" ]; then
-    echo "(b)/(f): $(python3 -c "print(f'{$(wall import) / $(wall pgloader):.2f}')") (the full import's wall time over pgloader's raw load of the same file)."
+    python3 -c "b, f = $(wall import), $(wall pgloader); print(f'(b)/(f): {b / f:.2f}, the full import {f / b:.2f}× as fast as pgloader\'s raw load of the same file.')"
 fi
 if [ -n "$SCALE" ]; then
     python3 - "$(wall scaled)" "$(wall import)" "$(tail -n 1 "$WORK/scaled.time" | cut -d' ' -f2)" "$(tail -n 1 "$WORK/import.time" | cut -d' ' -f2)" "$SCALE" <<'PY'
