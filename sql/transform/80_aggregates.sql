@@ -20,7 +20,7 @@ WITH touched AS (
     -- Runs this import created: all their rows are new, so they are taken from the new rows as
     -- staged (the values evaluation_metrics received), without reading the table back.
     SELECT r.id AS run_id, k.model_uuid AS model_id, t.status, t.latency_ms, t.input_tokens,
-           t.output_tokens, t.json_valid, t.cost_usd_total
+           t.output_tokens, t.json_valid, t.cost_usd_total, TRUE AS new_run
     FROM t_rows t
     JOIN t_new_runs r ON r.run_id = t.run_id
     JOIN t_model_keys k ON k.model_key = t.model_key
@@ -28,32 +28,51 @@ WITH touched AS (
     UNION ALL
     -- Runs that existed before: every pair the new rows touch, from all its rows.
     SELECT m.run_id, m.model_id, m.status, m.latency_ms, m.input_tokens, m.output_tokens,
-           m.json_valid, m.cost_usd_total
+           m.json_valid, m.cost_usd_total, FALSE
     FROM evaluation_metrics m
     JOIN touched x ON x.run_uuid = m.run_id AND x.model_uuid = m.model_id
+), grouped AS MATERIALIZED (
+    SELECT em.run_id, em.model_id, bool_and(em.new_run) AS new_run,
+           count(*) AS total_count,
+           count(*) FILTER (WHERE em.status = 'success') AS success_count,
+           count(*) FILTER (WHERE em.status = 'error') AS error_count,
+           round(avg(em.input_tokens), 2) AS avg_input_tokens,
+           round(avg(em.output_tokens), 2) AS avg_output_tokens,
+           round((percentile_cont(0.50) WITHIN GROUP (ORDER BY em.latency_ms) FILTER (WHERE em.status = 'success'))::numeric, 2) AS p50_latency_ms,
+           round((percentile_cont(0.95) WITHIN GROUP (ORDER BY em.latency_ms) FILTER (WHERE em.status = 'success'))::numeric, 2) AS p95_latency_ms,
+           round((percentile_cont(0.99) WITHIN GROUP (ORDER BY em.latency_ms) FILTER (WHERE em.status = 'success'))::numeric, 2) AS p99_latency_ms,
+           min(em.latency_ms) FILTER (WHERE em.status = 'success') AS min_latency_ms,
+           max(em.latency_ms) FILTER (WHERE em.status = 'success') AS max_latency_ms,
+           count(*) FILTER (WHERE em.json_valid) AS json_valid_count,
+           round(100.0 * count(*) FILTER (WHERE em.json_valid) / count(*), 2) AS json_valid_percentage,
+           round(sum(em.cost_usd_total) / count(*), 6) AS avg_cost_usd_per_request,
+           sum(em.cost_usd_total) AS total_cost_usd,
+           CURRENT_TIMESTAMP AS calculated_at
+    FROM em
+    GROUP BY em.run_id, em.model_id
+), fresh AS (
+    -- The pairs of runs this import created cannot have an aggregate row yet: a plain insert, without
+    -- the conflict arbitration of an upsert (a first load is nothing but these).
+    INSERT INTO model_aggregated_metrics (
+        id, run_id, model_id, total_count, success_count, error_count, avg_input_tokens, avg_output_tokens,
+        p50_latency_ms, p95_latency_ms, p99_latency_ms, min_latency_ms, max_latency_ms,
+        json_valid_count, json_valid_percentage, avg_cost_usd_per_request, total_cost_usd, calculated_at)
+    SELECT bellatrix_migrate.ordered_id(), run_id, model_id, total_count, success_count, error_count,
+           avg_input_tokens, avg_output_tokens, p50_latency_ms, p95_latency_ms, p99_latency_ms,
+           min_latency_ms, max_latency_ms, json_valid_count, json_valid_percentage,
+           avg_cost_usd_per_request, total_cost_usd, calculated_at
+    FROM grouped WHERE new_run
+    RETURNING TRUE AS inserted
 ), upserted AS (
     INSERT INTO model_aggregated_metrics (
         id, run_id, model_id, total_count, success_count, error_count, avg_input_tokens, avg_output_tokens,
         p50_latency_ms, p95_latency_ms, p99_latency_ms, min_latency_ms, max_latency_ms,
         json_valid_count, json_valid_percentage, avg_cost_usd_per_request, total_cost_usd, calculated_at)
-    SELECT bellatrix_migrate.ordered_id(), em.run_id, em.model_id,
-           count(*),
-           count(*) FILTER (WHERE em.status = 'success'),
-           count(*) FILTER (WHERE em.status = 'error'),
-           round(avg(em.input_tokens), 2),
-           round(avg(em.output_tokens), 2),
-           round((percentile_cont(0.50) WITHIN GROUP (ORDER BY em.latency_ms) FILTER (WHERE em.status = 'success'))::numeric, 2),
-           round((percentile_cont(0.95) WITHIN GROUP (ORDER BY em.latency_ms) FILTER (WHERE em.status = 'success'))::numeric, 2),
-           round((percentile_cont(0.99) WITHIN GROUP (ORDER BY em.latency_ms) FILTER (WHERE em.status = 'success'))::numeric, 2),
-           min(em.latency_ms) FILTER (WHERE em.status = 'success'),
-           max(em.latency_ms) FILTER (WHERE em.status = 'success'),
-           count(*) FILTER (WHERE em.json_valid),
-           round(100.0 * count(*) FILTER (WHERE em.json_valid) / count(*), 2),
-           round(sum(em.cost_usd_total) / count(*), 6),
-           sum(em.cost_usd_total),
-           CURRENT_TIMESTAMP
-    FROM em
-    GROUP BY em.run_id, em.model_id
+    SELECT bellatrix_migrate.ordered_id(), run_id, model_id, total_count, success_count, error_count,
+           avg_input_tokens, avg_output_tokens, p50_latency_ms, p95_latency_ms, p99_latency_ms,
+           min_latency_ms, max_latency_ms, json_valid_count, json_valid_percentage,
+           avg_cost_usd_per_request, total_cost_usd, calculated_at
+    FROM grouped WHERE NOT new_run
     ON CONFLICT (run_id, model_id) DO UPDATE SET
         total_count = EXCLUDED.total_count,
         success_count = EXCLUDED.success_count,
@@ -72,4 +91,4 @@ WITH touched AS (
         calculated_at = EXCLUDED.calculated_at
     RETURNING (xmax = 0) AS inserted
 )
-INSERT INTO t_aggregates SELECT inserted FROM upserted;
+INSERT INTO t_aggregates SELECT inserted FROM fresh UNION ALL SELECT inserted FROM upserted;
