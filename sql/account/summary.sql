@@ -4,7 +4,9 @@
 -- version describes, users a later users.json version updated, rows re-linked to their real prompt,
 -- prompts a better source describes). Transform-time rejects are added from rejects.sql.
 -- Anti-joins are NOT EXISTS, never NOT IN (subquery): with hundreds of thousands of runs a NOT IN
--- that does not fit work_mem is re-scanned for every row.
+-- that does not fit work_mem is re-scanned for every row. Distinct counts over a million rows are
+-- counted from a DISTINCT subquery (a hash aggregate): count(DISTINCT …) sorts them.
+-- t_prompt_winners holds one row per distinct hash of the candidates.
 SELECT 'evaluation_metrics' AS table_name,
        count(*) FILTER (WHERE new_id IS NOT NULL AND NOT is_master) AS inserted,
        count(*) FILTER (WHERE new_id IS NULL AND NOT is_master) AS duplicate,
@@ -19,7 +21,7 @@ FROM t_rows
 UNION ALL
 SELECT 'prompts',
        (SELECT count(*) FROM t_new_prompts),
-       (SELECT count(DISTINCT prompt_hash) FROM t_prompt_candidates) - (SELECT count(*) FROM t_new_prompts),
+       (SELECT count(*) FROM t_prompt_winners) - (SELECT count(*) FROM t_new_prompts),
        (SELECT count(*) FROM t_prompt_upgrades WHERE better)
 UNION ALL
 SELECT 'models',
@@ -53,7 +55,7 @@ SELECT 'model_generation_params',
 UNION ALL
 SELECT 'evaluation_runs',
        (SELECT count(*) FROM t_new_runs),
-       (SELECT count(DISTINCT run_id) FROM t_rows WHERE new_id IS NOT NULL AND run_id IS NOT NULL)
+       (SELECT count(*) FROM (SELECT DISTINCT run_id FROM t_rows WHERE new_id IS NOT NULL AND run_id IS NOT NULL) d)
          - (SELECT count(*) FROM t_new_runs),
        (SELECT count(*) FROM t_touched_runs)
 UNION ALL

@@ -8,27 +8,43 @@ CREATE TEMP TABLE t_new_prompts (id uuid, prompt_hash text) ON COMMIT DROP;
 
 -- A raw row's candidate carries no text and no metadata: only the winner of each hash needs them,
 -- and they are fetched (text by the staged row's TID) or built when it is inserted.
+-- The raw rows of one hash are one candidate: the first of them by priority, file and line, found
+-- by a hash aggregate over those three packed in a bigint (placeholder flag in bit 62, file in the
+-- bits above 40, line below), standing for all of them (`weight`, and the earliest time any saw
+-- the prompt). A million rows share a few hundred prompts, and the winners' sort then sorts those.
 CREATE TEMP TABLE t_prompt_candidates ON COMMIT DROP AS
+WITH row_firsts AS (
+    SELECT prompt_hash,
+           min(((COALESCE(prompt_is_placeholder, FALSE)::int)::bigint << 62) | (file_no::bigint << 40) | line) AS first_at,
+           count(*) AS weight,
+           min(evaluated_at) AS seen_at
+    FROM t_rows
+    WHERE new_id IS NOT NULL
+    GROUP BY prompt_hash
+)
 SELECT 'prompt_file'::text AS origin,
        CASE WHEN p.kind = 'prompts_csv' THEN 1 ELSE 2 END AS priority,
        p.file_no, p.line, f.path AS file_path, p.kind, p.prompt_text, NULL::tid AS stage_ctid,
        p.prompt_hash, p.prompt_normalized_hash AS normalized_hash, p.source_type, p.expected_json,
-       p.expected_json_inferred, p.tags, p.metadata, NULL::timestamptz AS seen_at, NULL::text AS request_id
+       p.expected_json_inferred, p.tags, p.metadata, NULL::timestamptz AS seen_at, NULL::text AS request_id,
+       1::bigint AS weight
 FROM bellatrix_migrate.stage_prompts p
 JOIN bellatrix_migrate.stage_files f ON f.file_no = p.file_no
 UNION ALL
 SELECT 'log', 3, l.file_no, l.line, f.path, 'bedrock_log', l.prompt_text, NULL::tid, l.prompt_hash,
        l.prompt_normalized_hash, 'cloudwatch', COALESCE(l.expected_json, FALSE), TRUE, NULL::text[],
        jsonb_build_object('source', jsonb_build_object('file', f.path, 'line', l.line)),
-       l.event_time, l.request_id
+       l.event_time, l.request_id, 1
 FROM bellatrix_migrate.stage_log_entries l
 JOIN bellatrix_migrate.stage_files f ON f.file_no = l.file_no
 WHERE l.prompt_text IS NOT NULL
 UNION ALL
 SELECT 'row', CASE WHEN t.prompt_is_placeholder THEN 5 ELSE 4 END, t.file_no, t.line, t.file_path,
        'raw_metrics', NULL, t.stage_ctid, t.prompt_hash, t.prompt_normalized_hash, t.prompt_source_type,
-       t.expected_json, NOT t.prompt_is_placeholder, NULL::text[], NULL::jsonb, t.evaluated_at, NULL
-FROM t_rows t
+       t.expected_json, NOT t.prompt_is_placeholder, NULL::text[], NULL::jsonb, r.seen_at, NULL, r.weight
+FROM row_firsts r
+JOIN t_rows t ON t.prompt_hash = r.prompt_hash
+             AND ((t.file_no::bigint << 40) | t.line) = r.first_at & ((1::bigint << 62) - 1)
 WHERE t.new_id IS NOT NULL;
 
 CREATE TEMP TABLE t_prompt_winners ON COMMIT DROP AS
@@ -41,7 +57,7 @@ ORDER BY c.prompt_hash, c.priority, c.file_no, c.line;
 -- winners are not copied once more.
 CREATE TEMP VIEW v_prompt_built AS
 WITH agg AS (
-    SELECT prompt_hash, min(seen_at) AS first_seen, count(*) AS sources,
+    SELECT prompt_hash, min(seen_at) AS first_seen, sum(weight)::bigint AS sources,
            jsonb_agg(DISTINCT request_id) FILTER (WHERE request_id IS NOT NULL) AS request_ids
     FROM t_prompt_candidates
     GROUP BY prompt_hash
