@@ -18,33 +18,41 @@ WHERE t.new_id IS NOT NULL AND t.run_id IS NOT NULL
 
 ANALYZE t_run_rows;
 
--- The per-run counts below are grouped subqueries whose row counts the planner cannot estimate
--- (it assumes 200); it then sorts each of them for a merge join. Hash joins, for this statement only.
+-- Two passes over the new rows, both hash aggregates (no sort): one for the figures of each run and
+-- its first row, one for its distinct prompts and models. The first row is the one a sort by
+-- (evaluated_at, file_no, line) would put first: the least array of those three (arrays compare
+-- element by element, and a NULL time sorts last, as in ORDER BY). Its origin is any row's: a run's
+-- origin follows from its id alone (read::raw_metrics::run_origin; root-era ids are
+-- legacy_results_…). The per-run figures are grouped subqueries whose row counts the planner
+-- cannot estimate (it assumes 200); it would then sort both for a merge join. Hash joins, for this
+-- statement only.
 SET LOCAL enable_mergejoin = off;
 
-WITH firsts AS (
-    SELECT DISTINCT ON (run_id) run_id, run_origin, evaluated_at, file_path, line
-    FROM t_run_rows
-    ORDER BY run_id, evaluated_at, file_no, line
-), counts AS (
+WITH per_run AS (
     SELECT run_id,
-           count(*)                                   AS total,
-           count(*) FILTER (WHERE status = 'success') AS ok,
-           count(*) FILTER (WHERE status = 'error')   AS failed,
-           min(evaluated_at)                          AS first_at,
-           max(evaluated_at + latency_ms * interval '1 millisecond') AS last_end
+           min(run_origin) AS run_origin,
+           min(ARRAY[(extract(epoch FROM evaluated_at) * 1000000)::bigint, file_no, line]) AS first_row,
+           count(*) FILTER (WHERE NOT is_master)                      AS total,
+           count(*) FILTER (WHERE NOT is_master AND status = 'success') AS ok,
+           count(*) FILTER (WHERE NOT is_master AND status = 'error')   AS failed,
+           min(evaluated_at) FILTER (WHERE NOT is_master)               AS first_at,
+           max(evaluated_at + latency_ms * interval '1 millisecond') FILTER (WHERE NOT is_master) AS last_end
     FROM t_run_rows
-    WHERE NOT is_master
     GROUP BY run_id
-), distinct_prompts AS (
-    -- Distinct counts by grouping twice: count(DISTINCT) would sort every run's rows apart.
-    SELECT run_id, count(*) AS prompts
-    FROM (SELECT DISTINCT run_id, prompt_hash FROM t_run_rows WHERE NOT is_master) d
+), distinct_counts AS (
+    -- Distinct prompts and models in one pass: the two grouping sets are hashed side by side, and
+    -- GROUPING() tells their groups apart (1: a distinct prompt, 2: a distinct model).
+    SELECT run_id, count(*) FILTER (WHERE g = 1) AS prompts, count(*) FILTER (WHERE g = 2) AS models
+    FROM (SELECT run_id, GROUPING(prompt_hash, model_uuid) AS g
+          FROM t_run_rows
+          WHERE NOT is_master
+          GROUP BY GROUPING SETS ((run_id, prompt_hash), (run_id, model_uuid))) d
     GROUP BY run_id
-), distinct_models AS (
-    SELECT run_id, count(*) AS models
-    FROM (SELECT DISTINCT run_id, model_uuid FROM t_run_rows WHERE NOT is_master) d
-    GROUP BY run_id
+), firsts AS (
+    SELECT p.*, f.path AS file_path, p.first_row[3] AS line,
+           timestamptz 'epoch' + p.first_row[1] * interval '1 microsecond' AS evaluated_at
+    FROM per_run p
+    JOIN bellatrix_migrate.stage_files f ON f.file_no = p.first_row[2]
 ), inserted AS (
     INSERT INTO evaluation_runs (id, run_id, user_id, name, status, started_at, completed_at,
                                  total_prompts, total_models, total_evaluations,
@@ -57,16 +65,13 @@ WITH firsts AS (
                WHEN 'root_results' THEN 'Legacy results file (root-era evaluate.py)'
                ELSE 'Legacy run'
            END,
-           CASE WHEN c.ok = 0 THEN 'failed' ELSE 'completed' END,
-           COALESCE(c.first_at, f.evaluated_at), c.last_end,
-           COALESCE(dp.prompts, 0), COALESCE(dm.models, 0), COALESCE(c.total, 0),
-           COALESCE(c.ok, 0), COALESCE(c.failed, 0),
+           CASE WHEN f.total > 0 AND f.ok = 0 THEN 'failed' ELSE 'completed' END,
+           COALESCE(f.first_at, f.evaluated_at), f.last_end,
+           COALESCE(d.prompts, 0), COALESCE(d.models, 0), f.total, f.ok, f.failed,
            jsonb_build_object('origin', f.run_origin,
                               'source', jsonb_build_object('file', f.file_path, 'line', f.line))
     FROM firsts f
-    LEFT JOIN counts c ON c.run_id = f.run_id
-    LEFT JOIN distinct_prompts dp ON dp.run_id = f.run_id
-    LEFT JOIN distinct_models dm ON dm.run_id = f.run_id
+    LEFT JOIN distinct_counts d ON d.run_id = f.run_id
     RETURNING id, run_id
 )
 INSERT INTO t_new_runs SELECT id, run_id FROM inserted;
