@@ -14,6 +14,7 @@ pub mod json_sniff;
 pub mod json_text;
 pub mod models_yaml;
 pub mod positions;
+pub mod prefix;
 pub mod prompts_csv;
 pub mod prompts_json;
 pub mod pyliteral;
@@ -140,6 +141,8 @@ fn read_file(
         disposition,
         reason,
         version: None,
+        resumed: None,
+        resume_point: None,
     };
     if let Some(reason) = &file.skip {
         return Ok(summary(
@@ -281,6 +284,8 @@ fn read_file(
         disposition,
         reason: file_rejected,
         version,
+        resumed: None,
+        resume_point: None,
     })
 }
 
