@@ -34,6 +34,7 @@ pub async fn partition(
                     .is_some_and(|size| sizes.contains(&size))
         });
     if candidates.is_empty() {
+        offer_prefixes(client, &mut to_read).await?;
         return Ok((to_read, Vec::new()));
     }
     let hashed = tokio::task::spawn_blocking(move || {
