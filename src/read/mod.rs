@@ -73,11 +73,17 @@ pub fn reopen_raw_metrics(
     display: &str,
     legacy_tz: chrono_tz::Tz,
 ) -> Result<Option<raw_metrics::RawMetricsReader<File>>, InputError> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let Some(header) = sniff(path, name)?.1 else {
+    let Some(header) = raw_metrics_header(path)? else {
         return Ok(None);
     };
     raw_metrics::open(path, header, display, legacy_tz).map(Some)
+}
+
+/// The raw-metrics header of a file, classified and found as the import found it; `None` when the
+/// file's header is no longer a raw-metrics header.
+pub fn raw_metrics_header(path: &Path) -> Result<Option<raw_metrics::Header>, InputError> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    Ok(sniff(path, name)?.1)
 }
 
 /// The raw-metrics header of a file already classified as raw metrics.
