@@ -184,6 +184,13 @@ impl<R: Read> TrackingReader<R> {
         hit
     }
 
+    /// Where the record the parser reports as starting at `start` really starts: after the CRLF's
+    /// `\n` the parser reports it at (it returns a record at its `\r`), so a read that starts just
+    /// after that CRLF (a resume point) gives the record the same offset.
+    pub fn record_start(&self, start: u64) -> u64 {
+        start + u64::from(self.crlf_newlines.contains(&start))
+    }
+
     /// Reads one byte ahead into `peeked` (handed out by the next `read`). An error is left for that
     /// `read` to meet again.
     fn peek(&mut self) {

@@ -125,6 +125,7 @@ impl<R: Read> RawMetricsReader<R> {
                 let end = self.base + self.csv.position().byte();
                 let tracker = self.csv.get_mut();
                 let line = tracker.line_at(start);
+                let byte_offset = tracker.record_start(start);
                 let ended_crlf = tracker.ended_with_crlf(end);
                 let file_has_crlf = tracker.crlf_by(end);
                 if end == tracker.bytes_read() {
@@ -146,10 +147,12 @@ impl<R: Read> RawMetricsReader<R> {
                         )));
                     }
                 }
-                Some(match self.parse(line, start, ended_crlf, file_has_crlf) {
-                    Ok(row) => Item::Row(Box::new(row)),
-                    Err(reject) => Item::Reject(reject),
-                })
+                Some(
+                    match self.parse(line, byte_offset, ended_crlf, file_has_crlf) {
+                        Ok(row) => Item::Row(Box::new(row)),
+                        Err(reject) => Item::Reject(reject),
+                    },
+                )
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());

@@ -289,7 +289,12 @@ struct Sequential {
 impl Sequential {
     /// The staging record of the row at `line`, reading on to it (lines come in order).
     fn record_at(&mut self, line: u64, file: &str) -> Option<MetricRecord> {
-        while !self.eof && self.current.as_ref().is_none_or(|item| line_of(item) < line) {
+        while !self.eof
+            && self
+                .current
+                .as_ref()
+                .is_none_or(|item| line_of(item) < line)
+        {
             self.current = self
                 .reader
                 .as_mut()

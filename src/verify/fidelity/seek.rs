@@ -125,13 +125,52 @@ impl CrlfScan {
 /// was a `\r`).
 fn first_crlf(chunk: &[u8], after_cr: bool) -> Option<u64> {
     memchr::memchr_iter(b'\n', chunk)
-        .find(|&i| if i == 0 { after_cr } else { chunk[i - 1] == b'\r' })
+        .find(|&i| {
+            if i == 0 {
+                after_cr
+            } else {
+                chunk[i - 1] == b'\r'
+            }
+        })
         .and_then(|i| u64::try_from(i).ok())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_record_parsed_at_its_offset_is_the_record_a_read_from_the_start_gives() {
+        for name in [
+            "doubled_backslashes.csv",
+            "doubled_backslashes_lf_only.csv",
+            "mixed_crlf_lf.csv",
+            "value_spellings.csv",
+            "r15p_quoted_errors_then_union.csv",
+        ] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/raw_metrics")
+                .join(name);
+            let mut reader = crate::read::reopen_raw_metrics(&path, name, chrono_tz::UTC)
+                .unwrap()
+                .unwrap();
+            let mut seeker = Seeker::new(&path, name, chrono_tz::UTC).unwrap().unwrap();
+            let mut seen = 0;
+            while let Some(item) = reader.next_item() {
+                let Item::Row(row) = item else { continue };
+                let read = raw_metrics::record::from_row(0, name, &row);
+                let sought = seeker.record_at(row.byte_offset, row.line).unwrap();
+                assert_eq!(
+                    format!("{sought:?}"),
+                    format!("{:?}", Some(read)),
+                    "{name}:{}",
+                    row.line
+                );
+                seen += 1;
+            }
+            assert!(seen > 0, "{name}");
+        }
+    }
 
     #[test]
     fn the_first_crlf_is_found_across_chunks() {
