@@ -5,12 +5,12 @@
 //! clipped overflow would look like, is confirmed by its source).
 //!
 //! The ledger names each row's file and line, and (rows imported since migration 0007) the byte
-//! offset of its source record. Rows are fetched per file in line order. A sample seeks to each
-//! sampled row's offset and parses just that record with the import's own reader (`seek.rs`), so it
-//! costs a few KB per row whatever the file's size; rows without an offset, and every row of a
-//! `--full` comparison, are found by reading the file once from the start with that reader (one
-//! sequential read per file; memory stays flat, a bounded channel between the row stream and the
-//! reader). A record is only compared when its natural key equals the ledger's: a file edited since
+//! offset of its source record. Rows are fetched per file in line order. When a file has a few
+//! thousand rows to compare at most (a sample, or the rows an import appended), each is found by
+//! seeking to its offset and parsing just that record with the import's own reader (`seek.rs`), a
+//! few KB per row whatever the file's size; rows without an offset, and the rows of a file compared
+//! in bulk (`--full`), are found by reading the file once from the start with that reader (memory
+//! stays flat, a bounded channel between the row stream and the reader). A record is only compared when its natural key equals the ledger's: a file edited since
 //! the import is skipped, not failed; if the file's SHA-256 is still the one the import saw, a line
 //! or offset that no longer yields its row is a failure (the ledger or the reader changed). Details
 //! name table, file and line, lengths and hash prefixes, never the text.
@@ -36,6 +36,20 @@ use uuid::Uuid;
 
 /// Stored rows in flight between the database stream and the file reader.
 const IN_FLIGHT: usize = 256;
+
+/// Up to how many rows of a file are compared by seeking to each; more are found by reading the
+/// file once (a seek reads a few KB per row; a sequential read, the whole file once).
+const SEEK_ROWS: u64 = 4096;
+
+/// About how many of a file's `rows` (`at_limit` of them always compared) a comparison of `sample`
+/// of `total` rows compares.
+fn expected_rows(rows: u64, at_limit: u64, total: u64, sample: Option<u64>) -> u64 {
+    let sampled = match sample {
+        Some(n) if n < total => rows.saturating_mul(n) / total.max(1),
+        _ => rows,
+    };
+    sampled.saturating_add(at_limit).min(rows)
+}
 
 /// How many checks [`check`] returns.
 pub const CHECKS: usize = 2;
@@ -69,7 +83,7 @@ pub async fn check(
         };
         let (sender, receiver) = flume::bounded(IN_FLIGHT);
         let (file, tz_name) = (source.file.clone(), source.tz.clone());
-        let seek = options.sample.is_some_and(|n| n < total);
+        let seek = expected_rows(source.rows, source.at_limit, total, options.sample) <= SEEK_ROWS;
         let worker =
             tokio::task::spawn_blocking(move || compare_file(&path, &source, tz, seek, &receiver));
         let params: [&(dyn ToSql + Sync); 5] = [&import, &file, &tz_name, &sample, &total_param];
@@ -376,6 +390,17 @@ fn compare(stored: &Stored, record: &MetricRecord, file: &str, tally: &mut Tally
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_few_rows_are_sought_and_many_read_in_one_pass() {
+        // An import's own check of the one row it appended to a large file: seek.
+        assert!(expected_rows(1, 0, 1, Some(1000)) <= SEEK_ROWS);
+        // A sample of 1000 of a million rows in one file: seek.
+        assert_eq!(expected_rows(1_000_000, 3, 1_000_000, Some(1000)), 1003);
+        // Every row of a large file (--full): one sequential read.
+        assert!(expected_rows(200_000, 0, 200_000, None) > SEEK_ROWS);
+        assert_eq!(expected_rows(10, 50, 10, Some(5)), 10);
+    }
 
     #[test]
     fn relative_sources_resolve_under_the_root_and_absolute_ones_stay() {
