@@ -147,6 +147,33 @@ fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 #[tokio::test]
+async fn an_appended_record_that_repeats_a_row_of_the_prefix_is_a_duplicate() {
+    let db = TestDb::initialised().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("raw_metrics.csv");
+    let relative = "fixtures/raw_metrics/value_spellings.csv";
+    let old = first_records(relative, 5);
+    std::fs::write(&path, &old).unwrap();
+    import(&db, &path);
+    // The app wrote the second record again, and then a new one.
+    let (one, two) = (first_records(relative, 1), first_records(relative, 2));
+    let mut grown = old.clone();
+    grown.extend_from_slice(&two[one.len()..]);
+    grown.extend_from_slice(&first_records(relative, 6)[old.len()..]);
+    std::fs::write(&path, &grown).unwrap();
+    let report = import(&db, &path);
+    let file = &report["files"][0];
+    assert_eq!(file["resumed"]["records"], 5, "{report:#}");
+    assert_eq!(
+        (&file["records"], &file["inserted"], &file["duplicate"]),
+        (&serde_json::json!(2), &serde_json::json!(1), &serde_json::json!(1))
+    );
+    let group = &report["duplicate_groups"][0];
+    assert_eq!(group["of_import"], 1, "the duplicate repeats the first import's row");
+    assert_eq!(db.count("evaluation_metrics").await, 6);
+}
+
+#[tokio::test]
 async fn the_text_report_says_a_file_was_resumed() {
     let db = TestDb::initialised().await;
     let dir = tempfile::tempdir().unwrap();
@@ -212,7 +239,8 @@ async fn the_grown_file_first_and_then_its_old_version_give_the_same_database() 
     assert_eq!(ledger_rows(&forward).await, ledger_rows(&backward).await);
 }
 
-/// A synthetic file of 60 rows imported, so that `--sample 5` compares a sample by seeking.
+/// A synthetic file of 60 rows imported: few enough that even `--full` compares each by seeking to
+/// its offset (the sample is random, `--full` is not).
 async fn sampled() -> (TestDb, tempfile::TempDir) {
     let db = TestDb::initialised().await;
     let dir = tempfile::tempdir().unwrap();
@@ -223,7 +251,7 @@ async fn sampled() -> (TestDb, tempfile::TempDir) {
 }
 
 #[tokio::test]
-async fn a_fidelity_sample_seeks_to_each_rows_byte_offset() {
+async fn a_fidelity_check_of_few_rows_seeks_to_each_rows_byte_offset() {
     let (db, _dir) = sampled().await;
     let client = db.client().await;
     // Lines the ledger names wrongly: a sample read by line would miss every row; one that seeks
@@ -232,10 +260,10 @@ async fn a_fidelity_sample_seeks_to_each_rows_byte_offset() {
         .batch_execute("UPDATE bellatrix_migrate.row_sources SET line = line + 1000")
         .await
         .unwrap();
-    let (out, report) = db.verify(&["--sample", "5"]);
+    let (out, report) = db.verify(&["--full"]);
     assert_eq!(out.code, 0, "{}", failed_detail(&report, "text_fidelity"));
     let detail = check(&report, "text_fidelity")["detail"].as_str().unwrap();
-    assert!(!detail.contains("0 rows compared"), "{detail}");
+    assert!(detail.starts_with("60 rows compared"), "{detail}");
 
     // A production value changed behind the migrator's back is found at its offset.
     client
@@ -245,7 +273,7 @@ async fn a_fidelity_sample_seeks_to_each_rows_byte_offset() {
         )
         .await
         .unwrap();
-    let (out, report) = db.verify(&["--sample", "5"]);
+    let (out, report) = db.verify(&["--full"]);
     assert_ne!(out.code, 0);
     assert_eq!(check(&report, "text_fidelity")["ok"], false, "{report:#}");
 }
@@ -258,7 +286,7 @@ async fn an_offset_that_no_longer_yields_its_row_in_an_unchanged_file_fails() {
         .batch_execute("UPDATE bellatrix_migrate.row_sources SET byte_offset = byte_offset + 1")
         .await
         .unwrap();
-    let (out, report) = db.verify(&["--sample", "5"]);
+    let (out, report) = db.verify(&["--full"]);
     assert_ne!(out.code, 0);
     let detail = failed_detail(&report, "text_fidelity");
     assert!(detail.contains("though the file is unchanged"), "{detail}");
