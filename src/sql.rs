@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "resume_points",
         sql: include_str!("../sql/schema/0007_resume_points.sql"),
     },
+    Migration {
+        version: 8,
+        name: "ordered_ids",
+        sql: include_str!("../sql/schema/0008_ordered_ids.sql"),
+    },
 ];
 
 /// Creates the migrator's schema and migration table, before any migration runs.
@@ -208,6 +213,11 @@ pub struct CheckQuery {
     /// Whether the import scope is the import's metric and master rows alone; when those are every
     /// row of both tables (`IMPORT_IS_WHOLE`), the whole-table form checks the same rows, cheaper.
     pub by_rows: bool,
+    /// Whether the query also takes `$2`: NULL, or the percentage of evaluation_metrics' pages
+    /// whose rows it checks instead of the import's (`TABLESAMPLE SYSTEM`). Used for a first load
+    /// (`by_rows` and every row is the import's) by the checks that recompute what one statement
+    /// built from those same rows; `verify` passes NULL and checks everything.
+    pub sampled: bool,
     pub sql: &'static str,
 }
 
@@ -218,60 +228,71 @@ pub const CHECKS: &[CheckQuery] = &[
         name: "reconciliation",
         scoped: true,
         by_rows: false,
+        sampled: false,
         sql: include_str!("../sql/verify/reconciliation.sql"),
     },
     CheckQuery {
         name: "ledger_rows_exist",
         scoped: true,
         by_rows: false,
+        sampled: false,
         sql: include_str!("../sql/verify/ledger_rows_exist.sql"),
     },
     CheckQuery {
         name: "prompt_hash_matches_postgres",
         scoped: true,
         by_rows: false,
+        sampled: false,
         sql: include_str!("../sql/verify/prompt_hashes.sql"),
     },
     CheckQuery {
         name: "prompt_hash_unique",
         scoped: true,
         by_rows: false,
+        sampled: false,
         sql: include_str!("../sql/verify/prompt_hash_unique.sql"),
     },
     CheckQuery {
         name: "no_orphans",
         scoped: true,
-        by_rows: true,
+        // Always the import's id: the references PostgreSQL enforced are skipped only in an import.
+        by_rows: false,
+        sampled: false,
         sql: include_str!("../sql/verify/orphans.sql"),
     },
     CheckQuery {
         name: "run_counters",
         scoped: true,
         by_rows: true,
+        sampled: true,
         sql: include_str!("../sql/verify/run_counters.sql"),
     },
     CheckQuery {
         name: "cost_arithmetic",
         scoped: true,
         by_rows: true,
+        sampled: false,
         sql: include_str!("../sql/verify/cost_arithmetic.sql"),
     },
     CheckQuery {
         name: "aggregates_match_recomputation",
         scoped: true,
         by_rows: true,
+        sampled: true,
         sql: include_str!("../sql/verify/aggregates.sql"),
     },
     CheckQuery {
         name: "pricing_history",
         scoped: false,
         by_rows: false,
+        sampled: false,
         sql: include_str!("../sql/verify/pricing_history.sql"),
     },
     CheckQuery {
         name: "views_match_base_tables",
         scoped: false,
         by_rows: false,
+        sampled: false,
         sql: include_str!("../sql/verify/views.sql"),
     },
 ];

@@ -42,6 +42,7 @@ WITH listed (ord, kind, schema_name, object_name, import_privileges, verify_priv
     (44, 'table', 'bellatrix_migrate', 'row_sources', 'SELECT,INSERT,UPDATE,MAINTAIN', 'SELECT', 'the ledger: the source of every row written, and which import removed it'),
     (46, 'table', 'bellatrix_migrate', 'row_changes', 'SELECT,INSERT', 'SELECT', 'the ledger: what later imports changed in earlier rows'),
     (47, 'sequence', 'bellatrix_migrate', 'row_changes_id_seq', 'USAGE', '', 'numbering those changes'),
+    (48, 'sequence', 'bellatrix_migrate', 'id_counter', 'USAGE', '', 'the counter of the time-ordered ids of new rows'),
     (45, 'table', 'bellatrix_migrate', 'config_observations', 'SELECT,INSERT,UPDATE', 'SELECT', 'models.yaml and config.py entries seen; the model of a merged model'),
     (50, 'table', 'bellatrix_migrate', 'stage_files', 'SELECT,INSERT,TRUNCATE', '', 'staging, emptied with TRUNCATE'),
     (51, 'table', 'bellatrix_migrate', 'stage_raw_metrics', 'SELECT,INSERT,UPDATE,TRUNCATE,MAINTAIN', '', 'staging: COPY, prompt links, TRUNCATE'),
@@ -51,7 +52,8 @@ WITH listed (ord, kind, schema_name, object_name, import_privileges, verify_priv
     (55, 'table', 'bellatrix_migrate', 'stage_users', 'SELECT,INSERT,TRUNCATE', '', 'staging: COPY, TRUNCATE'),
     (56, 'table', 'bellatrix_migrate', 'stage_aggregates', 'SELECT,INSERT,TRUNCATE', '', 'staging: COPY, TRUNCATE'),
     -- The id default of most production tables (uuid-ossp, in whatever schema the extension is).
-    (60, 'function', NULL, 'uuid_generate_v4', 'EXECUTE', '', 'the id default of the production tables')
+    (60, 'function', NULL, 'uuid_generate_v4', 'EXECUTE', '', 'the id default of the production tables'),
+    (61, 'function', 'bellatrix_migrate', 'ordered_id', 'EXECUTE', '', 'the time-ordered ids of new rows')
 ),
 privileges AS (
     SELECT l.ord, l.kind, l.schema_name, l.object_name, p.privilege, p.privilege <> 'MAINTAIN' AS required,
@@ -83,6 +85,7 @@ resolved AS (
          FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace
          LEFT JOIN pg_extension e ON e.extname = 'uuid-ossp'
          WHERE p.kind = 'function' AND f.proname = p.object_name AND f.pronargs = 0
+           AND (p.schema_name IS NULL OR n.nspname = p.schema_name)
          ORDER BY f.pronamespace = e.extnamespace DESC, f.oid
          LIMIT 1)
     ) o ON true

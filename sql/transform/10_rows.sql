@@ -31,7 +31,7 @@ SELECT s.ctid AS stage_ctid, s.file_no, s.line, s.byte_offset, s.source_key, s.e
        l.file      AS prior_file,
        l.line      AS prior_line,
        CASE WHEN l.source_key IS NULL AND k.first_at = ((s.file_no::bigint << 40) | s.line)
-            THEN gen_random_uuid() END AS new_id
+            THEN bellatrix_migrate.ordered_id() END AS new_id
 FROM bellatrix_migrate.stage_raw_metrics s
 JOIN firsts k ON k.source_key = s.source_key
 JOIN bellatrix_migrate.stage_files f ON f.file_no = s.file_no

@@ -62,7 +62,7 @@ WITH groups AS (
 ), inserted AS (
     INSERT INTO models (id, name, provider_id, tokenizer_type, is_active, is_master_model,
                         use_inference_profile, created_at, updated_at, metadata)
-    SELECT gen_random_uuid(), g.name, p.id, 'heuristic', FALSE, FALSE, FALSE, g.first_seen, g.first_seen,
+    SELECT bellatrix_migrate.ordered_id(), g.name, p.id, 'heuristic', FALSE, FALSE, FALSE, g.first_seen, g.first_seen,
            jsonb_build_object('created_from', g.first_kind,
                               'source', jsonb_build_object('file', g.file_path, 'line', g.line))
     FROM groups g JOIN model_providers p ON p.name = g.provider

@@ -106,7 +106,7 @@ INSERT INTO t_pricing_changes SELECT id, FALSE FROM changed;
 WITH inserted AS (
     INSERT INTO model_pricing (id, model_id, input_per_1k_tokens_usd, output_per_1k_tokens_usd,
                                effective_from, effective_to, created_at)
-    SELECT gen_random_uuid(), model_id, price_in, price_out, seg_from, seg_to, CURRENT_TIMESTAMP
+    SELECT bellatrix_migrate.ordered_id(), model_id, price_in, price_out, seg_from, seg_to, CURRENT_TIMESTAMP
     FROM t_price_segments WHERE row_id IS NULL
     RETURNING id
 )
@@ -204,7 +204,7 @@ INSERT INTO t_params_changes SELECT id, FALSE FROM changed;
 WITH inserted AS (
     INSERT INTO model_generation_params (id, model_id, max_tokens, temperature, top_p, effective_from,
                                          effective_to, created_at)
-    SELECT gen_random_uuid(), model_id, max_tokens, temperature, top_p, seg_from, seg_to, CURRENT_TIMESTAMP
+    SELECT bellatrix_migrate.ordered_id(), model_id, max_tokens, temperature, top_p, seg_from, seg_to, CURRENT_TIMESTAMP
     FROM t_param_segments WHERE row_id IS NULL
     RETURNING id
 )

@@ -108,7 +108,7 @@ WITH candidates AS (
 ), inserted AS (
     INSERT INTO models (id, name, provider_id, bedrock_model_id, tokenizer_type, is_active,
                         is_master_model, use_inference_profile, created_at, updated_at, metadata)
-    SELECT gen_random_uuid(), c.model_name, p.id, c.ids[array_length(c.ids, 1)],
+    SELECT bellatrix_migrate.ordered_id(), c.model_name, p.id, c.ids[array_length(c.ids, 1)],
            CASE WHEN c.is_master THEN 'gpt2' ELSE 'heuristic' END,
            FALSE, c.is_master,
            COALESCE(c.ids[array_length(c.ids, 1)] ~ '^(us|eu|apac|us-gov|global)\.', FALSE),

@@ -22,7 +22,7 @@ WITH prices (name, price_in, price_out) AS (
 ), inserted AS (
     INSERT INTO model_pricing (id, model_id, input_per_1k_tokens_usd, output_per_1k_tokens_usd,
                                effective_from, effective_to, created_at)
-    SELECT gen_random_uuid(), t.id, COALESCE(t.price_in, 0.0005), COALESCE(t.price_out, 0.0015),
+    SELECT bellatrix_migrate.ordered_id(), t.id, COALESCE(t.price_in, 0.0005), COALESCE(t.price_out, 0.0015),
            TIMESTAMPTZ '2025-11-14 00:00:00+00', NULL, CURRENT_TIMESTAMP
     FROM targets t
     RETURNING id

@@ -49,7 +49,7 @@ WITH firsts AS (
     INSERT INTO evaluation_runs (id, run_id, user_id, name, status, started_at, completed_at,
                                  total_prompts, total_models, total_evaluations,
                                  successful_evaluations, failed_evaluations, metadata)
-    SELECT gen_random_uuid(), f.run_id, NULL,
+    SELECT bellatrix_migrate.ordered_id(), f.run_id, NULL,
            CASE f.run_origin
                WHEN 'cli' THEN 'Legacy CLI run'
                WHEN 'dashboard' THEN 'Legacy dashboard call'

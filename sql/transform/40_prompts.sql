@@ -76,7 +76,7 @@ WHERE EXISTS (SELECT 1 FROM prompts p WHERE p.prompt_hash = w.prompt_hash);
 WITH inserted AS (
     INSERT INTO prompts (id, user_id, prompt_text, prompt_hash, source_type, source_file_name,
                          expected_json, tags, created_at, updated_at, metadata)
-    SELECT gen_random_uuid(), NULL, COALESCE(b.prompt_text, s.prompt_text), b.prompt_hash, b.source_type,
+    SELECT bellatrix_migrate.ordered_id(), NULL, COALESCE(b.prompt_text, s.prompt_text), b.prompt_hash, b.source_type,
            b.source_file_name, b.expected_json, b.tags,
            COALESCE(b.first_seen, CURRENT_TIMESTAMP), COALESCE(b.first_seen, CURRENT_TIMESTAMP), b.metadata
     FROM v_prompt_built b

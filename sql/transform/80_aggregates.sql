@@ -36,7 +36,7 @@ WITH touched AS (
         id, run_id, model_id, total_count, success_count, error_count, avg_input_tokens, avg_output_tokens,
         p50_latency_ms, p95_latency_ms, p99_latency_ms, min_latency_ms, max_latency_ms,
         json_valid_count, json_valid_percentage, avg_cost_usd_per_request, total_cost_usd, calculated_at)
-    SELECT gen_random_uuid(), em.run_id, em.model_id,
+    SELECT bellatrix_migrate.ordered_id(), em.run_id, em.model_id,
            count(*),
            count(*) FILTER (WHERE em.status = 'success'),
            count(*) FILTER (WHERE em.status = 'error'),

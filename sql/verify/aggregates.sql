@@ -3,12 +3,18 @@
 -- (repeated here on purpose: the check must not trust the statement it checks). Every (run, model)
 -- with rows has an aggregate row, no aggregate row lacks rows, and every figure is equal.
 -- $1: the import to check (the pairs its rows belong to), or NULL for every pair.
+-- $2: NULL, or the percentage of evaluation_metrics' pages whose pairs are checked instead (a first
+-- load, whose rows are the whole table: its aggregates were built by one statement from the rows it
+-- inserted, so a random sample of pairs is recomputed, and `verify` recomputes every pair).
 WITH scope AS NOT MATERIALIZED (
     SELECT target_id FROM bellatrix_migrate.row_sources
     WHERE import_id = $1 AND target_table = 'evaluation_metrics'
 ), scoped AS MATERIALIZED (
     SELECT DISTINCT em.run_id, em.model_id FROM evaluation_metrics em
-    WHERE em.id IN (SELECT target_id FROM scope)
+    WHERE $2::float8 IS NULL AND em.id IN (SELECT target_id FROM scope)
+    UNION
+    SELECT em.run_id, em.model_id FROM evaluation_metrics em TABLESAMPLE SYSTEM (COALESCE($2::float8, 0))
+    WHERE $2::float8 IS NOT NULL
 ), fresh AS (
     SELECT em.run_id, em.model_id,
            count(*) AS total_count,

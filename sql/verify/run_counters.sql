@@ -2,14 +2,20 @@
 -- sql/transform/70_run_counters.sql): total, successful and failed evaluations, distinct prompts and
 -- distinct models of its evaluation_metrics rows. A run without rows has zeros.
 -- $1: the import to check (the runs its rows belong to), or NULL for every run.
+-- $2: NULL, or the percentage of evaluation_metrics' pages whose runs are checked instead (a first
+-- load, whose rows are the whole table: its runs were inserted with counters one statement computed
+-- from the rows it inserted, so a random sample of runs is recounted; `verify` recounts every run).
 WITH scope AS NOT MATERIALIZED (
     SELECT target_table, target_id FROM bellatrix_migrate.row_sources WHERE import_id = $1
 ), touched AS MATERIALIZED (
     SELECT em.run_id AS id FROM evaluation_metrics em
-    WHERE em.id IN (SELECT target_id FROM scope WHERE target_table = 'evaluation_metrics')
+    WHERE $2::float8 IS NULL AND em.id IN (SELECT target_id FROM scope WHERE target_table = 'evaluation_metrics')
     UNION
     SELECT mm.run_id FROM master_model_evaluations mm
-    WHERE mm.id IN (SELECT target_id FROM scope WHERE target_table = 'master_model_evaluations')
+    WHERE $2::float8 IS NULL AND mm.id IN (SELECT target_id FROM scope WHERE target_table = 'master_model_evaluations')
+    UNION
+    SELECT em.run_id FROM evaluation_metrics em TABLESAMPLE SYSTEM (COALESCE($2::float8, 0))
+    WHERE $2::float8 IS NOT NULL
 ), runs AS (
     -- Two branches rather than `$1 IS NULL OR id IN (...)`: an OR keeps the planner from turning the
     -- IN into a join, which would make an import of one row scan every run.

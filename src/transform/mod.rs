@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use tokio_postgres::Transaction;
 
+mod ids;
+
 /// What the transform is told about the bulk path of a first load (27_bulk_prepare.sql).
 #[derive(Debug, Clone)]
 pub struct Bulk {
@@ -61,6 +63,15 @@ pub async fn apply(
     )
     .await
     .map_err(Error::db("setting whether the bulk path is allowed"))?;
+    tx.execute(
+        "SELECT set_config('bellatrix_migrate.id_prefix', $1, true)",
+        &[&ids::ordered_prefix(
+            std::time::SystemTime::now(),
+            rand::random(),
+        )],
+    )
+    .await
+    .map_err(Error::db("setting the prefix of new ids"))?;
     // Set-based statements over a whole drop hash and sort millions of rows; with the server's
     // default work_mem (4 MB) a semi-join such as `id IN (SELECT …)` that does not fit its hash table
     // is re-scanned per row. For this transaction only.
