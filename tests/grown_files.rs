@@ -166,10 +166,17 @@ async fn an_appended_record_that_repeats_a_row_of_the_prefix_is_a_duplicate() {
     assert_eq!(file["resumed"]["records"], 5, "{report:#}");
     assert_eq!(
         (&file["records"], &file["inserted"], &file["duplicate"]),
-        (&serde_json::json!(2), &serde_json::json!(1), &serde_json::json!(1))
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(1),
+            &serde_json::json!(1)
+        )
     );
     let group = &report["duplicate_groups"][0];
-    assert_eq!(group["of_import"], 1, "the duplicate repeats the first import's row");
+    assert_eq!(
+        group["of_import"], 1,
+        "the duplicate repeats the first import's row"
+    );
     assert_eq!(db.count("evaluation_metrics").await, 6);
 }
 
