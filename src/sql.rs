@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../sql/schema/0006_ledger_changes.sql"),
     },
     Migration {
+        version: 7,
+        name: "resume_points",
+        sql: include_str!("../sql/schema/0007_resume_points.sql"),
+    },
+    Migration {
         version: 8,
         name: "ordered_ids",
         sql: include_str!("../sql/schema/0008_ordered_ids.sql"),
@@ -52,6 +57,8 @@ pub const BOOTSTRAP: &str = include_str!("../sql/bootstrap.sql");
 
 /// Sizes of file contents in the ledger.
 pub const LEDGER_KNOWN_SIZES: &str = include_str!("../sql/ledger_known_sizes.sql");
+/// Ledger entries of contents a grown file may continue (a resume point).
+pub const LEDGER_RESUMABLE: &str = include_str!("../sql/ledger_resumable.sql");
 /// Ledger entries of file contents by SHA-256 (`$1`).
 pub const LEDGER_KNOWN_FILES: &str = include_str!("../sql/ledger_known_files.sql");
 

@@ -171,7 +171,7 @@ async fn every_bedrock_log_shape_becomes_log_entries_with_real_counts() {
         .query(
             "SELECT log_file_name || '#' || log_entry_number, event_name, to_char(event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS'), \
                     model_id, model_name, region, input_tokens, output_tokens, latency_ms::text, parsed, metadata->>'shape' \
-             FROM cloudwatch_log_entries ORDER BY log_file_name, log_entry_number",
+             FROM cloudwatch_log_entries ORDER BY log_file_name, log_entry_number, event_time",
             &[],
         )
         .await

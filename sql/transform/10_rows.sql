@@ -18,7 +18,7 @@ WITH firsts AS (
     FROM bellatrix_migrate.stage_raw_metrics
     GROUP BY source_key
 )
-SELECT s.ctid AS stage_ctid, s.file_no, s.line, s.source_key, s.evaluated_at, s.run_id,
+SELECT s.ctid AS stage_ctid, s.file_no, s.line, s.byte_offset, s.source_key, s.evaluated_at, s.run_id,
        s.run_origin, s.model_key, s.model_name, s.model_name_derived, s.provider,
        s.bedrock_model_id, s.is_master, s.input_tokens, s.output_tokens, s.latency_ms,
        s.json_valid, s.status, s.cost_usd_input, s.cost_usd_output, s.cost_usd_total,

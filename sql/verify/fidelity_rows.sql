@@ -4,6 +4,7 @@
 -- its source (a clipped overflow would look exactly like that).
 -- $1: import or NULL; $2: file as the ledger names it; $3: the legacy time zone of its import(s);
 -- $4: the sample size, NULL for all rows; $5: the rows in scope (the sample is about $4 of them).
+-- byte_offset (NULL for rows imported before migration 0007) lets a sample seek to the record.
 SELECT * FROM (
     SELECT rs.line,
            rs.import_id,
@@ -25,7 +26,8 @@ SELECT * FROM (
                          THEN (mm.metadata ->> 'cost_usd_total')::numeric END) AS cost_usd_total,
            (abs(em.latency_ms) >= 99999999.99 OR abs(em.cost_usd_input) >= 9999.999999
             OR abs(em.cost_usd_output) >= 9999.999999 OR abs(em.cost_usd_total) >= 9999.999999
-            OR abs(mm.latency_ms) >= 99999999.99) IS TRUE AS at_limit
+            OR abs(mm.latency_ms) >= 99999999.99) IS TRUE AS at_limit,
+           rs.byte_offset
     FROM bellatrix_migrate.row_sources rs
     JOIN bellatrix_migrate.imports i ON i.id = rs.import_id
     LEFT JOIN evaluation_metrics em ON rs.target_table = 'evaluation_metrics' AND em.id = rs.target_id

@@ -45,6 +45,52 @@ pub struct InputFile {
     pub display: String,
     /// Why the file is not opened at all (it is not a regular file).
     pub skip: Option<String>,
+    /// Imported contents this file may have grown from by appends (the ledger's, smaller than the
+    /// file, the same path first): the reader proves one a prefix of the file by its SHA-256 and
+    /// then reads only what follows it.
+    pub prefixes: Vec<Prefix>,
+}
+
+/// The ledger's record of an imported content that a later file may continue: it ended with a whole
+/// record and its line ending, outside any quoted field (docs/decisions.md, "Grown files").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prefix {
+    pub sha256: String,
+    pub size: u64,
+    /// The last import that saw these bytes.
+    pub import_id: i64,
+    pub kind: Kind,
+    pub variant: Option<String>,
+    /// Its data records and how many of them were rejected.
+    pub records: u64,
+    pub rejected: u64,
+    /// Where a continuation starts: the line ends before it and the first CRLF in it.
+    pub point: ResumePoint,
+    /// The path the ledger last saw these bytes at.
+    pub path: String,
+}
+
+/// What a reader continuing a content needs to know of it besides its bytes' hash: how many `\n`
+/// it holds (the next record starts on the line after) and where its first CRLF is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResumePoint {
+    pub line_ends: u64,
+    pub first_crlf: Option<u64>,
+}
+
+/// A file read from where an imported prefix of it ends: the prefix's records were not read again
+/// and are not source records of this import (they were of the import that read them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resumed {
+    /// The last import that saw the prefix's bytes.
+    pub import_id: i64,
+    /// The prefix's SHA-256, as the ledger holds it.
+    pub sha256: String,
+    /// Bytes not read again (the prefix's size, which is where reading started).
+    pub bytes: u64,
+    /// The prefix's data records, and how many of them that import rejected.
+    pub records: u64,
+    pub rejected: u64,
 }
 
 /// What reading one file produced, besides its rows.
@@ -67,6 +113,13 @@ pub struct FileSummary {
     pub reason: Option<String>,
     /// A configuration version (models.yaml, config.py) read now: its date and how it was found.
     pub version: Option<VersionDate>,
+    /// Set when the file was read from where an imported prefix of it ends; `records` and
+    /// `rejects` are then those of the bytes after it.
+    pub resumed: Option<Resumed>,
+    /// Set when the file ended with a whole record and its line ending: a later read of the file
+    /// grown by appends may start at its end.
+    #[serde(skip)]
+    pub resume_point: Option<ResumePoint>,
 }
 
 /// The date of a configuration version and how it was found (docs/decisions.md, "Configuration

@@ -11,7 +11,10 @@ pub mod records;
 pub mod report;
 
 pub use connection::ConnectionInfo;
-pub use file::{AlreadyImported, Disposition, FileSummary, InputFile, Reject, VersionDate};
+pub use file::{
+    AlreadyImported, Disposition, FileSummary, InputFile, Prefix, Reject, ResumePoint, Resumed,
+    VersionDate,
+};
 pub use keys::natural_key;
 pub use kind::Kind;
 pub use records::{

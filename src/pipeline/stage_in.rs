@@ -167,15 +167,17 @@ fn every_config_date_names_a_file(config: &ImportConfig, summaries: &[FileSummar
     )))
 }
 
-/// Records the files of this run in `stage_files` for the transform.
+/// Records the files of this run in `stage_files` for the transform. A file read from where an
+/// imported prefix ends is recorded with the records and rejects of its whole content (the prefix's
+/// and those read now), which a later import that finds the same bytes reports as already imported.
 async fn stage_files(
     client: &tokio_postgres::Transaction<'_>,
     summaries: &[FileSummary],
 ) -> Result<()> {
     let statement = client
         .prepare(
-            "INSERT INTO bellatrix_migrate.stage_files (file_no, path, kind, variant, sha256, size, records, rejected) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO bellatrix_migrate.stage_files (file_no, path, kind, variant, sha256, size, records, rejected, \
+             resume_line_ends, resume_first_crlf) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .await
         .map_err(Error::db("preparing stage_files"))?;
@@ -189,6 +191,14 @@ async fn stage_files(
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let rejected = s
+            .already_imported
+            .map_or(s.rejects.len() as u64, |k| k.rejected);
+        let (prefix_records, prefix_rejected) = s
+            .resumed
+            .as_ref()
+            .map_or((0, 0), |r| (r.records, r.rejected));
+        let point = s.resume_point;
         client
             .execute(
                 &statement,
@@ -199,11 +209,10 @@ async fn stage_files(
                     &s.variant,
                     &s.sha256,
                     &as_i64(s.size),
-                    &as_i64(s.records),
-                    &as_i64(
-                        s.already_imported
-                            .map_or(s.rejects.len() as u64, |k| k.rejected),
-                    ),
+                    &as_i64(s.records + prefix_records),
+                    &as_i64(rejected + prefix_rejected),
+                    &point.map(|p| as_i64(p.line_ends)),
+                    &point.and_then(|p| p.first_crlf).map(as_i64),
                 ],
             )
             .await

@@ -142,11 +142,20 @@ pub fn csv_rows(bytes: &[u8]) -> CsvRows {
 /// A streaming CSV reader over `inner` as the raw-metrics reader and the header probe read it: no
 /// header row, flexible field counts, and every byte tracked (hash, line ends, quoting).
 pub fn csv_reader<R: Read>(inner: R) -> csv::Reader<TrackingReader<R>> {
+    csv_reader_from(TrackingReader::new(inner), 256 * 1024)
+}
+
+/// `csv_reader` over a tracker that may start inside the file, reading `capacity` bytes at a time
+/// (small for a reader that parses one record and moves on).
+pub fn csv_reader_from<R: Read>(
+    tracker: TrackingReader<R>,
+    capacity: usize,
+) -> csv::Reader<TrackingReader<R>> {
     csv::ReaderBuilder::new()
         .has_headers(false)
-        .buffer_capacity(256 * 1024)
+        .buffer_capacity(capacity)
         .flexible(true)
-        .from_reader(TrackingReader::new(inner))
+        .from_reader(tracker)
 }
 
 /// A CSV error's kind without the record's content (which may be sensitive text).

@@ -31,6 +31,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>, InputError> {
                 display: entry.path().display().to_string(),
                 path: entry.into_path(),
                 skip,
+                prefixes: Vec::new(),
             });
         }
     }

@@ -14,6 +14,7 @@ pub mod json_sniff;
 pub mod json_text;
 pub mod models_yaml;
 pub mod positions;
+pub mod prefix;
 pub mod prompts_csv;
 pub mod prompts_json;
 pub mod pyliteral;
@@ -72,11 +73,17 @@ pub fn reopen_raw_metrics(
     display: &str,
     legacy_tz: chrono_tz::Tz,
 ) -> Result<Option<raw_metrics::RawMetricsReader<File>>, InputError> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let Some(header) = sniff(path, name)?.1 else {
+    let Some(header) = raw_metrics_header(path)? else {
         return Ok(None);
     };
     raw_metrics::open(path, header, display, legacy_tz).map(Some)
+}
+
+/// The raw-metrics header of a file, classified and found as the import found it; `None` when the
+/// file's header is no longer a raw-metrics header.
+pub fn raw_metrics_header(path: &Path) -> Result<Option<raw_metrics::Header>, InputError> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    Ok(sniff(path, name)?.1)
 }
 
 /// The raw-metrics header of a file already classified as raw metrics.
@@ -140,6 +147,8 @@ fn read_file(
         disposition,
         reason,
         version: None,
+        resumed: None,
+        resume_point: None,
     };
     if let Some(reason) = &file.skip {
         return Ok(summary(
@@ -281,6 +290,8 @@ fn read_file(
         disposition,
         reason: file_rejected,
         version,
+        resumed: None,
+        resume_point: None,
     })
 }
 

@@ -128,6 +128,7 @@ fn row(get: &Get, run_id: &str, line: u64, ctx: &FileCtx) -> Result<MetricRecord
     Ok(MetricRecord {
         file_no: ctx.file_no,
         line: i64::try_from(line).unwrap_or(i64::MAX),
+        byte_offset: None,
         source_key: natural_key(&[
             Kind::ResultsDetailed.name(),
             run_id,

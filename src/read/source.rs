@@ -1,11 +1,19 @@
 //! The byte stream under every reader: counts bytes, hashes them (the file's SHA-256 for the report and
 //! the ledger) and remembers which newlines were CRLF, so a reader can ask how a record ended without
 //! buffering the file, and follows CSV quoting so a reader can tell a file that ends inside a quoted
-//! field (cut short) from one whose last record is whole.
+//! field (cut short) from one whose last record is whole. It may start in the middle of a file
+//! (`Start`): a grown file read from where its imported prefix ends, or verify seeking to a record,
+//! with offsets, line numbers and the hash going on from what is known of the bytes before.
 
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::io::{self, Read};
+
+mod quoting;
+
+#[cfg(test)]
+pub(crate) use quoting::quoted_csv;
+pub use quoting::Quoting;
 
 /// The UTF-8 byte-order mark some tools put before a CSV header or a JSON document.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -18,8 +26,12 @@ pub struct TrackingReader<R> {
     previous_was_cr: bool,
     /// Offsets of `\n` bytes preceded by `\r`, not yet older than the caller's last query.
     crlf_newlines: VecDeque<u64>,
-    /// Whether any CRLF was seen so far in the file.
-    saw_crlf: bool,
+    /// The offset of the first CRLF's `\n` in the file, once one was read (or known from `Start`).
+    first_crlf: Option<u64>,
+    /// How many `\n` were read, those before a `Start` included.
+    line_ends: u64,
+    /// A byte read ahead from `inner` (to tell CRLF from a lone CR) and not yet handed out.
+    peeked: Option<u8>,
     /// Offsets of every `\n` not yet older than the caller's last line query.
     newlines: VecDeque<u64>,
     /// How many `\n` were forgotten from `newlines` (all before the last queried offset).
@@ -35,70 +47,51 @@ pub struct TrackingReader<R> {
     last_byte: Option<u8>,
 }
 
-/// The CSV parser's quoting state, as far as telling "inside a quoted field" apart needs it: the
-/// csv crate's defaults (comma, `"` doubled to escape, CR or LF ending a record, no escape byte, no
-/// comment byte), byte for byte the transitions of csv-core's reader. A quote starts a quoted field
-/// only at the start of a field; elsewhere in an unquoted field it is a literal byte.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Quoting {
-    /// At the start of a field (or of a record).
-    #[default]
-    FieldStart,
-    /// Inside an unquoted field.
-    Unquoted,
-    /// Inside a quoted field.
-    Quoted,
-    /// Just after a quote inside a quoted field: its end, or the first half of a doubled quote.
-    AfterQuote,
-}
-
-impl Quoting {
-    /// The state after `chunk`. Runs of text inside or outside quotes are skipped with memchr.
-    pub fn advance(mut self, chunk: &[u8]) -> Quoting {
-        let mut i = 0;
-        while i < chunk.len() {
-            let rest = &chunk[i..];
-            match self {
-                Quoting::Quoted => match memchr::memchr(b'"', rest) {
-                    Some(j) => {
-                        i += j + 1;
-                        self = Quoting::AfterQuote;
-                    }
-                    None => return self,
-                },
-                Quoting::Unquoted => match memchr::memchr3(b',', b'\n', b'\r', rest) {
-                    Some(j) => {
-                        i += j + 1;
-                        self = Quoting::FieldStart;
-                    }
-                    None => return self,
-                },
-                Quoting::FieldStart | Quoting::AfterQuote => {
-                    self = match rest[0] {
-                        b'"' => Quoting::Quoted,
-                        b',' | b'\n' | b'\r' => Quoting::FieldStart,
-                        _ => Quoting::Unquoted,
-                    };
-                    i += 1;
-                }
-            }
-        }
-        self
-    }
+/// Where a tracker starts when not at the beginning of the file: `inner` is positioned at `offset`,
+/// the first byte of a record (the quoting state there is the start of a field), and this is what
+/// is known of the bytes before it.
+#[derive(Clone)]
+pub struct Start {
+    pub offset: u64,
+    /// How many `\n` the bytes before `offset` hold: the record at `offset` starts on line
+    /// `line_ends + 1` (or one later, if `offset` is the `\n` that ends a CRLF).
+    pub line_ends: u64,
+    /// The first CRLF before `offset`, if known to be there.
+    pub first_crlf: Option<u64>,
+    /// The SHA-256 state after the bytes before `offset`, to go on hashing the whole file.
+    pub hasher: Sha256,
+    /// Whether the byte before `offset` is a `\r`.
+    pub after_cr: bool,
 }
 
 impl<R: Read> TrackingReader<R> {
     /// Starts tracking at offset zero.
     pub fn new(inner: R) -> Self {
+        Self::starting(
+            inner,
+            Start {
+                offset: 0,
+                line_ends: 0,
+                first_crlf: None,
+                hasher: Sha256::new(),
+                after_cr: false,
+            },
+        )
+    }
+
+    /// Starts tracking at `start.offset`, where `inner` is positioned.
+    pub fn starting(inner: R, start: Start) -> Self {
         Self {
             inner,
-            hasher: Sha256::new(),
-            bytes: 0,
-            previous_was_cr: false,
+            hasher: start.hasher,
+            bytes: start.offset,
+            previous_was_cr: start.after_cr,
             crlf_newlines: VecDeque::new(),
-            saw_crlf: false,
+            first_crlf: start.first_crlf,
+            line_ends: start.line_ends,
+            peeked: None,
             newlines: VecDeque::new(),
-            newlines_forgotten: 0,
+            newlines_forgotten: start.line_ends,
             track_lines: true,
             quoting: Quoting::FieldStart,
             at_end: false,
@@ -126,17 +119,39 @@ impl<R: Read> TrackingReader<R> {
     }
 
     /// Whether a record whose terminator ends just before `end` (the parser's position after the
-    /// record) ended with CRLF. The parser may have stopped after the `\r` or after the `\n`.
-    /// Forgets newlines before `end`, so memory stays bounded by the parser's read-ahead.
+    /// record) ended with CRLF. The parser may have stopped after the `\r` or after the `\n`; when
+    /// that `\r` is the last byte read so far, the next byte is read ahead to tell, so the answer
+    /// never depends on where the parser's buffer happened to end. Forgets newlines before `end`,
+    /// so memory stays bounded by the parser's read-ahead.
     pub fn ended_with_crlf(&mut self, end: u64) -> bool {
+        if end == self.bytes && self.last_byte == Some(b'\r') && self.peeked.is_none() {
+            self.peek();
+        }
         let hit = self
             .crlf_newlines
             .iter()
-            .any(|&nl| nl + 1 == end || nl == end);
+            .any(|&nl| nl + 1 == end || nl == end)
+            || (end == self.bytes && self.last_byte == Some(b'\r') && self.peeked == Some(b'\n'));
         while self.crlf_newlines.front().is_some_and(|&nl| nl + 1 < end) {
             self.crlf_newlines.pop_front();
         }
         hit
+    }
+
+    /// Where the record the parser reports as starting at `start` really starts: after the CRLF's
+    /// `\n` the parser reports it at (it returns a record at its `\r`), so a read that starts just
+    /// after that CRLF (a resume point) gives the record the same offset.
+    pub fn record_start(&self, start: u64) -> u64 {
+        start + u64::from(self.crlf_newlines.contains(&start))
+    }
+
+    /// Reads one byte ahead into `peeked` (handed out by the next `read`). An error is left for that
+    /// `read` to meet again.
+    fn peek(&mut self) {
+        let mut byte = [0u8; 1];
+        if let Ok(1) = self.inner.read(&mut byte) {
+            self.peeked = Some(byte[0]);
+        }
     }
 
     /// The 1-based physical line of the record starting at byte `start`. The CSV parser counts lines
@@ -166,12 +181,32 @@ impl<R: Read> TrackingReader<R> {
         self.at_end && self.last_byte.is_some_and(|b| b != b'\n' && b != b'\r')
     }
 
-    /// Whether the file had at least one CRLF in the bytes read so far.
-    pub fn saw_crlf(&self) -> bool {
-        self.saw_crlf
+    /// Whether the file has a CRLF at or before `end` (a record's end): where a record is in the
+    /// file, not how far the parser read ahead, decides.
+    pub fn crlf_by(&self, end: u64) -> bool {
+        self.first_crlf.is_some_and(|nl| nl <= end)
     }
 
-    /// Consumes the tracker, returning the SHA-256 (hex) of every byte read and the byte count.
+    /// Where a later read of this file, grown by appends, may start: `Some` when the whole input
+    /// was read and it ends with a `\n` outside any quoted field, so its last record is whole and
+    /// the next byte would start a new one.
+    pub fn end_as_start(&self) -> Option<Start> {
+        let whole = self.at_end
+            && self.peeked.is_none()
+            && self.last_byte == Some(b'\n')
+            && self.track_lines
+            && self.quoting == Quoting::FieldStart;
+        whole.then(|| Start {
+            offset: self.bytes,
+            line_ends: self.line_ends,
+            first_crlf: self.first_crlf,
+            hasher: self.hasher.clone(),
+            after_cr: false,
+        })
+    }
+
+    /// Consumes the tracker, returning the SHA-256 (hex) of every byte read and the byte count (the
+    /// bytes before a `Start` included).
     pub fn finish(self) -> (String, u64) {
         (hex::encode(self.hasher.finalize()), self.bytes)
     }
@@ -179,7 +214,16 @@ impl<R: Read> TrackingReader<R> {
 
 impl<R: Read> Read for TrackingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        let n = match self.peeked.take() {
+            Some(byte) if !buf.is_empty() => {
+                buf[0] = byte;
+                1
+            }
+            peeked => {
+                self.peeked = peeked;
+                self.inner.read(buf)?
+            }
+        };
         let chunk = &buf[..n];
         self.hasher.update(chunk);
         if n == 0 && !buf.is_empty() {
@@ -208,6 +252,7 @@ impl<R> TrackingReader<R> {
     /// Queues the offset of every `\n` in `chunk` (read at offset `self.bytes`), and of every CRLF.
     fn remember_newlines(&mut self, chunk: &[u8]) {
         for nl in memchr::memchr_iter(b'\n', chunk) {
+            self.line_ends += 1;
             self.newlines.push_back(self.bytes + nl as u64);
             let after_cr = if nl == 0 {
                 self.previous_was_cr
@@ -216,29 +261,28 @@ impl<R> TrackingReader<R> {
             };
             if after_cr {
                 self.crlf_newlines.push_back(self.bytes + nl as u64);
-                self.saw_crlf = true;
+                self.first_crlf.get_or_insert(self.bytes + nl as u64);
             }
         }
     }
 }
 
-/// Test data: `rows` written as CSV with every field quoted (the writers of the legacy app quote
-/// this way, and it puts quotes everywhere a cut can land).
-#[cfg(test)]
-pub(crate) fn quoted_csv(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .quote_style(csv::QuoteStyle::Always)
-        .from_writer(Vec::new());
-    for r in rows {
-        w.write_record(r).unwrap();
-    }
-    w.into_inner().unwrap()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl<R: Read> TrackingReader<R> {
+        /// The start of a file, as a `Start`.
+        fn end_as_start_at_zero(&self) -> Start {
+            Start {
+                offset: 0,
+                line_ends: 0,
+                first_crlf: None,
+                hasher: Sha256::new(),
+                after_cr: false,
+            }
+        }
+    }
 
     #[test]
     fn hashing_only_remembers_no_newline_and_hashes_the_same() {
@@ -288,35 +332,9 @@ mod tests {
         let mut t = TrackingReader::new(OneByte(b"a\r\nb\nc"));
         let mut sink = Vec::new();
         t.read_to_end(&mut sink).unwrap();
-        assert!(t.saw_crlf());
+        assert!(t.crlf_by(2) && !t.crlf_by(1));
         assert!(t.ended_with_crlf(3));
         assert!(!t.ended_with_crlf(5));
-    }
-
-    /// The quoting state after `data` read one byte at a time and in one piece must agree.
-    fn quoting_of(data: &[u8]) -> Quoting {
-        let whole = Quoting::FieldStart.advance(data);
-        let bytewise = data.iter().fold(Quoting::FieldStart, |q, b| {
-            q.advance(std::slice::from_ref(b))
-        });
-        assert_eq!(whole, bytewise);
-        whole
-    }
-
-    #[test]
-    fn quoting_follows_the_csv_parser() {
-        assert_eq!(quoting_of(b"a,b\n"), Quoting::FieldStart);
-        assert_eq!(quoting_of(b"a,\"b"), Quoting::Quoted);
-        assert_eq!(quoting_of(b"a,\"b\""), Quoting::AfterQuote);
-        assert_eq!(quoting_of(b"a,\"b\"\""), Quoting::Quoted, "a doubled quote");
-        assert_eq!(quoting_of(b"a,\"b\"\"\""), Quoting::AfterQuote);
-        assert_eq!(
-            quoting_of(b"a,b\"c"),
-            Quoting::Unquoted,
-            "a quote inside an unquoted field is literal"
-        );
-        assert_eq!(quoting_of(b"\"x\ny,z\"\r\n\"w"), Quoting::Quoted);
-        assert_eq!(quoting_of(b"\"x\"y,\"z"), Quoting::Quoted);
     }
 
     #[test]
@@ -337,19 +355,84 @@ mod tests {
         }
     }
 
-    proptest::proptest! {
-        #[test]
-        fn with_every_field_quoted_a_cut_is_inside_quotes_exactly_when_the_quotes_are_odd(
-            rows in proptest::collection::vec(proptest::collection::vec("[a-z\",\r\n]{0,6}", 1..4), 1..5),
-            cut in 0usize..200,
-        ) {
-            let data = quoted_csv(&rows);
-            let cut = cut.min(data.len());
-            let quotes = data[..cut].iter().filter(|&&b| b == b'"').count();
-            let state = quoting_of(&data[..cut]);
-            proptest::prop_assert_eq!(state == Quoting::Quoted, quotes % 2 == 1);
-            proptest::prop_assert_ne!(quoting_of(&data), Quoting::Quoted);
+    /// The lines, starts and CRLF endings of the records of `data`, read from `start` on.
+    fn records_from(data: &[u8], start: Start) -> Vec<(u64, u64, bool)> {
+        let base = start.offset;
+        let inner = &data[usize::try_from(base).unwrap()..];
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(3)
+            .from_reader(TrackingReader::starting(inner, start));
+        let mut record = csv::ByteRecord::new();
+        let mut out = Vec::new();
+        while rdr.read_byte_record(&mut record).unwrap() {
+            let begin = base + record.position().unwrap().byte();
+            let end = base + rdr.position().byte();
+            let t = rdr.get_mut();
+            out.push((t.line_at(begin), begin, t.ended_with_crlf(end)));
         }
+        out
+    }
+
+    #[test]
+    fn a_read_from_where_a_whole_prefix_ends_continues_lines_offsets_and_the_hash() {
+        let old = b"h\r\n\"a\nb\"\r\nc\n".to_vec();
+        let mut grown = old.clone();
+        grown.extend_from_slice(b"d\r\n\"e\r\nf\"\ng\n");
+        let mut t = TrackingReader::new(&old[..]);
+        std::io::copy(&mut t, &mut std::io::sink()).unwrap();
+        let start = t
+            .end_as_start()
+            .expect("the old file ends with a whole record");
+        assert_eq!(
+            (start.offset, start.line_ends, start.first_crlf),
+            (12, 4, Some(2))
+        );
+        let from_start = records_from(&grown, TrackingReader::new(&b""[..]).end_as_start_at_zero());
+        let resumed = records_from(&grown, start.clone());
+        assert_eq!(
+            resumed[..],
+            from_start[3..],
+            "the appended records, as a full read sees them"
+        );
+        let mut t = TrackingReader::starting(&grown[12..], start);
+        std::io::copy(&mut t, &mut std::io::sink()).unwrap();
+        assert_eq!(
+            t.finish(),
+            (hex::encode(Sha256::digest(&grown)), grown.len() as u64)
+        );
+    }
+
+    #[test]
+    fn only_a_file_ending_with_a_line_end_outside_quotes_has_a_resume_point() {
+        for (data, whole) in [
+            (&b"h\na\n"[..], true),
+            (b"h\na", false),
+            (b"h\n\"a\n", false),
+            (b"h\na\r", false),
+            (b"h\r\na\r\n", true),
+        ] {
+            let mut t = TrackingReader::new(data);
+            std::io::copy(&mut t, &mut std::io::sink()).unwrap();
+            assert_eq!(t.end_as_start().is_some(), whole, "{data:?}");
+        }
+        let mut t = TrackingReader::hash_only(&b"h\na\n"[..]);
+        std::io::copy(&mut t, &mut std::io::sink()).unwrap();
+        assert!(
+            t.end_as_start().is_none(),
+            "a tracker that did not follow lines cannot tell"
+        );
+    }
+
+    #[test]
+    fn a_crlf_split_by_the_parsers_buffer_is_still_a_crlf() {
+        // With a 3-byte buffer the parser returns "ab" after its \r, before the \n is read.
+        let lines = records_from(
+            b"ab\r\ncd\n",
+            TrackingReader::new(&b""[..]).end_as_start_at_zero(),
+        );
+        assert_eq!(lines, vec![(1, 0, true), (2, 3, false)]);
     }
 
     fn record_lines(data: &[u8]) -> Vec<u64> {

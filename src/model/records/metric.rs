@@ -15,6 +15,8 @@ pub const MISSING_RUN_ID: &str = "legacy_missing_run_id";
 pub struct MetricRecord {
     pub file_no: i32,
     pub line: i64,
+    /// Where the source record starts in its file (raw_metrics), so verify can seek to it.
+    pub byte_offset: Option<i64>,
     /// The natural key (hex SHA-256) that recognises this row in a backup, a download or a grown file.
     pub source_key: String,
     pub evaluated_at: DateTime<Utc>,
@@ -50,6 +52,7 @@ staged! {
     MetricRecord as r => "stage_raw_metrics" {
         file_no: INT4,
         line: INT8,
+        byte_offset: INT8,
         source_key: TEXT,
         evaluated_at: TIMESTAMPTZ,
         run_id: TEXT,

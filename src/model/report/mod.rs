@@ -196,6 +196,7 @@ impl Report {
                 disposition: s.disposition,
                 reason: s.reason.clone(),
                 version: s.version.clone(),
+                resumed: s.resumed.clone(),
             });
         }
         self.reject_groups = groups::group(summaries.iter().flat_map(|s| &s.rejects));

@@ -39,6 +39,10 @@ pub struct FileReport {
     /// date a copy changes, which `--config-date FILE=DATE` can correct).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<crate::model::VersionDate>,
+    /// A file that grew by appends, read from where the content an earlier import read ends: that
+    /// import, the bytes and records not read again (not counted in `records`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<crate::model::Resumed>,
 }
 
 /// Outcome counts for one production table.

@@ -5,27 +5,23 @@
 //! This file is the streaming reader; the rules it applies are beside it: `header` (the header
 //! variants), `era` (which logger wrote a row), `shape` (the row-shape rule), `backslash` (the
 //! doubled-backslash window), `fields` (value parsing by column) and `record` (a row's staging
-//! record).
+//! record); `open` opens a file from its start, from where an imported prefix ends, or at a record.
 
-use super::context::ReadOptions;
 use super::csv_rows::csv_error_kind;
 use super::source::TrackingReader;
 use super::values::{self, TimestampZone};
-use crate::error::InputError;
-use crate::model::{Disposition, FileSummary, InputFile, Kind, MetricRecord, Reject};
+use crate::model::Reject;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use fields::{field_reject, Named, MODEL_ID_MAX, MODEL_NAME_MAX, RUN_ID_MAX};
 use rust_decimal::Decimal;
-use std::fs::File;
 use std::io::Read;
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 mod backslash;
 mod era;
 mod fields;
 mod header;
+mod open;
 pub mod record;
 mod shape;
 
@@ -34,12 +30,16 @@ pub use backslash::{
 };
 pub use era::Era;
 pub use header::{detect_header, Column, Header, CANONICAL};
+pub use open::{open, open_at, read};
 pub use shape::{layout, Layout, ShapeError, TieBreak};
 
 /// One raw-metrics record after shape repair and value parsing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawRow {
     pub line: u64,
+    /// Where the record starts in the file (the parser's position before it, which may be the
+    /// `\n` of the CRLF that ended the record before).
+    pub byte_offset: u64,
     pub evaluated_at: DateTime<Utc>,
     pub timestamp_zone: TimestampZone,
     pub run_id: Option<String>,
@@ -75,6 +75,8 @@ pub struct RawMetricsReader<R: Read> {
     file: String,
     legacy_tz: Tz,
     record: csv::ByteRecord,
+    /// The file offset the parser started at (its positions count from there).
+    base: u64,
 }
 
 /// What one record became.
@@ -84,12 +86,15 @@ pub enum Item {
 }
 
 impl<R: Read> RawMetricsReader<R> {
-    /// `csv` must be positioned after the header record.
+    /// `csv` must be positioned after the header record, or at a record's start; `base` is the
+    /// file offset it started parsing at (its positions count from there, the tracker's from the
+    /// file's start).
     pub fn new(
         csv: csv::Reader<TrackingReader<R>>,
         header: Header,
         file: String,
         legacy_tz: Tz,
+        base: u64,
     ) -> Self {
         Self {
             csv,
@@ -97,6 +102,7 @@ impl<R: Read> RawMetricsReader<R> {
             file,
             legacy_tz,
             record: csv::ByteRecord::new(),
+            base,
         }
     }
 
@@ -115,12 +121,13 @@ impl<R: Read> RawMetricsReader<R> {
         match self.csv.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
-                let start = self.record.position().map_or(0, |p| p.byte());
-                let end = self.csv.position().byte();
+                let start = self.base + self.record.position().map_or(0, |p| p.byte());
+                let end = self.base + self.csv.position().byte();
                 let tracker = self.csv.get_mut();
                 let line = tracker.line_at(start);
+                let byte_offset = tracker.record_start(start);
                 let ended_crlf = tracker.ended_with_crlf(end);
-                let file_has_crlf = tracker.saw_crlf();
+                let file_has_crlf = tracker.crlf_by(end);
                 if end == tracker.bytes_read() {
                     // The last record. Every raw-metrics writer (the loggers' csv module, the
                     // dashboard's pandas download) ended each record with a line ending, so one
@@ -140,10 +147,12 @@ impl<R: Read> RawMetricsReader<R> {
                         )));
                     }
                 }
-                Some(match self.parse(line, ended_crlf, file_has_crlf) {
-                    Ok(row) => Item::Row(Box::new(row)),
-                    Err(reject) => Item::Reject(reject),
-                })
+                Some(
+                    match self.parse(line, byte_offset, ended_crlf, file_has_crlf) {
+                        Ok(row) => Item::Row(Box::new(row)),
+                        Err(reject) => Item::Reject(reject),
+                    },
+                )
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
@@ -171,7 +180,13 @@ impl<R: Read> RawMetricsReader<R> {
     }
 
     /// The record as a row, or the reject of its first bad field.
-    fn parse(&self, line: u64, ended_crlf: bool, file_has_crlf: bool) -> Result<RawRow, Reject> {
+    fn parse(
+        &self,
+        line: u64,
+        byte_offset: u64,
+        ended_crlf: bool,
+        file_has_crlf: bool,
+    ) -> Result<RawRow, Reject> {
         let shaped = self.shape(line, ended_crlf, file_has_crlf)?;
         let fields = Named {
             file: &self.file,
@@ -211,6 +226,7 @@ impl<R: Read> RawMetricsReader<R> {
         };
         Ok(RawRow {
             line,
+            byte_offset,
             evaluated_at: shaped.evaluated_at,
             timestamp_zone: shaped.timestamp_zone,
             run_id: fields.optional(Column::RunId),
@@ -323,81 +339,4 @@ struct Shaped {
     layout: Layout,
     backslashes: BackslashDecision,
     values: Vec<String>,
-}
-
-/// Reads one raw-metrics file whose header was recognised, sending its staging records to `sink` in
-/// batches of `options.batch_rows` and its bytes read to `progress`; the rejects and the file's facts
-/// come back in the summary.
-pub fn read(
-    file_no: i32,
-    file: &InputFile,
-    header: Header,
-    options: &ReadOptions,
-    sink: &flume::Sender<Vec<MetricRecord>>,
-    progress: &AtomicU64,
-) -> Result<FileSummary, InputError> {
-    let variant = header.variant.clone();
-    let mut reader = open(&file.path, header, &file.display, options.legacy_tz)?;
-    let mut rejects = Vec::new();
-    let mut records = 0u64;
-    let mut batch = Vec::with_capacity(options.batch_rows);
-    let mut reported = 0u64;
-    while let Some(item) = reader.next_item() {
-        records += 1;
-        match item {
-            Item::Row(row) => batch.push(record::from_row(file_no, &file.display, &row)),
-            Item::Reject(reject) => rejects.push(reject),
-        }
-        if batch.len() >= options.batch_rows {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(options.batch_rows));
-            sink.send(full).map_err(|_| InputError::StageClosed)?;
-            let now = reader.bytes_read();
-            progress.fetch_add(now - reported, Ordering::Relaxed);
-            reported = now;
-        }
-    }
-    if !batch.is_empty() {
-        sink.send(batch).map_err(|_| InputError::StageClosed)?;
-    }
-    let (sha256, size) = reader.into_source().finish();
-    progress.fetch_add(size.saturating_sub(reported), Ordering::Relaxed);
-    Ok(FileSummary {
-        file_no,
-        path: file.display.clone(),
-        kind: Kind::RawMetrics,
-        variant: Some(variant),
-        records,
-        sha256,
-        size,
-        rejects,
-        already_imported: None,
-        disposition: Disposition::Read,
-        reason: None,
-        version: None,
-    })
-}
-
-/// Opens a raw-metrics file whose header was recognised as `header` and reads past that header
-/// record, so the reader yields the data records. The import and verify's re-read both open files
-/// here, so both see the same records.
-pub fn open(
-    path: &Path,
-    header: Header,
-    display: &str,
-    legacy_tz: Tz,
-) -> Result<RawMetricsReader<File>, InputError> {
-    let handle = File::open(path).map_err(|e| InputError::io(path, e))?;
-    let mut csv = super::csv_rows::csv_reader(handle);
-    let mut header_record = csv::ByteRecord::new();
-    csv.read_byte_record(&mut header_record)
-        .map_err(|e| InputError::Csv {
-            path: path.to_path_buf(),
-            message: csv_error_kind(&e),
-        })?;
-    Ok(RawMetricsReader::new(
-        csv,
-        header,
-        display.to_owned(),
-        legacy_tz,
-    ))
 }

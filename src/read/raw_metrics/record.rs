@@ -68,6 +68,7 @@ pub fn from_row(file_no: i32, file: &str, row: &RawRow) -> MetricRecord {
     MetricRecord {
         file_no,
         line: i64::try_from(row.line).unwrap_or(i64::MAX),
+        byte_offset: i64::try_from(row.byte_offset).ok(),
         source_key,
         evaluated_at: row.evaluated_at,
         run_id,
@@ -171,6 +172,7 @@ mod tests {
     fn row() -> RawRow {
         RawRow {
             line: 7,
+            byte_offset: 700,
             evaluated_at: ts("2025-11-04T10:00:00.123456Z"),
             timestamp_zone: TimestampZone::Explicit,
             run_id: Some("run_20251104_110000".to_owned()),

@@ -143,6 +143,15 @@ pub(super) fn files(report: &Report, out: &mut Vec<Block>) {
         rows,
         numeric: vec![3, 4, 5, 6, 7],
     }));
+    for f in &report.files {
+        if let Some(r) = &f.resumed {
+            out.push(Block::Line(format!(
+                "{}: grew by appends; read from byte {} on, where the content import {} read ends \
+                 (its {} records not read again, not counted here)",
+                f.path, r.bytes, r.import_id, r.records
+            )));
+        }
+    }
 }
 
 /// The rows per target table (in a verify run, how many each holds), and whether the source

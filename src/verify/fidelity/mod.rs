@@ -4,14 +4,18 @@
 //! costs equal the source; every value at the limit of its DECIMAL type, which is what a silently
 //! clipped overflow would look like, is confirmed by its source).
 //!
-//! The ledger names each row's file and line. Rows are fetched per file in line order and the file is
-//! read once with the import's own reader, so a sample costs one sequential read per file, not one
-//! seek per row, and memory stays flat (a bounded channel between the row stream and the reader).
-//! A record is only compared when its natural key equals the ledger's: a file edited since the import
-//! is skipped, not failed; if the file's SHA-256 is still the one the import saw, a line that no longer
-//! yields its row is a failure (the ledger or the reader changed). Details name table, file and line,
-//! lengths and hash prefixes, never the text.
+//! The ledger names each row's file and line, and (rows imported since migration 0007) the byte
+//! offset of its source record. Rows are fetched per file in line order. When a file has a few
+//! thousand rows to compare at most (a sample, or the rows an import appended), each is found by
+//! seeking to its offset and parsing just that record with the import's own reader (`seek.rs`), a
+//! few KB per row whatever the file's size; rows without an offset, and the rows of a file compared
+//! in bulk (`--full`), are found by reading the file once from the start with that reader (memory
+//! stays flat, a bounded channel between the row stream and the reader). A record is only compared when its natural key equals the ledger's: a file edited since
+//! the import is skipped, not failed; if the file's SHA-256 is still the one the import saw, a line
+//! or offset that no longer yields its row is a failure (the ledger or the reader changed). Details
+//! name table, file and line, lengths and hash prefixes, never the text.
 
+mod seek;
 mod tally;
 
 use super::Options;
@@ -32,6 +36,20 @@ use uuid::Uuid;
 
 /// Stored rows in flight between the database stream and the file reader.
 const IN_FLIGHT: usize = 256;
+
+/// Up to how many rows of a file are compared by seeking to each; more are found by reading the
+/// file once (a seek reads a few KB per row; a sequential read, the whole file once).
+const SEEK_ROWS: u64 = 4096;
+
+/// About how many of a file's `rows` (`at_limit` of them always compared) a comparison of `sample`
+/// of `total` rows compares.
+fn expected_rows(rows: u64, at_limit: u64, total: u64, sample: Option<u64>) -> u64 {
+    let sampled = match sample {
+        Some(n) if n < total => rows.saturating_mul(n) / total.max(1),
+        _ => rows,
+    };
+    sampled.saturating_add(at_limit).min(rows)
+}
 
 /// How many checks [`check`] returns.
 pub const CHECKS: usize = 2;
@@ -65,8 +83,9 @@ pub async fn check(
         };
         let (sender, receiver) = flume::bounded(IN_FLIGHT);
         let (file, tz_name) = (source.file.clone(), source.tz.clone());
+        let seek = expected_rows(source.rows, source.at_limit, total, options.sample) <= SEEK_ROWS;
         let worker =
-            tokio::task::spawn_blocking(move || compare_file(&path, &source, tz, &receiver));
+            tokio::task::spawn_blocking(move || compare_file(&path, &source, tz, seek, &receiver));
         let params: [&(dyn ToSql + Sync); 5] = [&import, &file, &tz_name, &sample, &total_param];
         let stream = client
             .query_raw(sql::FIDELITY_ROWS, params)
@@ -147,6 +166,8 @@ struct Stored {
     error: Option<String>,
     numbers: [(&'static str, Option<Decimal>); 4],
     at_limit: bool,
+    /// Where its source record starts, when the import recorded it.
+    byte_offset: Option<u64>,
 }
 
 impl Stored {
@@ -168,6 +189,7 @@ impl Stored {
                 ("cost_usd_total", get(row, 11)?),
             ],
             at_limit: get(row, 12)?,
+            byte_offset: get::<Option<i64>>(row, 13)?.and_then(|o| u64::try_from(o).ok()),
         })
     }
 
@@ -190,39 +212,37 @@ struct Unmatched {
     lines: Vec<u64>,
 }
 
-/// Reads `path` once, comparing each stored row (arriving in line order) with the record at its line.
+/// Compares each stored row (arriving in line order) with its source record: the one at its byte
+/// offset when `seek` and the offset is known, else the one at its line, reading `path` once.
 fn compare_file(
     path: &Path,
     source: &Source,
     tz: Tz,
+    seek: bool,
     rows: &flume::Receiver<Stored>,
 ) -> Result<Tally, InputError> {
     let mut tally = Tally::default();
-    let mut reader = read::reopen_raw_metrics(path, &source.file, tz)?;
-    let mut eof = reader.is_none();
-    let mut current: Option<Item> = None;
+    let mut sequential = Sequential {
+        reader: read::reopen_raw_metrics(path, &source.file, tz)?,
+        current: None,
+        eof: false,
+    };
+    sequential.eof = sequential.reader.is_none();
+    let mut seeker = if seek {
+        seek::Seeker::new(path, &source.file, tz)?
+    } else {
+        None
+    };
     let mut unmatched: BTreeMap<i64, Unmatched> = BTreeMap::new();
     for stored in rows.iter() {
         if !stored.found {
             continue;
         }
-        while !eof
-            && current
-                .as_ref()
-                .is_none_or(|item| line_of(item) < stored.line)
-        {
-            current = reader
-                .as_mut()
-                .and_then(raw_metrics::RawMetricsReader::next_item);
-            eof = current.is_none();
+        let record = match (seeker.as_mut(), stored.byte_offset) {
+            (Some(seeker), Some(offset)) => seeker.record_at(offset, stored.line)?,
+            _ => sequential.record_at(stored.line, &source.file),
         }
-        let record = match &current {
-            Some(Item::Row(row)) if row.line == stored.line => {
-                Some(raw_metrics::record::from_row(0, &source.file, row))
-                    .filter(|record| record.source_key == stored.source_key)
-            }
-            _ => None,
-        };
+        .filter(|record| record.source_key == stored.source_key);
         match record {
             Some(record) => compare(&stored, &record, &source.file, &mut tally),
             None => {
@@ -235,6 +255,7 @@ fn compare_file(
             }
         }
     }
+    let reader = sequential.reader;
     if unmatched.is_empty() {
         return Ok(tally);
     }
@@ -254,7 +275,7 @@ fn compare_file(
             for line in &missed.lines {
                 tally.lost.add(|| {
                     format!(
-                        "{}:{line} no longer yields the row import {import_id} recorded, though the file is unchanged",
+                        "{}:{line} no longer yields the row import {import_id} recorded (at its line or byte offset), though the file is unchanged",
                         source.file
                     )
                 });
@@ -270,6 +291,37 @@ fn compare_file(
         }
     }
     Ok(tally)
+}
+
+/// The file read once from its start, for rows found by their line.
+struct Sequential {
+    reader: Option<raw_metrics::RawMetricsReader<std::fs::File>>,
+    current: Option<Item>,
+    eof: bool,
+}
+
+impl Sequential {
+    /// The staging record of the row at `line`, reading on to it (lines come in order).
+    fn record_at(&mut self, line: u64, file: &str) -> Option<MetricRecord> {
+        while !self.eof
+            && self
+                .current
+                .as_ref()
+                .is_none_or(|item| line_of(item) < line)
+        {
+            self.current = self
+                .reader
+                .as_mut()
+                .and_then(raw_metrics::RawMetricsReader::next_item);
+            self.eof = self.current.is_none();
+        }
+        match &self.current {
+            Some(Item::Row(row)) if row.line == line => {
+                Some(raw_metrics::record::from_row(0, file, row))
+            }
+            _ => None,
+        }
+    }
 }
 
 fn line_of(item: &Item) -> u64 {
@@ -338,6 +390,17 @@ fn compare(stored: &Stored, record: &MetricRecord, file: &str, tally: &mut Tally
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_few_rows_are_sought_and_many_read_in_one_pass() {
+        // An import's own check of the one row it appended to a large file: seek.
+        assert!(expected_rows(1, 0, 1, Some(1000)) <= SEEK_ROWS);
+        // A sample of 1000 of a million rows in one file: seek.
+        assert_eq!(expected_rows(1_000_000, 3, 1_000_000, Some(1000)), 1003);
+        // Every row of a large file (--full): one sequential read.
+        assert!(expected_rows(200_000, 0, 200_000, None) > SEEK_ROWS);
+        assert_eq!(expected_rows(10, 50, 10, Some(5)), 10);
+    }
 
     #[test]
     fn relative_sources_resolve_under_the_root_and_absolute_ones_stay() {

@@ -133,7 +133,7 @@ impl Tally {
             }
             if self.lost.count > 0 {
                 parts.push(format!(
-                    "{} rows are not at the line the ledger names: {}",
+                    "{} rows are not at the line or byte offset the ledger names: {}",
                     self.lost.count,
                     self.lost.named.join("; ")
                 ));
