@@ -12,24 +12,7 @@ use support::{check, failed_detail, fixture, TestDb};
 
 /// The bytes of `relative` up to the end of its first `n` data records (with their line endings).
 fn first_records(relative: &str, n: usize) -> Vec<u8> {
-    let bytes = std::fs::read(fixture(relative)).unwrap();
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&bytes[..]);
-    let mut record = csv::ByteRecord::new();
-    for _ in 0..=n {
-        assert!(
-            rdr.read_byte_record(&mut record).unwrap(),
-            "{relative} is too short"
-        );
-    }
-    let mut end = usize::try_from(rdr.position().byte()).unwrap();
-    // The parser stops after the \r of a CRLF; the record's line ending includes the \n.
-    if bytes.get(end) == Some(&b'\n') {
-        end += 1;
-    }
-    bytes[..end].to_vec()
+    support::first_csv_records(relative, n + 1)
 }
 
 /// Each raw_metrics row of the ledger by natural key: its file, line, byte offset and the stored

@@ -7,20 +7,7 @@ use support::{bellatrix_command, fingerprint, fixture, production_counts, TestDb
 
 /// The bytes of `relative` up to the start of its `n`-th data record (header = record 0).
 fn prefix_before_record(relative: &str, n: usize) -> Vec<u8> {
-    let bytes = std::fs::read(fixture(relative)).unwrap();
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&bytes[..]);
-    let mut record = csv::ByteRecord::new();
-    for _ in 0..n {
-        assert!(
-            rdr.read_byte_record(&mut record).unwrap(),
-            "{relative} has fewer than {n} records"
-        );
-    }
-    let end = usize::try_from(rdr.position().byte()).unwrap();
-    bytes[..end].to_vec()
+    support::first_csv_records(relative, n)
 }
 
 #[tokio::test]

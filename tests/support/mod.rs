@@ -387,6 +387,29 @@ impl TestDb {
     }
 }
 
+/// The bytes of fixture `relative` through the end of its first `records` CSV records (the header
+/// is record 1), with the last one's line ending: the file as it was before the rest was appended.
+pub fn first_csv_records(relative: &str, records: usize) -> Vec<u8> {
+    let bytes = std::fs::read(fixture(relative)).unwrap();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&bytes[..]);
+    let mut record = csv::ByteRecord::new();
+    for _ in 0..records {
+        assert!(
+            rdr.read_byte_record(&mut record).unwrap(),
+            "{relative} has fewer than {records} records"
+        );
+    }
+    let mut end = usize::try_from(rdr.position().byte()).unwrap();
+    // The parser stops after the \r of a CRLF; the record's line ending includes the \n.
+    if bytes.get(end) == Some(&b'\n') {
+        end += 1;
+    }
+    bytes[..end].to_vec()
+}
+
 /// Copies a fixture folder into a temp dir, so a test can set modification times (a models.yaml
 /// or config.py version without a date in its name is dated by its mtime).
 pub fn copy_fixture(relative: &str) -> tempfile::TempDir {
