@@ -64,6 +64,16 @@ pub enum Command {
     /// Run every integrity check on what is in the database and print the report; exit 1 when one
     /// fails, naming the rows. Reads only (one read-only snapshot).
     Verify(VerifyArgs),
+    /// List every import of the database, newest first: id, start and end (UTC), outcome
+    /// (committed, dry-run, rolled-back, reverted), tool version, records inserted, duplicate and
+    /// rejected (what a dry run or a rolled-back import would have done), who ran it (role and
+    /// application_name; "unknown" for imports recorded before the ledger kept them), then every
+    /// file each import was given with its kind. Reads only (one read-only transaction), with the
+    /// privileges `verify` needs.
+    History(HistoryArgs),
+    /// Print the report an import stored in the ledger, as it was at the time (`history` lists the
+    /// ids); an id the ledger does not hold is exit 2. Reads only, as `history`.
+    Show(ShowArgs),
     /// Write a deterministic synthetic legacy drop (for benchmarks and tests): N raw-metrics rows with
     /// the legacy quirks, a backup duplicating 5% of them, an R15r file with union rows, a prompt CSV,
     /// a Bedrock log and models.yaml versions. No database is used.
@@ -193,6 +203,31 @@ pub struct ImportArgs {
     /// earlier import read is not read again and keeps the date it had then.
     #[arg(long, value_name = "FILE=DATE")]
     pub config_date: Vec<crate::read::config_values::GivenDate>,
+}
+
+/// Options of `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Print the history as one JSON array for machines (newest first; its keys are in the
+    /// README, "history") instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The import's id, as `history` and the import's report give it.
+    #[arg(value_name = "IMPORT_ID", value_parser = clap::value_parser!(i64).range(1..))]
+    pub import_id: i64,
+
+    /// Also write the stored report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Also write the stored report as a self-contained Markdown file for the change ticket.
+    #[arg(long, value_name = "FILE")]
+    pub report_md: Option<PathBuf>,
 }
 
 /// Options of `verify`.

@@ -64,6 +64,8 @@ pub async fn finish(
     outcome: &Outcome,
 ) -> Result<()> {
     if *outcome == Outcome::Committed {
+        // The stored report names its outcome, so that `show` renders it as the run printed it.
+        report.outcome = Some(outcome.describe());
         let json = serde_json::to_value(&*report)
             .map_err(Error::report_json("encoding the report for the ledger"))?;
         tx.execute(
@@ -100,6 +102,7 @@ pub async fn record_uncommitted(
         Outcome::DryRun => "dry-run",
         _ => "rolled-back",
     };
+    report.outcome = Some(outcome.describe());
     let json = serde_json::to_value(&*report)
         .map_err(Error::report_json("encoding the report for the ledger"))?;
     let tx = client

@@ -1,6 +1,6 @@
 //! Validated configuration: command-line arguments checked and resolved before any I/O happens.
 
-use crate::cli::{Cli, Command, ImportArgs, InitArgs, LocalAction, VerifyArgs};
+use crate::cli::{Cli, Command, ImportArgs, InitArgs, LocalAction, ShowArgs, VerifyArgs};
 use crate::db::conninfo::{self, Origin, PasswordSource, Settings};
 use crate::db::privileges::Needs;
 use crate::error::{Result, UsageError};
@@ -51,6 +51,14 @@ pub struct VerifyConfig {
     pub report_md: Option<PathBuf>,
 }
 
+/// A validated `show`.
+#[derive(Debug, Clone)]
+pub struct ShowConfig {
+    pub import_id: i64,
+    pub report_json: Option<PathBuf>,
+    pub report_md: Option<PathBuf>,
+}
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub enum Task {
@@ -62,6 +70,11 @@ pub enum Task {
         seed: u64,
     },
     Verify(VerifyConfig),
+    /// `history`: every import of the ledger, as tables or (`json`) one JSON array.
+    History {
+        json: bool,
+    },
+    Show(ShowConfig),
     /// `local stop` / `local status` on the local cluster in `dir`, whatever database is named.
     Local {
         action: LocalAction,
@@ -106,6 +119,8 @@ impl Config {
                 seed: args.seed,
             },
             Command::Verify(args) => Task::Verify(verify_config(args)),
+            Command::History(args) => Task::History { json: args.json },
+            Command::Show(args) => Task::Show(show_config(args)),
             Command::Local(args) => Task::Local {
                 action: args.action,
                 dir: PathBuf::from(LOCAL_CLUSTER_DIR),
@@ -209,6 +224,14 @@ fn verify_config(args: VerifyArgs) -> VerifyConfig {
             sample: (!args.full).then_some(args.sample),
             source_root: args.source_root,
         },
+        report_json: args.report,
+        report_md: args.report_md,
+    }
+}
+
+fn show_config(args: ShowArgs) -> ShowConfig {
+    ShowConfig {
+        import_id: args.import_id,
         report_json: args.report,
         report_md: args.report_md,
     }

@@ -208,6 +208,19 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// `show IMPORT_ID` of an id the ledger does not hold (exit 2).
+    #[error(
+        "import {id} is not in the ledger of {database}: `bellatrix-migrate history` lists the \
+         imports there are"
+    )]
+    UnknownImport { id: i64, database: String },
+    /// A report the ledger holds that this version cannot read back.
+    #[error("the stored report of import {id} cannot be read")]
+    StoredReport {
+        id: i64,
+        #[source]
+        source: serde_json::Error,
+    },
     /// A bug: the checks that record their results in the ledger ran without its row.
     #[error("the import checks ran before the import was registered")]
     NotRegistered,

@@ -24,6 +24,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod generate;
+pub mod history;
 pub mod model;
 pub mod pipeline;
 pub mod progress;
@@ -36,7 +37,7 @@ pub mod verify;
 
 use chrono::{DateTime, Utc};
 use commit::Outcome;
-use config::{Config, Database, ImportConfig, InitConfig, Task, VerifyConfig};
+use config::{Config, Database, ImportConfig, InitConfig, ShowConfig, Task, VerifyConfig};
 use db::privileges::{self, Needs};
 use error::{Error, Result};
 use model::report::{Mode, Report};
@@ -76,6 +77,7 @@ pub async fn run(config: Config) -> Result<Output> {
             c.rejects_csv.as_deref(),
         )?,
         Task::Verify(c) => Outputs::create(c.report_json.as_deref(), c.report_md.as_deref(), None)?,
+        Task::Show(c) => Outputs::create(c.report_json.as_deref(), c.report_md.as_deref(), None)?,
         _ => Outputs::default(),
     };
     let settings = pipeline::settings(&config).await?;
@@ -102,7 +104,35 @@ pub async fn run(config: Config) -> Result<Output> {
             let connected = db::connect(&settings).await?;
             verify(connected, verify_config, outputs, config.quiet).await
         }
+        Task::History { json } => {
+            let mut connected = db::connect(&settings).await?;
+            let entries = history::list(&mut connected.client, &connected.info.server).await?;
+            Ok(Output::History {
+                entries,
+                json: *json,
+            })
+        }
+        Task::Show(show_config) => {
+            let connected = db::connect(&settings).await?;
+            show(connected, show_config, outputs).await
+        }
     }
+}
+
+/// `show`: the stored report of one import → render, to stdout and the files asked for.
+async fn show(connected: db::Connected, config: &ShowConfig, outputs: Outputs) -> Result<Output> {
+    let db::Connected {
+        mut client,
+        info: connection,
+    } = connected;
+    let report = history::stored_report(&mut client, &connection.server, config.import_id).await?;
+    // show commits nothing, so an output that fails is an ordinary error (exit 2).
+    outputs
+        .finish(&report, &[])
+        .map_err(|(path, source)| Error::Output { path, source })?;
+    Ok(Output::Shown {
+        report: Box::new(report),
+    })
 }
 
 /// The verify pipeline: every check on the whole database, in one read-only snapshot → account of

@@ -96,6 +96,25 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }
+        Ok(Output::History { entries, json }) => {
+            if json {
+                match bellatrix_migrate::report::history::to_json(&entries) {
+                    Ok(text) => print_out(&text),
+                    Err(e) => {
+                        let code = e.exit_code();
+                        eprintln!("error: {:#}", anyhow::Error::new(e));
+                        return ExitCode::from(code);
+                    }
+                }
+            } else {
+                print_out(&bellatrix_migrate::report::history::to_text(&entries));
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(Output::Shown { report }) => {
+            print_out(&report.to_text());
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let code = e.exit_code();
             eprintln!("error: {:#}", anyhow::Error::new(e));

@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ordered_ids",
         sql: include_str!("../sql/schema/0008_ordered_ids.sql"),
     },
+    Migration {
+        version: 9,
+        name: "import_runner",
+        sql: include_str!("../sql/schema/0009_import_runner.sql"),
+    },
 ];
 
 /// Creates the migrator's schema and migration table, before any migration runs.
@@ -195,6 +200,14 @@ pub mod account {
     pub const NAIVE_TIMESTAMPS: &str = include_str!("../sql/account/naive_timestamps.sql");
     /// Rows per production table (verify).
     pub const TABLE_ROWS: &str = include_str!("../sql/account/table_rows.sql");
+}
+
+/// The ledger read back (`src/history.rs`): `history` and `show`, read only.
+pub mod history {
+    /// Every import, newest first, with its files and counts from its stored report.
+    pub const LIST: &str = include_str!("../sql/history/list.sql");
+    /// One import's stored report and outcome (`$1` = its id).
+    pub const REPORT: &str = include_str!("../sql/history/report.sql");
 }
 
 /// Informational checks: reported with their result, never a reason to roll back.

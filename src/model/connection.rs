@@ -4,7 +4,7 @@
 //! decides them.
 
 /// How the connection was made, for the report and the terminal.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionInfo {
     /// `postgresql://user@host:port/db`, never the password.
     pub server: String,
@@ -39,7 +39,9 @@ impl ConnectionInfo {
 }
 
 /// libpq's `sslmode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum SslMode {
     Disable,
@@ -65,7 +67,7 @@ impl SslMode {
 }
 
 /// Where the connection string came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     #[serde(rename = "--database-url")]
     Flag,
@@ -78,7 +80,7 @@ pub enum Origin {
 }
 
 /// What the server's certificate was checked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verification {
     /// Encrypted, but the server is not authenticated (no root certificate to check against).

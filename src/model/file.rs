@@ -3,11 +3,11 @@
 //! import and the report.
 
 use super::Kind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// A record that could not be imported: where it is and why, never its content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reject {
     pub file: String,
     pub line: u64,
@@ -19,7 +19,7 @@ pub struct Reject {
 }
 
 /// What became of a file as a whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     /// Read: its records are counted as inserted, duplicate or rejected one by one.
@@ -80,7 +80,7 @@ pub struct ResumePoint {
 
 /// A file read from where an imported prefix of it ends: the prefix's records were not read again
 /// and are not source records of this import (they were of the import that read them).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resumed {
     /// The last import that saw the prefix's bytes.
     pub import_id: i64,
@@ -130,6 +130,29 @@ pub struct VersionDate {
     pub at: String,
     /// `given`, `file_name`, `content` or `modification_time`.
     pub dated_by: &'static str,
+}
+
+/// The ways a version is dated, as `VersionDate::dated_by` names them.
+const DATED_BY: [&str; 4] = ["given", "file_name", "content", "modification_time"];
+
+/// Read back from a stored report: `dated_by` is one of `DATED_BY`, or `unknown` for a name this
+/// version does not know.
+impl<'de> Deserialize<'de> for VersionDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Stored {
+            at: String,
+            dated_by: String,
+        }
+        let stored = Stored::deserialize(d)?;
+        Ok(Self {
+            at: stored.at,
+            dated_by: DATED_BY
+                .into_iter()
+                .find(|known| *known == stored.dated_by)
+                .unwrap_or("unknown"),
+        })
+    }
 }
 
 /// What the ledger knows of a file whose bytes an earlier import read completely.

@@ -3,6 +3,7 @@
 
 pub mod connection;
 mod file;
+pub mod history;
 pub mod identity;
 mod keys;
 mod kind;

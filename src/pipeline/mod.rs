@@ -34,6 +34,15 @@ pub enum Output {
     Verified {
         report: Box<Report>,
     },
+    /// `history` ran: every import, newest first, as tables or (`json`) one JSON array.
+    History {
+        entries: Vec<crate::model::history::ImportEntry>,
+        json: bool,
+    },
+    /// `show` ran: the stored report of one import.
+    Shown {
+        report: Box<Report>,
+    },
     /// `local stop` or `local status` ran; what it found or did.
     Local(String),
 }

@@ -37,7 +37,7 @@ impl Report {
 }
 
 /// Columns padded to their widest cell, numbers right-aligned, no borders, never wrapped.
-fn aligned(t: &Table) -> comfy_table::Table {
+pub(super) fn aligned(t: &Table) -> comfy_table::Table {
     let mut table = comfy_table::Table::new();
     table
         .load_preset(presets::NOTHING)

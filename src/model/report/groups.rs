@@ -10,7 +10,7 @@
 
 use crate::model::Reject;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 pub const FIRST_LOCATIONS: usize = 5;
 
 /// Where a rejected record is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub file: String,
     pub line: u64,
@@ -26,7 +26,7 @@ pub struct Location {
 }
 
 /// Rejects sharing a field and a reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectGroup {
     /// The column blamed, or `None` for a record-level reason.
     pub field: Option<String>,

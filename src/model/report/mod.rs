@@ -14,11 +14,11 @@ pub use parts::{
 };
 
 use crate::model::{Disposition, FileSummary, Reject};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What kind of run produced the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     Import,
@@ -27,7 +27,10 @@ pub enum Mode {
 }
 
 /// The report of one run.
-#[derive(Debug, Clone, Serialize)]
+// Deserialize: `show` renders a report the ledger stored (`history.rs`). A key an older version
+// did not write reads as its empty value; `mode`, `tool_version` and `generated_at` every version
+// wrote.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub mode: Mode,
     pub tool_version: String,
@@ -35,50 +38,78 @@ pub struct Report {
     pub generated_at: String,
     /// How the run ended: `committed`, `dry-run (rolled back)`, `rolled back: <why>`, `passed`,
     /// `failed`. Set when the run is over.
+    #[serde(default)]
     pub outcome: Option<String>,
     /// Where the data went, without credentials.
+    #[serde(default)]
     pub database: String,
     /// How the connection was made: where the settings came from, TLS, server version.
+    #[serde(default)]
     pub connection: Option<crate::model::ConnectionInfo>,
+    #[serde(default)]
     pub import_id: Option<i64>,
+    #[serde(default)]
     pub legacy_timezone: String,
+    #[serde(default)]
     pub files: Vec<FileReport>,
     /// Files of a legacy kind that could not be read (their records are among the rejects).
+    #[serde(default)]
     pub files_rejected: u64,
     /// Files nothing marks as legacy, listed with their reason and skipped.
+    #[serde(default)]
     pub files_unknown: u64,
     /// Files that are not regular files (named pipes, sockets, devices), never opened.
+    #[serde(default)]
     pub files_skipped: u64,
+    #[serde(default)]
     pub tables: BTreeMap<String, TableCounts>,
+    #[serde(default)]
     pub source_records: u64,
+    #[serde(default)]
     pub accounted: Accounted,
+    #[serde(default)]
     pub rejects: Vec<Reject>,
+    #[serde(default)]
     pub rejects_total: u64,
     /// Every reject, grouped by field and reason.
+    #[serde(default)]
     pub reject_groups: Vec<RejectGroup>,
+    #[serde(default)]
     pub duplicates: Vec<Duplicate>,
+    #[serde(default)]
     pub duplicates_total: u64,
     /// Every duplicate, grouped by its file and the file it repeats.
+    #[serde(default)]
     pub duplicate_groups: Vec<DuplicateGroup>,
+    #[serde(default)]
     pub placeholders: Placeholders,
     /// Rows and prompts of earlier imports this import repaired.
+    #[serde(default)]
     pub relinked: Relinked,
+    #[serde(default)]
     pub models_created: Vec<CreatedModel>,
+    #[serde(default)]
     pub providers_created: Vec<String>,
     /// New runs by origin (`cli`, `dashboard`, `cloudwatch`, `custom`, `none`).
+    #[serde(default)]
     pub runs_created: BTreeMap<String, u64>,
+    #[serde(default)]
     pub naive_timestamps: NaiveTimestamps,
     /// Rows imported with a tie-break decision (row shape or backslashes), for the reviewer.
+    #[serde(default)]
     pub ambiguous_rows: u64,
+    #[serde(default)]
     pub checks: Vec<Check>,
     /// `checks` counted by how each ended (set with `set_checks`).
+    #[serde(default)]
     pub check_counts: CheckCounts,
     /// Import and dry run: which path the transform took (27_bulk_prepare.sql) and why.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub bulk_path: Option<BulkPath>,
     /// `verify` only: rows in each production table.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub table_rows: BTreeMap<String, u64>,
+    #[serde(default)]
     pub timings: Timings,
     /// Every record the transform rejected, for `--rejects` (the readers' are in the summaries).
     #[serde(skip)]

@@ -2,10 +2,10 @@
 //! duplicates and what the import created. Plain data, serialised with the report's JSON keys.
 
 use crate::model::{Disposition, Kind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Whether a file's exact bytes were imported before.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileStatus {
     New,
@@ -13,7 +13,7 @@ pub enum FileStatus {
 }
 
 /// One input file as the report lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileReport {
     #[serde(skip)]
     pub file_no: i32,
@@ -24,29 +24,33 @@ pub struct FileReport {
     pub sha256: String,
     pub status: FileStatus,
     /// For an already-imported file: the import that last read these bytes.
+    #[serde(default)]
     pub previous_import: Option<i64>,
     pub inserted: u64,
     pub duplicate: u64,
     pub rejected: u64,
     /// Records that changed a row an earlier import wrote (a later users.json version of a user).
+    #[serde(default)]
     pub updated: u64,
     /// `read`, `rejected` (a legacy file that cannot be read: its records are rejected),
     /// `unknown` (nothing marks it as legacy) or `skipped` (not a regular file, never opened).
+    #[serde(default)]
     pub disposition: Disposition,
     /// Why the file is rejected, unknown or skipped; never text of the file.
+    #[serde(default)]
     pub reason: Option<String>,
     /// A configuration version read now: its date and how it was found (`modification_time`: the
     /// date a copy changes, which `--config-date FILE=DATE` can correct).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub version: Option<crate::model::VersionDate>,
     /// A file that grew by appends, read from where the content an earlier import read ends: that
     /// import, the bytes and records not read again (not counted in `records`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub resumed: Option<crate::model::Resumed>,
 }
 
 /// Outcome counts for one production table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableCounts {
     pub inserted: u64,
     pub duplicate: u64,
@@ -58,7 +62,7 @@ pub struct TableCounts {
 }
 
 /// How every source record ended; sums to `source_records`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Accounted {
     pub inserted: u64,
     pub duplicate: u64,
@@ -75,7 +79,7 @@ impl Accounted {
 }
 
 /// A row that duplicates another, and which.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Duplicate {
     pub file: String,
     pub line: u64,
@@ -86,20 +90,28 @@ pub struct Duplicate {
 }
 
 /// An integrity check's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Check {
     pub name: String,
     pub ok: bool,
     pub detail: String,
     /// True when the check had nothing it could look at (no legacy aggregate file, every source file
     /// gone); `ok` is then true and `detail` says why.
+    #[serde(default)]
     pub skipped: bool,
     /// Wall time the check took (the two source-fidelity checks share one pass and one time).
+    #[serde(default)]
     pub seconds: f64,
     /// Whether a failure rolls the import back and fails `verify`. Informational checks (legacy
     /// aggregate files agree with the recomputation) report differences the legacy data is known to
-    /// have, without blocking.
+    /// have, without blocking. A stored report from before this key read every check as blocking.
+    #[serde(default = "blocking")]
     pub blocking: bool,
+}
+
+/// Whether a check of a stored report without `blocking` blocked: every check did then.
+fn blocking() -> bool {
+    true
 }
 
 impl Check {
@@ -139,7 +151,7 @@ impl Check {
 /// The checks of a run counted by how each ended; the four counts sum to `total`. A skipped check
 /// counts as skipped whatever its kind; an informational check that ran counts as informational,
 /// agreeing or not (`informational_differs` of them did not).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckCounts {
     pub total: u64,
     pub passed: u64,
@@ -173,7 +185,7 @@ impl CheckCounts {
 /// Duplicates of one file that repeat rows of one other file (of this import or an earlier one), or
 /// the records of a file whose exact bytes an earlier import read (`whole_file`). Every duplicate
 /// is in one group: the counts sum to `duplicates_total`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateGroup {
     #[serde(skip)]
     pub file_no: i32,
@@ -187,7 +199,7 @@ pub struct DuplicateGroup {
 }
 
 /// A placeholder prompt: one per (run, legacy prompt_id) whose rows carry no prompt text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaceholderRef {
     pub run_id: Option<String>,
     pub legacy_prompt_id: Option<String>,
@@ -196,7 +208,7 @@ pub struct PlaceholderRef {
 }
 
 /// Placeholder prompts the import creates.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Placeholders {
     pub created: u64,
     /// New rows that link to a placeholder (new or earlier).
@@ -206,7 +218,7 @@ pub struct Placeholders {
 
 /// What the import changed in rows earlier imports wrote, because a better source arrived
 /// (docs/decisions.md#order-independence).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Relinked {
     /// Rows of earlier imports moved from a placeholder prompt to their real prompt.
     pub rows: u64,
@@ -219,7 +231,7 @@ pub struct Relinked {
 }
 
 /// A model the import creates from data alone (no models.yaml names it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedModel {
     pub name: String,
     pub provider: String,
@@ -231,7 +243,7 @@ pub struct CreatedModel {
 }
 
 /// Rows of one file whose timestamps had no zone and were read in `--legacy-timezone`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NaiveFile {
     pub file: String,
     /// Records with at least one such time.
@@ -242,7 +254,7 @@ pub struct NaiveFile {
 }
 
 /// The time-zone assumptions of the run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NaiveTimestamps {
     pub rows: u64,
     pub values: u64,
@@ -250,7 +262,8 @@ pub struct NaiveTimestamps {
 }
 
 /// Wall time of each phase, in seconds.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Timings {
     pub read_and_stage: f64,
     pub transform: f64,
@@ -261,7 +274,7 @@ pub struct Timings {
 
 /// Whether an import took the bulk path of a first load (indexes and foreign keys rebuilt once,
 /// `--bulk-threshold`), and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulkPath {
     pub taken: bool,
     pub reason: String,
