@@ -21,8 +21,9 @@ pub const MAX_GENERATE_ROWS: u64 = 1_000_000_000;
 /// column and reason); one import is one transaction.
 ///
 /// Exit status: 0 success; 1 a check failed or rejects exceeded --max-rejects (nothing committed);
-/// 2 bad usage, configuration, input or connection error, nothing to import, or an output file
-/// that cannot be created (nothing committed); 3 the import committed but an output file could not be written.
+/// 2 bad usage, configuration, input or connection error, nothing to import, an output file
+/// that cannot be created, or (`show`) an import the ledger does not hold (nothing committed); 3
+/// the import committed but an output file could not be written.
 #[derive(Debug, Parser)]
 #[command(name = "bellatrix-migrate", version, max_term_width = 100)]
 pub struct Cli {
@@ -64,15 +65,20 @@ pub enum Command {
     /// Run every integrity check on what is in the database and print the report; exit 1 when one
     /// fails, naming the rows. Reads only (one read-only snapshot).
     Verify(VerifyArgs),
-    /// List every import of the database, newest first: id, start and end (UTC), outcome
-    /// (committed, dry-run, rolled-back, reverted), tool version, records inserted, duplicate and
-    /// rejected (what a dry run or a rolled-back import would have done), who ran it (role and
-    /// application_name; "unknown" for imports recorded before the ledger kept them), then every
-    /// file each import was given with its kind. Reads only (one read-only transaction), with the
-    /// privileges `verify` needs.
+    /// List every import of the database, newest first, with its outcome, counts, files and who
+    /// ran it.
+    ///
+    /// One row per import of the ledger (bellatrix_migrate.imports): id, start and end (UTC),
+    /// outcome (committed, dry-run, rolled-back, reverted), tool version, records inserted,
+    /// duplicate, rejected and updated (what a dry run or a rolled-back import would have done),
+    /// who ran it (role and application_name; "unknown" for imports recorded before the ledger
+    /// kept them); then every file each import was given, with its kind. Reads only (one read-only
+    /// transaction), with the privileges `verify` needs.
     History(HistoryArgs),
-    /// Print the report an import stored in the ledger, as it was at the time (`history` lists the
-    /// ids); an id the ledger does not hold is exit 2. Reads only, as `history`.
+    /// Print the report an import stored in the ledger, as the import printed it.
+    ///
+    /// `history` lists the ids. An id the ledger does not hold is exit 2. Reads only (one read-only
+    /// transaction), with the privileges `verify` needs.
     Show(ShowArgs),
     /// Write a deterministic synthetic legacy drop (for benchmarks and tests): N raw-metrics rows with
     /// the legacy quirks, a backup duplicating 5% of them, an R15r file with union rows, a prompt CSV,
