@@ -209,6 +209,27 @@ fn verify_full_over_tls_imports_and_the_report_says_it_was_encrypted() {
         out.stdout
     );
     assert!(!out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD));
+    // history and show go through the same connection code: over TLS, verified.
+    let id = json["import_id"].to_string();
+    let history = run(&["--database-url", &url, "history", "--json"], &env, None);
+    assert_eq!(history.code, 0, "{}", history.stderr);
+    let entries: serde_json::Value = serde_json::from_str(&history.stdout).unwrap_or_default();
+    assert!(
+        entries
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["id"].to_string() == id)),
+        "import {id} in the history: {}",
+        history.stdout
+    );
+    let shown = run(&["--database-url", &url, "show", &id], &env, None);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(
+        shown
+            .stdout
+            .contains("encrypted (TLS; certificate verified for the host name)"),
+        "{}",
+        shown.stdout
+    );
 }
 
 #[test]

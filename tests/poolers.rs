@@ -89,6 +89,20 @@ async fn imports_like_a_direct_connection(mode: PoolMode) {
         "verify through {mode:?} pooling: {}",
         verified.stderr
     );
+    let (history, _) = bounded::run(&url, &["history", "--json"], LIMIT);
+    assert_eq!(
+        history.code, 0,
+        "history through {mode:?} pooling: {}",
+        history.stderr
+    );
+    let id = report["import_id"].to_string();
+    let (shown, _) = bounded::run(&url, &["show", &id], LIMIT);
+    assert_eq!(
+        shown.code, 0,
+        "show through {mode:?} pooling: {}",
+        shown.stderr
+    );
+    assert!(shown.stdout.contains(&format!("import id: {id}")));
     assert_eq!(
         db.count("bellatrix_migrate.stage_raw_metrics").await,
         0,
