@@ -217,7 +217,7 @@ fn verify_full_over_tls_imports_and_the_report_says_it_was_encrypted() {
     assert!(
         entries
             .as_array()
-            .is_some_and(|e| e.iter().any(|e| e["id"].to_string() == id)),
+            .is_some_and(|e| e.iter().any(|e| e["id"] == json["import_id"])),
         "import {id} in the history: {}",
         history.stdout
     );
