@@ -342,6 +342,25 @@ mod tests {
     }
 
     #[test]
+    fn show_takes_an_import_id_of_at_least_1_and_the_two_report_files() {
+        let config = match parse(&["show", "7", "--report", "r.json", "--report-md", "r.md"]) {
+            Command::Show(args) => show_config(args),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(config.import_id, 7);
+        assert_eq!(config.report_json, Some(PathBuf::from("r.json")));
+        assert_eq!(config.report_md, Some(PathBuf::from("r.md")));
+        for id in ["0", "-3", "seven"] {
+            let e = Cli::try_parse_from(["bellatrix-migrate", "show", id]).expect_err(id);
+            assert_eq!(e.exit_code(), 2, "{id}");
+        }
+        assert!(matches!(
+            parse(&["history", "--json"]),
+            Command::History(args) if args.json
+        ));
+    }
+
+    #[test]
     fn a_password_in_the_flag_is_warned_about_in_one_sentence() {
         let env = |_: &str| None;
         let (_, warnings) = database(
