@@ -248,8 +248,12 @@ async fn import(
         dry_run: config.dry_run,
         max_rejects: config.max_rejects,
     };
-    let outcome = in_transaction(tx, &mut report, started_at, &bulk, policy, quiet).await;
-    report.timings.transform = transform_started.elapsed().as_secs_f64();
+    let clock = Clock {
+        started,
+        transform_started,
+    };
+    let outcome = in_transaction(tx, &mut report, started_at, &bulk, policy, clock, quiet).await;
+    clock.time(&mut report);
     // A committed import emptied staging in its transaction; otherwise it is emptied now, unless
     // another import already holds the lock (then staging is that one's). A killed run leaves it
     // to the next run, which clears staging once it holds the lock.
@@ -286,6 +290,22 @@ async fn import(
     })
 }
 
+/// When the import and its transform started, to time the report before it is stored in the ledger
+/// (so that `show` prints the times the run printed, but for the commit itself) and once it is over.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    started: Instant,
+    transform_started: Instant,
+}
+
+impl Clock {
+    /// Sets the report's transform and total times to now.
+    fn time(&self, report: &mut Report) {
+        report.timings.transform = self.transform_started.elapsed().as_secs_f64();
+        report.timings.total = self.started.elapsed().as_secs_f64();
+    }
+}
+
 /// The steps of the import in `tx`, its one transaction: applies the transform, accounts for what it
 /// did in `report`, runs the checks, and commits or rolls back as they and `policy` decide. An
 /// error drops `tx`, which rolls it back.
@@ -295,6 +315,7 @@ async fn in_transaction(
     started_at: DateTime<Utc>,
     bulk: &transform::Bulk,
     policy: commit::Policy,
+    clock: Clock,
     quiet: bool,
 ) -> Result<Outcome> {
     let steps = progress::steps(sql::TRANSFORM.len() as u64, progress::visible(quiet));
@@ -305,6 +326,7 @@ async fn in_transaction(
     bar.finish_and_clear();
     report.set_checks(checks?);
     let outcome = commit::decide(report, policy);
+    clock.time(report);
     commit::finish(tx, report, import_id, &outcome).await?;
     Ok(outcome)
 }

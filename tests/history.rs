@@ -152,6 +152,11 @@ async fn show_prints_the_report_the_import_printed_and_writes_it_as_json_and_mar
         .unwrap_or_default();
     assert_eq!(stored["import_id"].to_string(), id);
     assert_eq!(stored["outcome"], "committed");
+    assert!(
+        stored["timings"]["total"].as_f64() > Some(0.0),
+        "timed when it was stored: {}",
+        stored["timings"]
+    );
     let markdown = std::fs::read_to_string(&md).unwrap_or_default();
     assert!(
         markdown.starts_with("# bellatrix-migrate: Import report"),
