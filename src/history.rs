@@ -14,11 +14,16 @@ use tokio_postgres::{Client, Row, Transaction};
 /// Every import of the ledger, newest first.
 pub async fn list(client: &mut Client, database: &str) -> Result<Vec<ImportEntry>> {
     let tx = read_only(client, database, "listing the imports").await?;
-    let rows = tx
-        .query(sql::history::LIST, &[])
-        .await
-        .map_err(Error::db("listing the imports"))?;
-    let entries = rows.iter().map(entry).collect::<Result<Vec<_>>>()?;
+    // The rows (and with them the prepared statement, closed when the last is dropped) go before
+    // the commit: behind a pooler in transaction mode a Close sent after it reaches another server
+    // connection, and the statement's name stays taken on this one for the next client.
+    let entries = {
+        let rows = tx
+            .query(sql::history::LIST, &[])
+            .await
+            .map_err(Error::db("listing the imports"))?;
+        rows.iter().map(entry).collect::<Result<Vec<_>>>()?
+    };
     tx.commit()
         .await
         .map_err(Error::db("listing the imports"))?;
@@ -30,17 +35,19 @@ pub async fn list(client: &mut Client, database: &str) -> Result<Vec<ImportEntry
 pub async fn stored_report(client: &mut Client, database: &str, id: i64) -> Result<Report> {
     let during = "reading the stored report";
     let tx = read_only(client, database, during).await?;
-    let row = tx
-        .query_opt(sql::history::REPORT, &[&id])
-        .await
-        .map_err(Error::db(during))?
-        .ok_or_else(|| Error::UnknownImport {
-            id,
-            database: database.to_owned(),
-        })?;
+    // The row goes before the commit, for the reason given in `list`.
+    let (outcome, json): (String, serde_json::Value) = {
+        let row = tx
+            .query_opt(sql::history::REPORT, &[&id])
+            .await
+            .map_err(Error::db(during))?
+            .ok_or_else(|| Error::UnknownImport {
+                id,
+                database: database.to_owned(),
+            })?;
+        (row.get(0), row.get(1))
+    };
     tx.commit().await.map_err(Error::db(during))?;
-    let outcome: String = row.get(0);
-    let json: serde_json::Value = row.get(1);
     let mut report: Report =
         serde_json::from_value(json).map_err(|source| Error::StoredReport { id, source })?;
     report.import_id = Some(id);
