@@ -71,11 +71,8 @@ pub async fn import_checks(
         .map_err(Error::db("recording the report for the checks"))?;
     // An import that wrote nothing (a re-run) cannot have broken what the whole-table checks read;
     // they are reported as skipped, so a re-import costs no full scan of the database.
-    let wrote_nothing = report
-        .tables
-        .values()
-        .all(|t| t.inserted == 0 && t.updated == 0);
     let written: u64 = report.tables.values().map(|t| t.inserted + t.updated).sum();
+    let wrote_nothing = written == 0;
     if written >= ANALYZE_FROM_ROWS {
         // The import's rows are not in the planner's statistics yet (autovacuum cannot see an open
         // transaction); without them the checks' joins over a large import become nested loops.
@@ -150,7 +147,8 @@ struct Scope {
     skip_whole_table: bool,
     /// The import's metric and master rows are every row of their tables (see `IMPORT_IS_WHOLE`).
     rows_are_whole: bool,
-    /// The share of evaluation_metrics' pages the sampled checks read when `rows_are_whole`.
+    /// The share of evaluation_metrics' pages the sampled checks read when `rows_are_whole`; None
+    /// when the import inserted too few rows for a sample to be smaller than the table.
     sample_percent: Option<f64>,
 }
 
@@ -161,17 +159,14 @@ pub const ANALYZE_FROM_ROWS: u64 = 10_000;
 pub const SAMPLED_ROWS: u64 = 2000;
 
 /// The percentage of evaluation_metrics' pages that holds about [`SAMPLED_ROWS`] of the rows the
-/// import inserted (all of them for a small load), for `TABLESAMPLE SYSTEM`.
+/// import inserted, for `TABLESAMPLE SYSTEM`; None when that would be all of them.
 fn sample_percent(report: &Report) -> Option<f64> {
     let inserted = report
         .tables
         .get("evaluation_metrics")
         .map_or(0, |t| t.inserted);
-    if inserted == 0 {
-        return None;
-    }
     #[allow(clippy::cast_precision_loss)]
-    Some((100.0 * SAMPLED_ROWS as f64 / inserted as f64).min(100.0))
+    (inserted > SAMPLED_ROWS).then(|| 100.0 * SAMPLED_ROWS as f64 / inserted as f64)
 }
 
 /// Whether the rows an import inserted into evaluation_metrics and master_model_evaluations are all
@@ -216,13 +211,10 @@ async fn run_all(
         }
         let started = Instant::now();
         let whole = query.by_rows && scope.rows_are_whole;
-        let (query_scope, sample) = match (whole, query.sampled) {
-            (true, true) => match scope.sample_percent {
-                Some(percent) if percent < 100.0 => (import, Some(percent)),
-                _ => (None, None),
-            },
-            (true, false) => (None, None),
-            (false, _) => (import, None),
+        let (query_scope, sample) = match (whole, query.sampled, scope.sample_percent) {
+            (true, true, Some(percent)) => (import, Some(percent)),
+            (true, _, _) => (None, None),
+            (false, _, _) => (import, None),
         };
         let by_definition = if query.name == views::NAME && import.is_some() {
             views::by_definition(client).await?
