@@ -80,6 +80,17 @@ pub enum Command {
     /// `history` lists the ids. An id the ledger does not hold is exit 2. Reads only (one read-only
     /// transaction), with the privileges `verify` needs.
     Show(ShowArgs),
+    /// Take one committed import back: delete the rows it wrote, put back the earlier rows it
+    /// changed, forget its files (so importing them again inserts them again), mark it `reverted`.
+    ///
+    /// One transaction, under the import lock, as the owner of the schema (like init: the
+    /// importing role may not delete). Refused, naming the rows, when anything depends on what the
+    /// import wrote: a later import's rows, changes or duplicates (revert that one first), or rows
+    /// the application added. Every integrity check runs over the whole database before the
+    /// commit; a failed one rolls the revert back (exit 1). Imports recorded before this version
+    /// kept what they changed cannot be reverted. Exit 2 when refused or impossible, with nothing
+    /// changed.
+    Revert(RevertArgs),
     /// Write a deterministic synthetic legacy drop (for benchmarks and tests): N raw-metrics rows with
     /// the legacy quirks, a backup duplicating 5% of them, an R15r file with union rows, a prompt CSV,
     /// a Bedrock log and models.yaml versions. No database is used.
@@ -234,6 +245,28 @@ pub struct ShowArgs {
     /// Also write the stored report as a self-contained Markdown file for the change ticket.
     #[arg(long, value_name = "FILE")]
     pub report_md: Option<PathBuf>,
+}
+
+/// Options of `revert`.
+#[derive(Debug, Args)]
+pub struct RevertArgs {
+    /// The import's id, as `history` gives it.
+    #[arg(value_name = "IMPORT_ID", value_parser = clap::value_parser!(i64).range(1..))]
+    pub import_id: i64,
+
+    /// Do everything, run the checks, report exactly what would be deleted and put back, then roll
+    /// back: nothing changes.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the revert's report as JSON on stdout (the human summary goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+
+    /// How long to wait for an import or init running on the same database (as `import
+    /// --lock-timeout`). Default: wait as long as it takes.
+    #[arg(long, value_name = "DURATION", value_parser = crate::db::lock::parse_timeout)]
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 /// Options of `verify`.

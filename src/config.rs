@@ -75,6 +75,8 @@ pub enum Task {
         json: bool,
     },
     Show(ShowConfig),
+    /// `revert IMPORT_ID [--dry-run]`.
+    Revert(crate::revert::RevertConfig),
     /// `local stop` / `local status` on the local cluster in `dir`, whatever database is named.
     Local {
         action: LocalAction,
@@ -121,6 +123,12 @@ impl Config {
             Command::Verify(args) => Task::Verify(verify_config(args)),
             Command::History(args) => Task::History { json: args.json },
             Command::Show(args) => Task::Show(show_config(args)),
+            Command::Revert(args) => Task::Revert(crate::revert::RevertConfig {
+                import_id: args.import_id,
+                dry_run: args.dry_run,
+                json: args.json,
+                lock_timeout: args.lock_timeout,
+            }),
             Command::Local(args) => Task::Local {
                 action: args.action,
                 dir: PathBuf::from(LOCAL_CLUSTER_DIR),

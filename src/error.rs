@@ -221,6 +221,21 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// `revert` of an import that cannot be reverted (exit 2, nothing changed).
+    #[error("import {id} cannot be reverted: {reason}")]
+    NotRevertible { id: i64, reason: String },
+    /// `revert` of an import something else depends on (exit 2, nothing changed).
+    #[error(
+        "import {id} is not reverted: {total} row(s) depend on what it wrote (revert the later \
+         import named first, or leave it):\n  {blockers}"
+    )]
+    RevertRefused {
+        id: i64,
+        total: u64,
+        blockers: String,
+    },
+    #[error("revert deletes rows, which the importing role may not, so it runs as the owner of the schema (like init); role {role} is not: {problems}; connect as the owner (or a member of the owner role)")]
+    RevertNotOwner { role: String, problems: String },
     /// A bug: the checks that record their results in the ledger ran without its row.
     #[error("the import checks ran before the import was registered")]
     NotRegistered,

@@ -30,6 +30,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod read;
 pub mod report;
+pub mod revert;
 pub mod sql;
 pub mod stage;
 pub mod transform;
@@ -110,6 +111,20 @@ pub async fn run(config: Config) -> Result<Output> {
             Ok(Output::History {
                 entries,
                 json: *json,
+            })
+        }
+        Task::Revert(revert_config) => {
+            let mut connected = db::connect(&settings).await?;
+            let report = revert::revert(
+                &mut connected.client,
+                &connected.info.server,
+                revert_config,
+                config.quiet,
+            )
+            .await?;
+            Ok(Output::Reverted {
+                report: Box::new(report),
+                json: revert_config.json,
             })
         }
         Task::Show(show_config) => {

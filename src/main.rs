@@ -111,6 +111,29 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Ok(Output::Reverted { report, json }) => {
+            use bellatrix_migrate::model::revert::RevertOutcome;
+            let text = bellatrix_migrate::report::revert::to_text(&report);
+            if json {
+                match bellatrix_migrate::report::revert::to_json(&report) {
+                    Ok(out) => print_out(&out),
+                    Err(e) => {
+                        let code = e.exit_code();
+                        eprintln!("error: {:#}", anyhow::Error::new(e));
+                        return ExitCode::from(code);
+                    }
+                }
+                eprint!("{text}");
+            } else {
+                print_out(&text);
+            }
+            if report.outcome == RevertOutcome::RolledBack {
+                eprintln!("error: an integrity check failed; the revert was rolled back");
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Ok(Output::Shown { report }) => {
             print_out(&report.to_text());
             ExitCode::SUCCESS

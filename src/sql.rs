@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "import_runner",
         sql: include_str!("../sql/schema/0009_import_runner.sql"),
     },
+    Migration {
+        version: 10,
+        name: "revert_images",
+        sql: include_str!("../sql/schema/0010_revert_images.sql"),
+    },
 ];
 
 /// Creates the migrator's schema and migration table, before any migration runs.
@@ -69,6 +74,9 @@ pub const LEDGER_KNOWN_FILES: &str = include_str!("../sql/ledger_known_files.sql
 
 /// Settings of the import transaction (memory for the set-based statements).
 pub const TRANSACTION_SETTINGS: &str = include_str!("../sql/transaction_settings.sql");
+
+/// Whether every trigger that keeps the images of rows an import changes is there and enabled.
+pub const IMAGES_KEPT: &str = include_str!("../sql/images_kept.sql");
 
 /// The session holding the import lock (`$1` = its key), as `pg_stat_activity` shows it.
 pub const LOCK_HOLDER: &str = include_str!("../sql/lock_holder.sql");
@@ -341,4 +349,22 @@ pub mod privileges {
     pub const INIT_OWNER: &str = over_required!("../sql/privileges/init_owner.sql");
     /// What keeps the current role from the bulk path (tables it does not own).
     pub const BULK_OWNER: &str = include_str!("../sql/privileges/bulk_owner.sql");
+}
+
+/// `revert` (src/revert.rs).
+pub mod revert {
+    /// The import to revert (`$1`), locked: outcome, id prefix, whether its images were kept.
+    pub const TARGET: &str = include_str!("../sql/revert/target.sql");
+    /// What depends on the import: fills t_revert_blockers.
+    pub const BLOCKERS: &str = include_str!("../sql/revert/blockers.sql");
+    /// The first blockers, with the count of each reason.
+    pub const BLOCKERS_LIST: &str = include_str!("../sql/revert/blockers_list.sql");
+    /// The revert itself: fills t_revert_done.
+    pub const APPLY: &str = include_str!("../sql/revert/apply.sql");
+    /// What each step of APPLY did, per table.
+    pub const DONE: &str = include_str!("../sql/revert/done.sql");
+    /// Marks the import reverted (`$1`), before the checks.
+    pub const MARK: &str = include_str!("../sql/revert/mark.sql");
+    /// Stores the revert's report (`$2`) with the import (`$1`).
+    pub const RECORD: &str = include_str!("../sql/revert/record.sql");
 }

@@ -43,6 +43,7 @@ WITH listed (ord, kind, schema_name, object_name, import_privileges, verify_priv
     (46, 'table', 'bellatrix_migrate', 'row_changes', 'SELECT,INSERT', 'SELECT', 'the ledger: what later imports changed in earlier rows'),
     (47, 'sequence', 'bellatrix_migrate', 'row_changes_id_seq', 'USAGE', '', 'numbering those changes'),
     (48, 'sequence', 'bellatrix_migrate', 'id_counter', 'USAGE', '', 'the counter of the time-ordered ids of new rows'),
+    (49, 'table', 'bellatrix_migrate', 'row_images', 'SELECT,INSERT,UPDATE', '', 'the earlier rows an import changes, kept for revert (by the triggers of migration 0010)'),
     (45, 'table', 'bellatrix_migrate', 'config_observations', 'SELECT,INSERT,UPDATE', 'SELECT', 'models.yaml and config.py entries seen; the model of a merged model'),
     (50, 'table', 'bellatrix_migrate', 'stage_files', 'SELECT,INSERT,TRUNCATE', '', 'staging, emptied with TRUNCATE'),
     (51, 'table', 'bellatrix_migrate', 'stage_raw_metrics', 'SELECT,INSERT,UPDATE,TRUNCATE,MAINTAIN', '', 'staging: COPY, prompt links, TRUNCATE'),

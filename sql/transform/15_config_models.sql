@@ -26,8 +26,9 @@ LEFT JOIN bellatrix_migrate.row_sources l ON l.source_key = r.source_key;
 
 CREATE TEMP TABLE t_cfg_new_providers (id uuid) ON COMMIT DROP;
 WITH inserted AS (
-    INSERT INTO model_providers (name, display_name)
-    SELECT DISTINCT provider, initcap(provider) FROM t_cfg WHERE is_new
+    INSERT INTO model_providers (id, name, display_name)
+    SELECT bellatrix_migrate.ordered_id(), provider, initcap(provider)
+    FROM (SELECT DISTINCT provider FROM t_cfg WHERE is_new) p
     ON CONFLICT (name) DO NOTHING
     RETURNING id
 )

@@ -5,10 +5,9 @@
 CREATE TEMP TABLE t_new_providers (id uuid) ON COMMIT DROP;
 
 WITH inserted AS (
-    INSERT INTO model_providers (name, display_name)
-    SELECT DISTINCT provider, initcap(provider)
-    FROM t_rows
-    WHERE new_id IS NOT NULL
+    INSERT INTO model_providers (id, name, display_name)
+    SELECT bellatrix_migrate.ordered_id(), provider, initcap(provider)
+    FROM (SELECT DISTINCT provider FROM t_rows WHERE new_id IS NOT NULL) p
     ON CONFLICT (name) DO NOTHING
     RETURNING id
 )

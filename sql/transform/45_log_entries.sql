@@ -43,8 +43,9 @@ WHERE k.model_uuid IS NULL;
 
 CREATE TEMP TABLE t_log_new_providers (id uuid) ON COMMIT DROP;
 WITH inserted AS (
-    INSERT INTO model_providers (name, display_name)
-    SELECT DISTINCT provider, initcap(provider) FROM t_log_models WHERE model_uuid IS NULL
+    INSERT INTO model_providers (id, name, display_name)
+    SELECT bellatrix_migrate.ordered_id(), provider, initcap(provider)
+    FROM (SELECT DISTINCT provider FROM t_log_models WHERE model_uuid IS NULL) p
     ON CONFLICT (name) DO NOTHING
     RETURNING id
 )

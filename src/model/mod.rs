@@ -10,6 +10,7 @@ mod kind;
 pub mod prompt;
 pub mod records;
 pub mod report;
+pub mod revert;
 
 pub use connection::ConnectionInfo;
 pub use file::{

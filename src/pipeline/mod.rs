@@ -43,6 +43,11 @@ pub enum Output {
     Shown {
         report: Box<Report>,
     },
+    /// `revert` ran (or rehearsed, `--dry-run`); `json`: print the report as JSON.
+    Reverted {
+        report: Box<crate::model::revert::RevertReport>,
+        json: bool,
+    },
     /// `local stop` or `local status` ran; what it found or did.
     Local(String),
 }

@@ -10,6 +10,7 @@ pub mod history;
 mod layout;
 mod markdown;
 pub mod output;
+pub mod revert;
 mod text;
 
 use crate::model::{FileSummary, Reject, Report};

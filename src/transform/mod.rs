@@ -34,15 +34,37 @@ pub async fn apply(
     bulk: &Bulk,
     bar: &ProgressBar,
 ) -> Result<i64> {
+    // The prefix of the ids of the rows this import creates, by which `revert` finds them again;
+    // and whether the images of the earlier rows it changes will all be kept (migration 0010).
+    let prefix = ids::ordered_prefix(std::time::SystemTime::now(), rand::random());
+    let images_kept: bool = tx
+        .query_one(sql::IMAGES_KEPT, &[])
+        .await
+        .map_err(Error::db("looking for the triggers that keep images"))?
+        .get(0);
     let import_id: i64 = tx
         .query_one(
-            "INSERT INTO bellatrix_migrate.imports (started_at, tool_version, outcome, report) \
-             VALUES ($1, $2, 'committed', '{}') RETURNING id",
-            &[&started_at, &env!("CARGO_PKG_VERSION")],
+            "INSERT INTO bellatrix_migrate.imports \
+             (started_at, tool_version, outcome, report, id_prefix, images_kept) \
+             VALUES ($1, $2, 'committed', '{}', $3, $4) RETURNING id",
+            &[
+                &started_at,
+                &env!("CARGO_PKG_VERSION"),
+                &prefix,
+                &images_kept,
+            ],
         )
         .await
         .map_err(Error::db("registering the import"))?
         .get(0);
+    // The prefix first: the image triggers fire once the import id is set, and tell the import's
+    // own rows by it.
+    tx.execute(
+        "SELECT set_config('bellatrix_migrate.id_prefix', $1, true)",
+        &[&prefix],
+    )
+    .await
+    .map_err(Error::db("setting the prefix of new ids"))?;
     tx.execute(
         "SELECT set_config('bellatrix_migrate.import_id', $1, true)",
         &[&import_id.to_string()],
@@ -63,15 +85,6 @@ pub async fn apply(
     )
     .await
     .map_err(Error::db("setting whether the bulk path is allowed"))?;
-    tx.execute(
-        "SELECT set_config('bellatrix_migrate.id_prefix', $1, true)",
-        &[&ids::ordered_prefix(
-            std::time::SystemTime::now(),
-            rand::random(),
-        )],
-    )
-    .await
-    .map_err(Error::db("setting the prefix of new ids"))?;
     // Set-based statements over a whole drop hash and sort millions of rows; with the server's
     // default work_mem (4 MB) a semi-join such as `id IN (SELECT …)` that does not fit its hash table
     // is re-scanned per row. For this transaction only.

@@ -139,6 +139,21 @@ pub async fn database_checks(
     checks
 }
 
+/// Runs every check on the whole database inside a revert's transaction, before it commits: a revert
+/// changes rows of many imports (it puts back the earlier rows the reverted import changed), so
+/// nothing narrower than the whole database is its scope. Advances `bar` by one step per check
+/// (`check_count(false)` in all; the caller finishes it).
+pub async fn revert_checks(client: &impl GenericClient, bar: &ProgressBar) -> Result<Vec<Check>> {
+    let scope = Scope {
+        import: None,
+        skip_whole_table: false,
+        rows_are_whole: false,
+        sample_percent: None,
+    };
+    crate::progress::start(bar);
+    run_all(client, &scope, &Options::default(), bar).await
+}
+
 /// What the checks of one run look at.
 struct Scope {
     /// The import to check, or None for the whole database.

@@ -2,6 +2,7 @@
 
 use super::{Block, Table};
 use crate::model::report::{CheckCounts, Report};
+use crate::model::Check;
 
 /// The checks, each with how it ended.
 pub(super) fn checks(report: &Report, out: &mut Vec<Block>) {
@@ -11,8 +12,12 @@ pub(super) fn checks(report: &Report, out: &mut Vec<Block>) {
     out.push(Block::Heading(checks_heading(&CheckCounts::of(
         &report.checks,
     ))));
-    let rows = report
-        .checks
+    out.push(Block::Table(table(&report.checks)));
+}
+
+/// The checks as a table: result, name, seconds, detail (also the table of a revert's report).
+pub(crate) fn table(checks: &[Check]) -> Table {
+    let rows = checks
         .iter()
         .map(|c| {
             // The same order as CheckCounts::of, so the table's words add up to the heading.
@@ -37,11 +42,11 @@ pub(super) fn checks(report: &Report, out: &mut Vec<Block>) {
             ]
         })
         .collect();
-    out.push(Block::Table(Table {
+    Table {
         header: vec!["result", "check", "seconds", "detail"],
         rows,
         numeric: vec![2],
-    }));
+    }
 }
 
 /// "checks (13): 11 passed, 0 failed, 1 skipped, 1 informational (1 differs)": every check in

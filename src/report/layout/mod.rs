@@ -5,7 +5,7 @@
 //! (`files.rs`), what the import created beside the rows and how it read times (`created.rs`), the
 //! records not inserted, rejected or duplicate (`records.rs`), and the checks (`checks.rs`).
 
-mod checks;
+pub(crate) mod checks;
 mod created;
 mod files;
 mod records;

@@ -1,0 +1,204 @@
+//! `revert IMPORT_ID [--dry-run]`: takes one committed import back in one transaction, from the
+//! ledger (docs/decisions.md#revert). The rows it created carry its id prefix; the earlier rows it
+//! changed or deleted were kept as images (migration 0010). The revert refuses, naming the rows,
+//! when anything outside the import depends on what it wrote (sql/revert/blockers.sql); otherwise
+//! it puts the images back, deletes the import's rows, ledger rows and file contents
+//! (sql/revert/apply.sql), runs every integrity check over the whole database in the same
+//! transaction, and commits (marking the import `reverted`) or, for a dry run or a failed check,
+//! rolls back. It runs as the owner of the schema, under the import lock.
+
+use crate::db::{self, privileges};
+use crate::error::{Error, Result};
+use crate::model::revert::{RevertOutcome, RevertReport, RevertStep};
+use crate::{progress, sql, verify};
+use std::time::{Duration, Instant};
+use tokio_postgres::{Client, Transaction};
+
+/// What `revert` is asked to do.
+#[derive(Debug, Clone)]
+pub struct RevertConfig {
+    pub import_id: i64,
+    pub dry_run: bool,
+    /// Print the report as JSON on stdout.
+    pub json: bool,
+    pub lock_timeout: Option<Duration>,
+}
+
+/// Reverts (or, with `--dry-run`, rehearses reverting) import `config.import_id`.
+pub async fn revert(
+    client: &mut Client,
+    database: &str,
+    config: &RevertConfig,
+    quiet: bool,
+) -> Result<RevertReport> {
+    let started = Instant::now();
+    let id = config.import_id;
+    let during = "reverting the import";
+    let tx = client.transaction().await.map_err(Error::db(during))?;
+    privileges::check_owner(&tx).await.map_err(|e| match e {
+        Error::NotOwner { role, problems } => Error::RevertNotOwner { role, problems },
+        other => other,
+    })?;
+    db::migrate::ensure_current(&tx, database).await?;
+    let waited = db::lock::acquire(&tx, config.lock_timeout, |holder| {
+        let holder = holder.map_or_else(
+            || "a session that has just ended".to_owned(),
+            |h| h.to_string(),
+        );
+        progress::always(&format!(
+            "an import or init is running on this database (the import lock is held by {holder}); \
+             the revert waits for it"
+        ));
+    })
+    .await?;
+    if let Some(waited) = waited {
+        progress::note(
+            quiet,
+            &format!("got the import lock after {:.1} s", waited.as_secs_f64()),
+        );
+    }
+    let prefix = revertible(&tx, id, database).await?;
+    tx.execute(
+        "SELECT set_config('bellatrix_migrate.revert_id', $1, true), \
+                set_config('bellatrix_migrate.revert_prefix', $2, true)",
+        &[&id.to_string(), &prefix],
+    )
+    .await
+    .map_err(Error::db(during))?;
+    progress::note(quiet, &format!("looking for what depends on import {id}"));
+    refuse_if_depended_on(&tx, id).await?;
+    progress::note(quiet, &format!("taking import {id} back"));
+    tx.batch_execute(sql::revert::APPLY)
+        .await
+        .map_err(Error::db(during))?;
+    let steps = steps(&tx).await?;
+    tx.execute(sql::revert::MARK, &[&id])
+        .await
+        .map_err(Error::db("marking the import reverted"))?;
+    let bar = progress::checks(verify::check_count(false), progress::visible(quiet));
+    let checks = verify::revert_checks(&tx, &bar).await;
+    bar.finish_and_clear();
+    let mut report = RevertReport {
+        import_id: id,
+        database: database.to_owned(),
+        outcome: RevertOutcome::DryRun,
+        steps,
+        checks: checks?,
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        seconds: 0.0,
+    };
+    report.outcome = if !report.checks_ok() {
+        RevertOutcome::RolledBack
+    } else if config.dry_run {
+        RevertOutcome::DryRun
+    } else {
+        RevertOutcome::Reverted
+    };
+    report.seconds = started.elapsed().as_secs_f64();
+    if report.outcome == RevertOutcome::Reverted {
+        let json = serde_json::to_value(&report)
+            .map_err(Error::report_json("encoding the revert for the ledger"))?;
+        tx.execute(sql::revert::RECORD, &[&id, &json])
+            .await
+            .map_err(Error::db("recording the revert"))?;
+        tx.commit()
+            .await
+            .map_err(Error::db("committing the revert"))?;
+    } else {
+        tx.rollback()
+            .await
+            .map_err(Error::db("rolling the revert back"))?;
+    }
+    Ok(report)
+}
+
+/// The prefix of the ids of import `id`'s rows, once the ledger shows it can be reverted: it
+/// committed, is not reverted yet, and recorded its prefix and every image (migration 0010).
+async fn revertible(tx: &Transaction<'_>, id: i64, database: &str) -> Result<String> {
+    let not = |reason: String| Error::NotRevertible { id, reason };
+    let (outcome, prefix, images_kept) = {
+        let row = tx
+            .query_opt(sql::revert::TARGET, &[&id])
+            .await
+            .map_err(Error::db("reading the import to revert"))?
+            .ok_or_else(|| Error::UnknownImport {
+                id,
+                database: database.to_owned(),
+            })?;
+        let outcome: String = row.get("outcome");
+        let prefix: Option<String> = row.get("id_prefix");
+        let images_kept: bool = row.get("images_kept");
+        (outcome, prefix, images_kept)
+    };
+    match (outcome.as_str(), prefix) {
+        ("reverted", _) => Err(not("it was reverted already".to_owned())),
+        ("committed", None) => Err(not(
+            "it was recorded before this version kept what an import changes (migration 0010), \
+             so what it changed in earlier rows is not known"
+                .to_owned(),
+        )),
+        ("committed", Some(_)) if !images_kept => Err(not(
+            "one of the triggers that keep the earlier rows an import changes \
+             (bellatrix_migrate_keep_image) was missing or disabled while it ran"
+                .to_owned(),
+        )),
+        ("committed", Some(prefix)) => Ok(prefix),
+        (other, _) => Err(not(format!(
+            "it did not commit ({other}): it left nothing to take back"
+        ))),
+    }
+}
+
+/// Fails with `RevertRefused`, naming the first rows, when anything depends on import `id`.
+async fn refuse_if_depended_on(tx: &Transaction<'_>, id: i64) -> Result<()> {
+    let during = "looking for what depends on the import";
+    tx.batch_execute(sql::revert::BLOCKERS)
+        .await
+        .map_err(Error::db(during))?;
+    let (total, named) = {
+        let rows = tx
+            .query(sql::revert::BLOCKERS_LIST, &[])
+            .await
+            .map_err(Error::db(during))?;
+        let total: i64 = tx
+            .query_one("SELECT count(*) FROM t_revert_blockers", &[])
+            .await
+            .map_err(Error::db(during))?
+            .get(0);
+        let named: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}: {}",
+                    r.get::<_, String>("reason"),
+                    r.get::<_, String>("detail")
+                )
+            })
+            .collect();
+        (total, named)
+    };
+    if named.is_empty() {
+        return Ok(());
+    }
+    Err(Error::RevertRefused {
+        id,
+        total: u64::try_from(total).unwrap_or(0),
+        blockers: named.join("\n  "),
+    })
+}
+
+/// What each step of apply.sql did.
+async fn steps(tx: &Transaction<'_>) -> Result<Vec<RevertStep>> {
+    let rows = tx
+        .query(sql::revert::DONE, &[])
+        .await
+        .map_err(Error::db("reading what the revert did"))?;
+    Ok(rows
+        .iter()
+        .map(|r| RevertStep {
+            step: r.get("step"),
+            table: r.get("target_table"),
+            rows: u64::try_from(r.get::<_, i64>("n")).unwrap_or(0),
+        })
+        .collect())
+}
