@@ -1,9 +1,10 @@
 //! `--report -` against real PostgreSQL: `import` (also a dry run), `verify` and `show` write their
 //! JSON report to stdout, the same as `--report FILE` would hold for the same run but for its
-//! times, ids and database name, and print the text report to stderr instead; `history --json`
-//! prints JSON alone; two outputs to stdout are exit 2 with nothing done; a run that fails keeps
-//! its exit code, with one JSON document on stdout when it got as far as a report and nothing
-//! when it did not; a reader that closes stdout early gets exit 3 after a commit, never a panic.
+//! times, ids and database name, and print the text report to stderr instead; `--report-md -` and
+//! `--rejects -` write Markdown and CSV there; `history --json` prints JSON alone; two outputs to
+//! stdout are exit 2 with nothing done; a run that fails keeps its exit code, with one JSON
+//! document on stdout when it got as far as a report and nothing when it did not; a reader that
+//! closes stdout early gets exit 3 after a commit, never a panic.
 
 mod support;
 
@@ -280,6 +281,39 @@ async fn a_file_named_dash_is_written_as_dot_slash_dash() {
     let written = std::fs::read_to_string(dir.path().join("-")).expect("a file named -");
     let report: serde_json::Value = serde_json::from_str(&written).expect("JSON");
     assert_eq!(report["outcome"], "committed");
+}
+
+#[tokio::test]
+async fn rejects_dash_puts_the_rejects_csv_on_stdout() {
+    let db = TestDb::initialised().await;
+    let bad_rows = support::fixture(BAD_ROWS).display().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("rejects.csv");
+    let shown = csv.display().to_string();
+    let (to_file, report) = db.import(&[BAD_ROWS], &["--dry-run", "--rejects", &shown]);
+    assert_eq!(to_file.code, 0, "{}", to_file.stderr);
+    let out = db.run(&[
+        "import",
+        "--quiet",
+        "--dry-run",
+        &bad_rows,
+        "--rejects",
+        "-",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(Some(out.stdout.clone()), std::fs::read_to_string(&csv).ok());
+    assert!(out.stdout.starts_with("file,line,column,field,reason\n"));
+    let rejects = report["rejects_total"].as_u64().expect("a count");
+    assert!(rejects > 0);
+    assert_eq!(
+        u64::try_from(out.stdout.lines().count()).ok(),
+        Some(rejects + 1)
+    );
+    assert!(
+        out.stderr.contains("dry run: rolled back"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[tokio::test]
