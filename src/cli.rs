@@ -1,7 +1,15 @@
 //! The command line (clap derive). Doc comments here are the `--help` text.
 
+use crate::report::output_path::OutputPath;
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+
+/// The parser of an output option: `-` is stdout, any other value a file path (not necessarily
+/// UTF-8).
+fn output_path() -> impl TypedValueParser<Value = OutputPath> {
+    clap::builder::PathBufValueParser::new().map(OutputPath::from)
+}
 
 /// The most reader threads `--jobs` takes: far beyond any useful parallelism (the reading is
 /// bounded by 2 COPY connections), and well within what rayon and the system can start.
@@ -167,19 +175,21 @@ pub struct ImportArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Also write the report as JSON to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
+    /// Also write the report as JSON to FILE. `-` writes it to stdout, and the text report and
+    /// the "committed" line go to stderr instead, so that stdout is that one JSON document (`|
+    /// jq`); a file named - is ./-. At most one of --report, --report-md and --rejects takes -.
+    #[arg(long, value_name = "FILE", value_parser = output_path())]
+    pub report: Option<OutputPath>,
 
     /// Also write the report as a self-contained Markdown file for the change ticket (no legacy
-    /// prompt or response text).
-    #[arg(long, value_name = "FILE")]
-    pub report_md: Option<PathBuf>,
+    /// prompt or response text). `-`: to stdout, as for --report.
+    #[arg(long, value_name = "FILE", value_parser = output_path())]
+    pub report_md: Option<OutputPath>,
 
     /// Write every rejected record to FILE as CSV (file, line, column, field, reason; never the
-    /// record's text).
-    #[arg(long, value_name = "FILE")]
-    pub rejects: Option<PathBuf>,
+    /// record's text). `-`: to stdout, as for --report.
+    #[arg(long, value_name = "FILE", value_parser = output_path())]
+    pub rejects: Option<OutputPath>,
 
     /// Parallelism: reader threads (and up to 2 COPY connections), 1 to 256. Default: the number
     /// of CPUs (at most 256).
@@ -238,13 +248,15 @@ pub struct ShowArgs {
     #[arg(value_name = "IMPORT_ID", value_parser = clap::value_parser!(i64).range(1..))]
     pub import_id: i64,
 
-    /// Also write the stored report as JSON to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
+    /// Also write the stored report as JSON to FILE. `-` writes it to stdout and the text report
+    /// to stderr (a file named - is ./-); at most one of --report and --report-md takes -.
+    #[arg(long, value_name = "FILE", value_parser = output_path())]
+    pub report: Option<OutputPath>,
 
-    /// Also write the stored report as a self-contained Markdown file for the change ticket.
-    #[arg(long, value_name = "FILE")]
-    pub report_md: Option<PathBuf>,
+    /// Also write the stored report as a self-contained Markdown file for the change ticket. `-`:
+    /// to stdout, as for --report.
+    #[arg(long, value_name = "FILE", value_parser = output_path())]
+    pub report_md: Option<OutputPath>,
 }
 
 /// Options of `revert`.
@@ -286,11 +298,13 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub source_root: PathBuf,
 
-    /// Also write the report as JSON to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
+    /// Also write the report as JSON to FILE. `-` writes it to stdout and the text report to
+    /// stderr (a file named - is ./-); at most one of --report and --report-md takes -.
+    #[arg(long, value_name = "FILE", value_parser = output_path())]
+    pub report: Option<OutputPath>,
 
-    /// Also write the report as a self-contained Markdown file for the change ticket.
-    #[arg(long, value_name = "FILE")]
-    pub report_md: Option<PathBuf>,
+    /// Also write the report as a self-contained Markdown file for the change ticket. `-`: to
+    /// stdout, as for --report.
+    #[arg(long, value_name = "FILE", value_parser = output_path())]
+    pub report_md: Option<OutputPath>,
 }

@@ -4,6 +4,7 @@ use crate::cli::{Cli, Command, ImportArgs, InitArgs, LocalAction, ShowArgs, Veri
 use crate::db::conninfo::{self, Origin, PasswordSource, Settings};
 use crate::db::privileges::Needs;
 use crate::error::{Result, UsageError};
+use crate::report::output_path::{one_stdout, OutputPath};
 use chrono_tz::Tz;
 use std::path::PathBuf;
 
@@ -21,9 +22,9 @@ pub enum Database {
 pub struct ImportConfig {
     pub paths: Vec<PathBuf>,
     pub dry_run: bool,
-    pub report_json: Option<PathBuf>,
-    pub report_md: Option<PathBuf>,
-    pub rejects_csv: Option<PathBuf>,
+    pub report_json: Option<OutputPath>,
+    pub report_md: Option<OutputPath>,
+    pub rejects_csv: Option<OutputPath>,
     pub jobs: usize,
     pub max_rejects: Option<u64>,
     pub bulk_threshold: u64,
@@ -47,16 +48,16 @@ pub struct InitConfig {
 #[derive(Debug, Clone)]
 pub struct VerifyConfig {
     pub checks: crate::verify::Options,
-    pub report_json: Option<PathBuf>,
-    pub report_md: Option<PathBuf>,
+    pub report_json: Option<OutputPath>,
+    pub report_md: Option<OutputPath>,
 }
 
 /// A validated `show`.
 #[derive(Debug, Clone)]
 pub struct ShowConfig {
     pub import_id: i64,
-    pub report_json: Option<PathBuf>,
-    pub report_md: Option<PathBuf>,
+    pub report_json: Option<OutputPath>,
+    pub report_md: Option<OutputPath>,
 }
 
 /// What to run.
@@ -82,6 +83,31 @@ pub enum Task {
         action: LocalAction,
         dir: PathBuf,
     },
+}
+
+impl Task {
+    /// The outputs of `--report`, `--report-md` and `--rejects`, in that order.
+    pub fn outputs(&self) -> [Option<&OutputPath>; 3] {
+        match self {
+            Task::Import(c) => [
+                c.report_json.as_ref(),
+                c.report_md.as_ref(),
+                c.rejects_csv.as_ref(),
+            ],
+            Task::Verify(c) => [c.report_json.as_ref(), c.report_md.as_ref(), None],
+            Task::Show(c) => [c.report_json.as_ref(), c.report_md.as_ref(), None],
+            _ => [None; 3],
+        }
+    }
+
+    /// Whether an output goes to stdout (`--report -`): the text report and status lines then go
+    /// to stderr, so that stdout carries that output alone.
+    pub fn writes_to_stdout(&self) -> bool {
+        self.outputs()
+            .into_iter()
+            .flatten()
+            .any(OutputPath::is_stdout)
+    }
 }
 
 /// Everything `lib::run` needs.
@@ -120,9 +146,9 @@ impl Config {
                 rows: args.rows,
                 seed: args.seed,
             },
-            Command::Verify(args) => Task::Verify(verify_config(args)),
+            Command::Verify(args) => Task::Verify(verify_config(args)?),
             Command::History(args) => Task::History { json: args.json },
-            Command::Show(args) => Task::Show(show_config(args)),
+            Command::Show(args) => Task::Show(show_config(args)?),
             Command::Revert(args) => Task::Revert(crate::revert::RevertConfig {
                 import_id: args.import_id,
                 dry_run: args.dry_run,
@@ -191,6 +217,11 @@ fn import_config(args: ImportArgs) -> Result<ImportConfig> {
         Some(n) => usize::from(n).clamp(1, max_jobs),
         None => std::thread::available_parallelism().map_or(2, |n| n.get().min(max_jobs)),
     };
+    one_stdout(&[
+        ("--report", args.report.as_ref()),
+        ("--report-md", args.report_md.as_ref()),
+        ("--rejects", args.rejects.as_ref()),
+    ])?;
     Ok(ImportConfig {
         paths: args.paths,
         dry_run: args.dry_run,
@@ -226,23 +257,31 @@ fn init_config(args: InitArgs) -> Result<InitConfig> {
     })
 }
 
-fn verify_config(args: VerifyArgs) -> VerifyConfig {
-    VerifyConfig {
+fn verify_config(args: VerifyArgs) -> Result<VerifyConfig> {
+    one_stdout(&[
+        ("--report", args.report.as_ref()),
+        ("--report-md", args.report_md.as_ref()),
+    ])?;
+    Ok(VerifyConfig {
         checks: crate::verify::Options {
             sample: (!args.full).then_some(args.sample),
             source_root: args.source_root,
         },
         report_json: args.report,
         report_md: args.report_md,
-    }
+    })
 }
 
-fn show_config(args: ShowArgs) -> ShowConfig {
-    ShowConfig {
+fn show_config(args: ShowArgs) -> Result<ShowConfig> {
+    one_stdout(&[
+        ("--report", args.report.as_ref()),
+        ("--report-md", args.report_md.as_ref()),
+    ])?;
+    Ok(ShowConfig {
         import_id: args.import_id,
         report_json: args.report,
         report_md: args.report_md,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -352,12 +391,18 @@ mod tests {
     #[test]
     fn show_takes_an_import_id_of_at_least_1_and_the_two_report_files() {
         let config = match parse(&["show", "7", "--report", "r.json", "--report-md", "r.md"]) {
-            Command::Show(args) => show_config(args),
+            Command::Show(args) => show_config(args).expect("two files"),
             other => panic!("{other:?}"),
         };
         assert_eq!(config.import_id, 7);
-        assert_eq!(config.report_json, Some(PathBuf::from("r.json")));
-        assert_eq!(config.report_md, Some(PathBuf::from("r.md")));
+        assert_eq!(
+            config.report_json,
+            Some(OutputPath::File(PathBuf::from("r.json")))
+        );
+        assert_eq!(
+            config.report_md,
+            Some(OutputPath::File(PathBuf::from("r.md")))
+        );
         for id in ["0", "-3", "seven"] {
             let e = Cli::try_parse_from(["bellatrix-migrate", "show", id]).expect_err(id);
             assert_eq!(e.exit_code(), 2, "{id}");
@@ -366,6 +411,45 @@ mod tests {
             parse(&["history", "--json"]),
             Command::History(args) if args.json
         ));
+    }
+
+    #[test]
+    fn a_dash_is_stdout_dot_slash_dash_a_file_and_two_dashes_a_usage_error() {
+        let c = import(&["--report", "-", "--report-md", "./-", "--rejects=r.csv"]).expect("valid");
+        assert_eq!(c.report_json, Some(OutputPath::Stdout));
+        assert_eq!(c.report_md, Some(OutputPath::File(PathBuf::from("./-"))));
+        assert!(Task::Import(c).writes_to_stdout());
+        let c = import(&["--report=r.json", "--rejects=-"]).expect("valid");
+        assert_eq!(c.rejects_csv, Some(OutputPath::Stdout));
+        assert!(!Task::Import(import(&["--report", "r.json"]).expect("valid")).writes_to_stdout());
+        assert!(!Task::History { json: true }.writes_to_stdout());
+        let e = import(&["--report", "-", "--rejects", "-"]).expect_err("two on stdout");
+        assert!(
+            matches!(
+                e,
+                Error::Usage(UsageError::StdoutTwice("--report", "--rejects"))
+            ),
+            "{e:?}"
+        );
+        for argv in [
+            &["verify", "--report", "-", "--report-md", "-"][..],
+            &["show", "3", "--report-md", "-", "--report", "-"],
+        ] {
+            let result = match parse(argv) {
+                Command::Verify(args) => verify_config(args).map(drop),
+                Command::Show(args) => show_config(args).map(drop),
+                other => panic!("{other:?}"),
+            };
+            assert!(
+                matches!(result, Err(Error::Usage(UsageError::StdoutTwice(..)))),
+                "{argv:?}: {result:?}"
+            );
+        }
+        let shown = match parse(&["show", "3", "--report-md", "-"]) {
+            Command::Show(args) => show_config(args).expect("one on stdout"),
+            other => panic!("{other:?}"),
+        };
+        assert!(Task::Show(shown).writes_to_stdout());
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub enum UsageError {
     /// Two `--config-date` options name the same file with different dates.
     #[error("--config-date {0} and --config-date {1} name the same file ({2}) with different dates: give one")]
     ConflictingConfigDates(String, String, String),
+    /// Two output options (`--report`, `--report-md`, `--rejects`) were given `-`, stdout.
+    #[error("{0} - and {1} - would both write to stdout: give one of them a file (a file named - is ./-)")]
+    StdoutTwice(&'static str, &'static str),
 }
 
 /// Everything a command can fail with.

@@ -71,16 +71,7 @@ pub async fn run(config: Config) -> Result<Output> {
     }
     // Before anything is read or written, even the local cluster started: an output path that
     // cannot be written is exit 2 with nothing committed (report/output.rs).
-    let outputs = match &config.task {
-        Task::Import(c) => Outputs::create(
-            c.report_json.as_deref(),
-            c.report_md.as_deref(),
-            c.rejects_csv.as_deref(),
-        )?,
-        Task::Verify(c) => Outputs::create(c.report_json.as_deref(), c.report_md.as_deref(), None)?,
-        Task::Show(c) => Outputs::create(c.report_json.as_deref(), c.report_md.as_deref(), None)?,
-        _ => Outputs::default(),
-    };
+    let outputs = Outputs::create(config.task.outputs())?;
     let settings = pipeline::settings(&config).await?;
     match &config.task {
         Task::Init(init_config) => {

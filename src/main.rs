@@ -18,9 +18,22 @@ fn print_out(text: &str) {
         .and_then(|()| stdout.flush());
 }
 
+/// Prints the text meant for a person: to stdout, or to stderr when a report takes stdout
+/// (`--report -`), so that stdout carries that report alone. A closed stream is ignored.
+fn print_human(stdout_taken: bool, text: &str) {
+    if stdout_taken {
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(text.as_bytes());
+    } else {
+        print_out(text);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut stdout_taken = false;
     let result = Config::from_cli(cli).and_then(|config| {
+        stdout_taken = config.task.writes_to_stdout();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -57,14 +70,17 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(Output::Imported { report, outcome }) => {
-            print_out(&report.to_text());
+            print_human(stdout_taken, &report.to_text());
             match outcome {
                 Outcome::Committed => {
-                    print_out("committed\n");
+                    print_human(stdout_taken, "committed\n");
                     ExitCode::SUCCESS
                 }
                 Outcome::DryRun => {
-                    print_out("dry run: rolled back, production tables unchanged\n");
+                    print_human(
+                        stdout_taken,
+                        "dry run: rolled back, production tables unchanged\n",
+                    );
                     ExitCode::SUCCESS
                 }
                 Outcome::RolledBack(reason) => {
@@ -87,7 +103,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(Output::Verified { report }) => {
-            print_out(&report.to_text());
+            print_human(stdout_taken, &report.to_text());
             let failed = report.failed_checks();
             if failed == 0 {
                 ExitCode::SUCCESS
@@ -135,7 +151,7 @@ fn main() -> ExitCode {
             }
         }
         Ok(Output::Shown { report }) => {
-            print_out(&report.to_text());
+            print_human(stdout_taken, &report.to_text());
             ExitCode::SUCCESS
         }
         Err(e) => {

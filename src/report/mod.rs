@@ -2,14 +2,16 @@
 //! collected before (by the stages, `account` and the checks, into `model::report`). Three
 //! renderings: aligned text for the terminal (`text.rs`), JSON for machines (`--report`, its keys
 //! are a contract: README, "The report"), and a self-contained Markdown file for the change ticket
-//! (`--report-md`, `markdown.rs`); also the rejects CSV, and writing them all (`output.rs`); and the
-//! history of imports, as tables or JSON (`history.rs`). No rendering carries legacy prompt or
+//! (`--report-md`, `markdown.rs`); also the rejects CSV, and writing them all (`output.rs`), to
+//! files or stdout (`-`, `output_path.rs`); and the history of imports, as tables or JSON
+//! (`history.rs`). No rendering carries legacy prompt or
 //! response text: the report holds none.
 
 pub mod history;
 mod layout;
 mod markdown;
 pub mod output;
+pub mod output_path;
 pub mod revert;
 mod text;
 

@@ -1,6 +1,9 @@
 //! ⑤ The files a run writes (`--report`, `--report-md`, `--rejects`): each checked and created
 //! before the run reads or writes anything, and filled once the run is over.
 //!
+//! `-` names stdout ([`OutputPath::Stdout`]): written when the run is over, like a file, but in
+//! place.
+//!
 //! Created first, so that an unwritable path (a directory that does not exist, a parent that is a
 //! file, no permission) ends the run with exit 2 before the import's transaction begins: exit 2
 //! keeps meaning "nothing was committed". A regular file is written as a temporary file beside its
@@ -12,6 +15,7 @@
 //! such as `>(jq .)`) is opened and written in place: renaming onto it would replace the device or
 //! the pipe.
 
+use super::output_path::OutputPath;
 use crate::error::{Error, Result};
 use crate::model::{FileSummary, Report};
 use std::fs::{File, Permissions};
@@ -29,12 +33,15 @@ enum Target {
     },
     /// An existing file that is not a regular one (a device, a pipe), written as it is.
     InPlace(File),
+    /// The process's stdout (`-`). Nothing to check beforehand: the Rust runtime opens a closed
+    /// stdout on /dev/null, and a pipe closed later (`| head`) fails the write, not the run's start.
+    Stdout,
 }
 
 /// One output file, created and not yet filled.
 #[derive(Debug)]
 pub struct OutputFile {
-    /// The path as the user gave it, for messages.
+    /// The path as the user gave it (or "standard output"), for messages.
     shown: PathBuf,
     target: Target,
 }
@@ -74,6 +81,14 @@ impl OutputFile {
         })
     }
 
+    /// An output to stdout, written when the run is over like a file.
+    pub fn stdout() -> Self {
+        Self {
+            shown: OutputPath::Stdout.shown(),
+            target: Target::Stdout,
+        }
+    }
+
     /// The path as given.
     pub fn path(&self) -> &Path {
         &self.shown
@@ -94,6 +109,12 @@ impl OutputFile {
             }
             Target::InPlace(file) => {
                 let mut out = BufWriter::new(file);
+                write(&mut out)?;
+                out.flush()
+            }
+            // A write error (a closed pipe, a full disk) is returned like a file's, never a panic.
+            Target::Stdout => {
+                let mut out = BufWriter::new(io::stdout().lock());
                 write(&mut out)?;
                 out.flush()
             }
@@ -149,29 +170,36 @@ pub struct Outputs {
 
 impl Outputs {
     /// Creates every output file asked for; the first that cannot be written is the error (exit
-    /// 2), and the temporary files already created are removed.
-    pub fn create(
-        json: Option<&Path>,
-        markdown: Option<&Path>,
-        rejects: Option<&Path>,
-    ) -> Result<Self> {
-        let named: Vec<&Path> = [json, markdown, rejects].into_iter().flatten().collect();
-        for (i, path) in named.iter().enumerate() {
-            if named[..i].iter().any(|earlier| same_file(earlier, path)) {
+    /// 2), and the temporary files already created are removed. `outputs` are those of
+    /// `--report`, `--report-md` and `--rejects`, in that order.
+    pub fn create(outputs: [Option<&OutputPath>; 3]) -> Result<Self> {
+        let named: Vec<&OutputPath> = outputs.iter().copied().flatten().collect();
+        for (i, output) in named.iter().enumerate() {
+            let twice = named[..i].iter().any(|earlier| match (earlier, output) {
+                (OutputPath::Stdout, OutputPath::Stdout) => true,
+                (OutputPath::File(a), OutputPath::File(b)) => same_file(a, b),
+                _ => false,
+            });
+            if twice {
                 return Err(Error::OutputTwice {
-                    path: path.to_path_buf(),
+                    path: output.shown(),
                 });
             }
         }
-        let create = |path: Option<&Path>| {
-            path.map(|p| {
-                OutputFile::create(p).map_err(|source| Error::OutputUnwritable {
-                    path: p.to_path_buf(),
-                    source,
+        let create = |output: Option<&OutputPath>| {
+            output
+                .map(|o| match o {
+                    OutputPath::Stdout => Ok(OutputFile::stdout()),
+                    OutputPath::File(p) => {
+                        OutputFile::create(p).map_err(|source| Error::OutputUnwritable {
+                            path: p.to_path_buf(),
+                            source,
+                        })
+                    }
                 })
-            })
-            .transpose()
+                .transpose()
         };
+        let [json, markdown, rejects] = outputs;
         Ok(Self {
             json: create(json)?,
             markdown: create(markdown)?,
@@ -182,7 +210,9 @@ impl Outputs {
 
 impl Outputs {
     /// Fills every output file with `report` (and the rejects of `summaries` and the transform)
-    /// and puts it in place; on failure, the path that could not be written and why.
+    /// and puts it in place; on failure, the path that could not be written and why. Every output
+    /// is written even when an earlier one fails (the first failure is returned), so a report on
+    /// stdout reaches its reader whatever happens to a file.
     pub fn finish(
         self,
         report: &Report,
@@ -192,19 +222,25 @@ impl Outputs {
             let path = file.path().to_path_buf();
             file.finish(|out| write(out)).map_err(|e| (path, e))
         };
+        let mut first = Ok(());
+        let mut keep = |result: std::result::Result<(), (PathBuf, io::Error)>| {
+            if first.is_ok() {
+                first = result;
+            }
+        };
         if let Some(file) = self.json {
-            fill(file, &|out| report.write_json(out))?;
+            keep(fill(file, &|out| report.write_json(out)));
         }
         if let Some(file) = self.markdown {
-            fill(file, &|out| report.write_markdown(out))?;
+            keep(fill(file, &|out| report.write_markdown(out)));
         }
         if let Some(file) = self.rejects {
-            fill(file, &|out| {
+            keep(fill(file, &|out| {
                 super::write_rejects_csv(out, summaries, &report.transform_rejects)
                     .map_err(io::Error::from)
-            })?;
+            }));
         }
-        Ok(())
+        first
     }
 }
 
@@ -337,10 +373,46 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temp dir");
         let path = dir.path().join("r.json");
         let other = dir.path().join(".").join("r.json");
-        let result = Outputs::create(Some(&path), Some(&other), None);
+        let (path, other) = (OutputPath::File(path), OutputPath::File(other));
+        let result = Outputs::create([Some(&path), Some(&other), None]);
         assert!(
             matches!(result, Err(Error::OutputTwice { .. })),
             "{result:?}"
+        );
+    }
+
+    #[test]
+    fn stdout_named_twice_is_refused_and_once_beside_a_file_is_not() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let file = OutputPath::File(dir.path().join("r.md"));
+        let twice = Outputs::create([Some(&OutputPath::Stdout), None, Some(&OutputPath::Stdout)]);
+        assert!(
+            matches!(&twice, Err(Error::OutputTwice { path }) if path == Path::new(crate::report::output_path::STDOUT_SHOWN)),
+            "{twice:?}"
+        );
+        let once = Outputs::create([Some(&OutputPath::Stdout), Some(&file), None])
+            .expect("stdout and a file");
+        assert!(once.json.is_some() && once.markdown.is_some() && once.rejects.is_none());
+    }
+
+    #[test]
+    fn every_output_is_written_when_an_earlier_one_fails() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let md = dir.path().join("r.md");
+        let full = OutputPath::File(PathBuf::from("/dev/full"));
+        let outputs = Outputs::create([Some(&full), Some(&OutputPath::File(md.clone())), None])
+            .expect("both can be created");
+        let report = Report::new(
+            crate::model::report::Mode::Verify,
+            "postgresql://u@h/db".to_owned(),
+            "n/a".to_owned(),
+        );
+        let failed = outputs.finish(&report, &[]).expect_err("/dev/full refuses");
+        assert_eq!(failed.0, PathBuf::from("/dev/full"));
+        assert!(
+            written(&md).starts_with("# bellatrix-migrate"),
+            "{}",
+            written(&md)
         );
     }
 }
