@@ -202,3 +202,35 @@ async fn steps(tx: &Transaction<'_>) -> Result<Vec<RevertStep>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn revert_takes_an_import_id_of_at_least_1_a_dry_run_json_and_a_lock_timeout() {
+        let cli = Cli::try_parse_from([
+            "bellatrix-migrate",
+            "revert",
+            "7",
+            "--dry-run",
+            "--json",
+            "--lock-timeout",
+            "30s",
+        ])
+        .unwrap();
+        match cli.command {
+            Command::Revert(args) => {
+                assert_eq!(args.import_id, 7);
+                assert!(args.dry_run && args.json);
+                assert_eq!(args.lock_timeout, Some(std::time::Duration::from_secs(30)));
+            }
+            other => panic!("{other:?}"),
+        }
+        for id in ["0", "-1", "x"] {
+            let e = Cli::try_parse_from(["bellatrix-migrate", "revert", id]).expect_err(id);
+            assert_eq!(e.exit_code(), 2, "{id}");
+        }
+    }
+}
