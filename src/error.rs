@@ -229,8 +229,8 @@ pub enum Error {
     NotRevertible { id: i64, reason: String },
     /// `revert` of an import something else depends on (exit 2, nothing changed).
     #[error(
-        "import {id} is not reverted: {total} row(s) depend on what it wrote (revert the later \
-         import named first, or leave it):\n  {blockers}"
+        "import {id} is not reverted: at least {total} row(s) depend on what it wrote (revert the later \
+         import named first, or leave it); by reason, the first five of each:{blockers}"
     )]
     RevertRefused {
         id: i64,

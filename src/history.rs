@@ -6,7 +6,7 @@
 
 use crate::db::privileges::{self, Needs};
 use crate::error::{Error, Result};
-use crate::model::history::{HistoryCounts, HistoryFile, ImportEntry, ImportOutcome};
+use crate::model::history::{HistoryCounts, HistoryFile, ImportEntry, ImportOutcome, Reverted};
 use crate::model::Report;
 use crate::sql;
 use tokio_postgres::{Client, Row, Transaction};
@@ -93,5 +93,13 @@ fn entry(row: &Row) -> Result<ImportEntry> {
         },
         run_by: row.get("run_by"),
         application_name: row.get("application_name"),
+        reverted: row
+            .get::<_, Option<chrono::DateTime<chrono::Utc>>>("reverted_at")
+            .map(|at| Reverted {
+                at,
+                by: row
+                    .get::<_, Option<String>>("reverted_by")
+                    .unwrap_or_default(),
+            }),
     })
 }

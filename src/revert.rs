@@ -160,21 +160,19 @@ async fn refuse_if_depended_on(tx: &Transaction<'_>, id: i64) -> Result<()> {
             .query(sql::revert::BLOCKERS_LIST, &[])
             .await
             .map_err(Error::db(during))?;
-        let total: i64 = tx
-            .query_one("SELECT count(*) FROM t_revert_blockers", &[])
-            .await
-            .map_err(Error::db(during))?
-            .get(0);
-        let named: Vec<String> = rows
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}: {}",
-                    r.get::<_, String>("reason"),
-                    r.get::<_, String>("detail")
-                )
-            })
-            .collect();
+        let mut total = 0;
+        let mut named = String::new();
+        let mut reason = String::new();
+        for row in &rows {
+            let this: String = row.get("reason");
+            if this != reason {
+                let n: i64 = row.get("n");
+                total += u64::try_from(n).unwrap_or(0);
+                named.push_str(&format!("\n  {this} ({n}):"));
+                reason = this;
+            }
+            named.push_str(&format!("\n    {}", row.get::<_, String>("detail")));
+        }
         (total, named)
     };
     if named.is_empty() {
@@ -182,8 +180,8 @@ async fn refuse_if_depended_on(tx: &Transaction<'_>, id: i64) -> Result<()> {
     }
     Err(Error::RevertRefused {
         id,
-        total: u64::try_from(total).unwrap_or(0),
-        blockers: named.join("\n  "),
+        total,
+        blockers: named,
     })
 }
 

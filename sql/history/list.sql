@@ -1,7 +1,8 @@
 -- Every import of the ledger, newest first (`bellatrix-migrate history`): its row in
 -- bellatrix_migrate.imports and, from its stored report, the files it was given (path, kind, and
 -- whether it was read or why not) and how its source records ended. Paths, kinds and counts only:
--- the report holds no legacy text. A count the report lacks is NULL (shown as unknown).
+-- the report holds no legacy text. A count the report lacks is NULL (shown as unknown). A reverted
+-- import has when and by whom (migration 0010).
 SELECT i.id,
        i.started_at,
        i.finished_at,
@@ -9,6 +10,8 @@ SELECT i.id,
        i.tool_version,
        i.run_by,
        i.application_name,
+       i.reverted_at,
+       i.reverted_by,
        (i.report #>> '{accounted,inserted}')::bigint AS inserted,
        (i.report #>> '{accounted,duplicate}')::bigint AS duplicate,
        (i.report #>> '{accounted,rejected}')::bigint AS rejected,

@@ -1,5 +1,9 @@
--- What refuses the revert (blockers.sql): how many of each reason, and the first rows of each.
-SELECT reason, count(*) OVER (PARTITION BY reason) AS n, detail
-FROM t_revert_blockers
-ORDER BY reason, detail
-LIMIT 50;
+-- What refuses the revert (blockers.sql): for each reason, how many rows and the first five.
+SELECT reason, n, detail
+FROM (
+    SELECT reason, detail, count(*) OVER (PARTITION BY reason) AS n,
+           row_number() OVER (PARTITION BY reason ORDER BY detail) AS k
+    FROM t_revert_blockers
+) b
+WHERE k <= 5
+ORDER BY reason, detail;

@@ -108,6 +108,16 @@ pub struct ImportEntry {
     pub run_by: Option<String>,
     /// The session's `application_name`; `None` as for `run_by`.
     pub application_name: Option<String>,
+    /// When and by which role `revert` took the import back; `None` unless it did.
+    pub reverted: Option<Reverted>,
+}
+
+/// When and by whom an import was reverted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reverted {
+    #[serde(serialize_with = "serialize_utc")]
+    pub at: DateTime<Utc>,
+    pub by: String,
 }
 
 #[cfg(test)]

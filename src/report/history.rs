@@ -36,6 +36,17 @@ pub fn to_text(entries: &[ImportEntry]) -> String {
         }
         s.push('\n');
     }
+    for entry in entries {
+        if let Some(reverted) = &entry.reverted {
+            let _ = writeln!(
+                s,
+                "import {} was reverted at {} by {}",
+                entry.id,
+                utc(&reverted.at),
+                reverted.by
+            );
+        }
+    }
     s
 }
 
@@ -141,7 +152,29 @@ mod tests {
             },
             run_by: run_by.map(str::to_owned),
             application_name: run_by.map(|_| "bellatrix-migrate".to_owned()),
+            reverted: (outcome == "reverted").then(|| crate::model::history::Reverted {
+                at: at(30).expect("a valid time"),
+                by: "owner".to_owned(),
+            }),
         }
+    }
+
+    #[test]
+    fn a_reverted_import_says_when_and_by_whom() {
+        let entries = [
+            entry(2, "reverted", Some("importer")),
+            entry(1, "committed", None),
+        ];
+        let text = to_text(&entries);
+        assert!(
+            text.contains("import 2 was reverted at 2026-12-01T17:05:30Z by owner"),
+            "{text}"
+        );
+        assert!(!text.contains("import 1 was reverted"), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&to_json(&entries).unwrap()).unwrap();
+        assert_eq!(json[0]["reverted"]["by"], "owner");
+        assert_eq!(json[0]["reverted"]["at"], "2026-12-01T17:05:30Z");
+        assert!(json[1]["reverted"].is_null());
     }
 
     #[test]
@@ -228,7 +261,8 @@ mod tests {
                 }],
                 "records": {"inserted": 12, "duplicate": 3, "rejected": null, "updated": 0},
                 "run_by": null,
-                "application_name": null
+                "application_name": null,
+                "reverted": null
             }])
         );
     }
