@@ -319,7 +319,7 @@ async fn rows_of_a_later_import_in_a_run_of_the_earlier_refuse_its_revert() {
     let (out, _) = revert(&db, first, &[]);
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stderr.contains("references:") || out.stderr.contains("duplicates:"),
+        out.stderr.contains("  references (") || out.stderr.contains("  duplicates ("),
         "{}",
         out.stderr
     );
