@@ -21,6 +21,8 @@
 #   (e) re-importing it after one appended row (one new record, the rest a known prefix);
 #   (e2) re-importing it after M appended rows that are new records (from a drop generated with
 #       seed S+1), on the database of (b) like (d) and (e);
+#   (h) `revert` of (e2)'s import, first as a dry run (everything and the whole-database checks,
+#       then rolled back), then for real: the database of (b) and (e) again;
 #   (f) pgloader loading the same CSV into a typed table, when pgloader is installed;
 #   (g) importing the whole generated drop (backup, R15r file with union rows, prompt CSV, Bedrock
 #       log, models.yaml versions) into a fresh database;
@@ -240,6 +242,14 @@ if [ "$APPEND_INSERTED" != "$APPEND" ]; then
     echo "bench: warning: (e2) appended $APPEND new records, the import inserted $APPEND_INSERTED" >&2
 fi
 
+# (h) taking (e2)'s import back: a dry run (everything, checks over the whole database included,
+# then rolled back), then the revert itself; the database is then (b)'s and (e)'s again.
+APPEND_ID=$(report_field "$WORK/append.json" "r['import_id']")
+measure revert_dry "$BIN" --quiet revert --json "$APPEND_ID" --dry-run > "$WORK/revert-dry.json"
+measure revert "$BIN" --quiet revert --json "$APPEND_ID" > "$WORK/revert.json"
+# revert_counts FILE: what a revert did, for the table
+revert_counts() { report_field "$1" "'%d rows deleted, %d put back' % (sum(s['rows'] for s in r['steps'] if s['step'] == 'deleted'), sum(s['rows'] for s in r['steps'] if s['step'] != 'deleted'))"; }
+
 # (f) pgloader, when installed
 PGLOADER=""
 if command -v pgloader >/dev/null 2>&1; then
@@ -296,6 +306,8 @@ echo "| &nbsp;&nbsp;&nbsp; transform + checks phase of (b) | $TRANSFORM | $(rati
 row "(d) re-import, same bytes (already imported, hashed only)" reimport
 row "(e) re-import after one appended row ($(counts "$WORK/grown.json"))" reimport_grown
 row "(e2) re-import after $APPEND appended rows ($(counts "$WORK/append.json"))" reimport_append
+row "(h) revert --dry-run of (e2)'s import ($(revert_counts "$WORK/revert-dry.json"), rolled back)" revert_dry
+row "(h) revert of (e2)'s import ($(revert_counts "$WORK/revert.json"))" revert
 if [ -n "$PGLOADER" ]; then
     row "(f) $(pgloader --version 2>/dev/null | head -n 1 | awk '{print $1, $3}' | tr -d '"') into a typed table ($PGLOADER_ROWS rows)" pgloader
 else
