@@ -149,6 +149,10 @@ pub const TRANSFORM: &[(&str, &str)] = &[
         include_str!("../sql/transform/48_relink.sql"),
     ),
     (
+        "recording login events",
+        include_str!("../sql/transform/49_logins.sql"),
+    ),
+    (
         "inserting metrics",
         include_str!("../sql/transform/50_metrics.sql"),
     ),
