@@ -7,6 +7,7 @@
 
 use crate::commit::Outcome;
 use crate::error::{Error, Result};
+use crate::model::revert::RevertReport;
 use crate::model::Report;
 use serde_json::{json, Map, Value};
 use tokio_postgres::GenericClient;
@@ -128,6 +129,29 @@ pub fn import_details(report: &Report, outcome: &Outcome) -> Value {
     details
 }
 
+/// The details of a revert's row: its outcome, the tool version, and per step (`reinserted`,
+/// `restored`, `deleted`) the rows of each table it touched (tables with none left out), and its
+/// checks.
+pub fn revert_details(report: &RevertReport) -> Value {
+    let mut steps = Map::new();
+    for s in report.steps.iter().filter(|s| s.rows > 0) {
+        if let Some(tables) = steps
+            .entry(s.step.clone())
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+        {
+            tables.insert(s.table.clone(), Value::from(s.rows));
+        }
+    }
+    let failed = report.checks.iter().filter(|c| !c.ok).count();
+    json!({
+        "tool_version": report.tool_version,
+        "outcome": report.outcome,
+        "steps": steps,
+        "checks": {"passed": report.checks.len() - failed, "failed": failed},
+    })
+}
+
 /// The details of `init`'s row: the migrations it applied (none: the schema was current) and the
 /// roles it granted to, each with its task and the number of GRANT statements run.
 pub fn init_details(applied: &[i32], granted: &[(&str, &str, usize)]) -> Value {
@@ -200,6 +224,35 @@ mod tests {
         assert_eq!(d["applied"], json!([10, 11]));
         assert_eq!(d["granted"][0]["role"], "loader");
         assert_eq!(d["granted"][0]["statements"], 40);
+    }
+
+    #[test]
+    fn a_revert_row_counts_the_rows_of_each_step_per_table() {
+        use crate::model::revert::{RevertOutcome, RevertStep};
+        let step = |step: &str, table: &str, rows| RevertStep {
+            step: step.to_owned(),
+            table: table.to_owned(),
+            rows,
+        };
+        let report = RevertReport {
+            import_id: 7,
+            database: "db".to_owned(),
+            outcome: RevertOutcome::Reverted,
+            steps: vec![
+                step("deleted", "public.prompts", 3),
+                step("deleted", "public.audit_log", 1),
+                step("restored", "public.users", 0),
+            ],
+            checks: vec![crate::model::Check::new("a", true, String::new())],
+            tool_version: "1".to_owned(),
+            seconds: 0.0,
+        };
+        let d = revert_details(&report);
+        assert_eq!(d["outcome"], "reverted");
+        assert_eq!(d["steps"]["deleted"]["public.prompts"], 3);
+        assert_eq!(d["steps"]["deleted"]["public.audit_log"], 1);
+        assert!(d["steps"].get("restored").is_none(), "{d}");
+        assert_eq!(d["checks"]["passed"], 1);
     }
 
     #[test]
