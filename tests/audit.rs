@@ -330,3 +330,59 @@ async fn no_row_of_the_audit_trail_holds_legacy_text() {
         "ann logged in before any import ran"
     );
 }
+
+#[tokio::test]
+async fn a_revert_writes_its_row_keeps_the_trail_and_takes_its_login_events_back() {
+    let old = users_dir(&[
+        ("ann", "ann@example.test", Some("2025-11-22T09:15:00")),
+        ("bob", "bob@example.test", None),
+    ]);
+    let new = users_dir(&[
+        ("ann", "ann@example.test", Some("2025-11-25T07:30:00")),
+        ("bob", "bob@example.test", Some("2025-11-24T12:00:00")),
+    ]);
+    let db = TestDb::initialised().await;
+    import(&db, old.path());
+    let later = import(&db, new.path())["import_id"]
+        .as_i64()
+        .expect("an import id");
+    assert_eq!(logins(&db).await.len(), 3);
+
+    let id = later.to_string();
+    let out = db.run(&["revert", "--quiet", "--dry-run", &id]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        actions(&db).await.len(),
+        3,
+        "a dry-run revert records nothing"
+    );
+    let out = db.run(&["revert", "--quiet", &id]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(logins(&db).await, ["ann at 2025-11-22 09:15:00.000000"]);
+    let rows = actions(&db).await;
+    assert_eq!(
+        names(&rows),
+        [
+            "init",
+            "legacy_import",
+            "legacy_import",
+            "legacy_import_revert"
+        ],
+        "the reverted import's own row stays"
+    );
+    let details = &rows[3].1;
+    assert_eq!(details["import_id"], later);
+    assert_eq!(details["outcome"], "reverted");
+    assert_eq!(
+        details["steps"]["deleted"]["public.audit_log"], 2,
+        "{details}"
+    );
+    assert_eq!(rows[2].1["import_id"], later);
+    verifies(&db);
+
+    // The reverted file again: its events are back, once.
+    let again = import(&db, new.path());
+    assert_eq!(again["tables"]["audit_log"]["inserted"], 2);
+    assert_eq!(logins(&db).await.len(), 3);
+    verifies(&db);
+}
