@@ -2,8 +2,10 @@
 //! account and the checks have run in it (a failed check, too many rejects or a dry run roll it
 //! back, so production stays as it was), records the report in the ledger and ends the
 //! transaction. A committing import empties staging in that same transaction, still under the
-//! import lock; an import that did not commit is recorded afterwards (`record_uncommitted`).
+//! import lock; an import that did not commit is recorded afterwards (`record_uncommitted`). Either
+//! way its row of the audit trail (`audit`) is written with its record in the ledger.
 
+use crate::audit::{self, Action};
 use crate::error::{Error, Result};
 use crate::model::Report;
 use chrono::{DateTime, Utc};
@@ -54,8 +56,8 @@ pub fn decide(report: &Report, policy: Policy) -> Outcome {
     }
 }
 
-/// Ends `tx` as `outcome` says: a commit records the report for import `import_id` and empties
-/// staging first; anything else rolls back, and the report then has no import id until
+/// Ends `tx` as `outcome` says: a commit records the report for import `import_id` and its row of
+/// the audit trail, and empties staging first; anything else rolls back, and the report then has no import id until
 /// `record_uncommitted` gives it one.
 pub async fn finish(
     tx: Transaction<'_>,
@@ -74,6 +76,14 @@ pub async fn finish(
         )
         .await
         .map_err(Error::db("recording the import report"))?;
+        // In the import's transaction: the row commits with the import, or not at all.
+        audit::record(
+            &tx,
+            Action::Import,
+            Some(import_id),
+            audit::import_details(report, outcome),
+        )
+        .await?;
         tx.batch_execute(&crate::stage::clear_statement())
             .await
             .map_err(Error::db("clearing the staging tables"))?;
@@ -89,9 +99,9 @@ pub async fn finish(
     Ok(())
 }
 
-/// Records a dry run or a rolled-back import in the ledger, after the rollback, for the history (in
-/// a transaction of its own, so that behind a pooler in transaction mode its statement stays on
-/// one server connection); sets the report's import id.
+/// Records a dry run or a rolled-back import in the ledger, after the rollback, for the history, and
+/// its row of the audit trail (in a transaction of its own, so that behind a pooler in transaction
+/// mode its statements stay on one server connection); sets the report's import id.
 pub async fn record_uncommitted(
     client: &mut Client,
     report: &mut Report,
@@ -118,6 +128,13 @@ pub async fn record_uncommitted(
         .await
         .map_err(Error::db("recording the import in the ledger"))?
         .get(0);
+    audit::record(
+        &tx,
+        Action::of_import(outcome),
+        Some(id),
+        audit::import_details(report, outcome),
+    )
+    .await?;
     tx.commit()
         .await
         .map_err(Error::db("recording the import in the ledger"))?;

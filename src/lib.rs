@@ -18,6 +18,7 @@
 //! cluster, and [`sql`] every SQL file.
 
 pub mod account;
+pub mod audit;
 pub mod cli;
 pub mod commit;
 pub mod config;

@@ -10,7 +10,7 @@
 use crate::db::{self, privileges};
 use crate::error::{Error, Result};
 use crate::model::revert::{RevertOutcome, RevertReport, RevertStep};
-use crate::{progress, sql, verify};
+use crate::{audit, progress, sql, verify};
 use std::time::{Duration, Instant};
 use tokio_postgres::{Client, Transaction};
 
@@ -101,6 +101,15 @@ pub async fn revert(
         tx.execute(sql::revert::RECORD, &[&id, &json])
             .await
             .map_err(Error::db("recording the revert"))?;
+        // Its row of the audit trail commits with it; a dry run or a rolled-back revert changed
+        // nothing and leaves none.
+        audit::record(
+            &tx,
+            audit::Action::Revert,
+            Some(id),
+            audit::revert_details(&report),
+        )
+        .await?;
         tx.commit()
             .await
             .map_err(Error::db("committing the revert"))?;

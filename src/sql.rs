@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "revert_images",
         sql: include_str!("../sql/schema/0010_revert_images.sql"),
     },
+    Migration {
+        version: 11,
+        name: "audit_trail",
+        sql: include_str!("../sql/schema/0011_audit_trail.sql"),
+    },
 ];
 
 /// Creates the migrator's schema and migration table, before any migration runs.
@@ -77,6 +82,10 @@ pub const TRANSACTION_SETTINGS: &str = include_str!("../sql/transaction_settings
 
 /// Whether every trigger that keeps the images of rows an import changes is there and enabled.
 pub const IMAGES_KEPT: &str = include_str!("../sql/images_kept.sql");
+
+/// One action row of the audit trail (`src/audit.rs`: `$1` action, `$2` import or NULL, `$3`
+/// user agent, `$4` details).
+pub const AUDIT_RECORD: &str = include_str!("../sql/audit/record.sql");
 
 /// The session holding the import lock (`$1` = its key), as `pg_stat_activity` shows it.
 pub const LOCK_HOLDER: &str = include_str!("../sql/lock_holder.sql");
@@ -138,6 +147,10 @@ pub const TRANSFORM: &[(&str, &str)] = &[
     (
         "re-linking rows of earlier imports",
         include_str!("../sql/transform/48_relink.sql"),
+    ),
+    (
+        "recording login events",
+        include_str!("../sql/transform/49_logins.sql"),
     ),
     (
         "inserting metrics",

@@ -1,5 +1,5 @@
 -- Per-table outcome counts of this import, read by the report. `duplicate` counts candidates that
--- already existed (rows, prompts, models, runs, log entries, users); `updated` counts rows changed
+-- already existed (rows, prompts, models, runs, log entries, users, login events); `updated` counts rows changed
 -- in place (run counters, aggregates, price and parameter periods, models a newer configuration
 -- version describes, users a later users.json version updated, rows re-linked to their real prompt,
 -- prompts a better source describes). Transform-time rejects are added from rejects.sql.
@@ -75,4 +75,10 @@ SELECT 'users',
        count(*) FILTER (WHERE new_id IS NOT NULL),
        count(*) FILTER (WHERE new_id IS NULL AND updated_id IS NULL AND conflict IS NULL),
        count(*) FILTER (WHERE updated_id IS NOT NULL)
-FROM t_user_rows;
+FROM t_user_rows
+UNION ALL
+SELECT 'audit_log',
+       count(*) FILTER (WHERE new_id IS NOT NULL),
+       count(*) FILTER (WHERE new_id IS NULL),
+       0
+FROM t_logins;

@@ -30,7 +30,7 @@ WITH listed (ord, kind, schema_name, object_name, import_privileges, verify_priv
     (19, 'table', 'public', 'master_model_evaluations', 'SELECT,INSERT,UPDATE,MAINTAIN', 'SELECT', 'the master-model rows; re-linked to their real prompt'),
     (20, 'table', 'public', 'similarity_scores', 'SELECT,UPDATE', 'SELECT', 'read by the orphan check; the models of a merged model'),
     (21, 'table', 'public', 'cloudwatch_log_entries', 'SELECT,INSERT,UPDATE', 'SELECT', 'Bedrock log entries; the name of a model renamed by a better source'),
-    (22, 'table', 'public', 'audit_log', 'SELECT', 'SELECT', 'read by the orphan check'),
+    (22, 'table', 'public', 'audit_log', 'SELECT,INSERT', 'SELECT', 'the audit trail: a row per import and dry run, login events of users.json; read by the orphan check'),
     (30, 'table', 'public', 'v_current_model_pricing', 'SELECT', 'SELECT', 'read by the view check'),
     (31, 'table', 'public', 'v_current_model_params', 'SELECT', 'SELECT', 'read by the view check'),
     (32, 'table', 'public', 'v_evaluation_summary', 'SELECT', 'SELECT', 'read by the view check'),

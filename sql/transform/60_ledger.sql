@@ -23,6 +23,13 @@ SELECT source_key, 'users_json', 'users', COALESCE(new_id, updated_id),
        current_setting('bellatrix_migrate.import_id')::bigint, file_path, line
 FROM t_user_rows WHERE new_id IS NOT NULL OR updated_id IS NOT NULL;
 
+-- The login events of users.json records (49_logins.sql), by their natural key: the user and the
+-- instant, with the first record that showed it.
+INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line)
+SELECT source_key, 'users_json', 'audit_log', new_id,
+       current_setting('bellatrix_migrate.import_id')::bigint, file_path, line
+FROM t_logins WHERE new_id IS NOT NULL;
+
 INSERT INTO bellatrix_migrate.row_sources (source_key, kind, target_table, target_id, import_id, file, line)
 SELECT source_key, kind, 'models', model_uuid,
        current_setting('bellatrix_migrate.import_id')::bigint, file_path, line

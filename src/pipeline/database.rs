@@ -4,6 +4,7 @@
 //! holding the import lock for the whole import.
 
 use super::Output;
+use crate::audit::{self, Action};
 use crate::config::{Config, Database, ImportConfig, InitConfig};
 use crate::db::privileges::{self, Needs};
 use crate::error::{Error, Result};
@@ -48,7 +49,8 @@ pub async fn begin<'c>(
 }
 
 /// Applies pending migrations as the owner of the schema, then grants what `--grant-import` and
-/// `--grant-verify` ask for; or, with `--print-grants`, only lists those grants.
+/// `--grant-verify` ask for, and records both in the audit trail; or, with `--print-grants`, only
+/// lists those grants (and records nothing).
 pub async fn init(connected: &mut db::Connected, config: &InitConfig) -> Result<Output> {
     let db::Connected {
         client,
@@ -77,11 +79,43 @@ pub async fn init(connected: &mut db::Connected, config: &InitConfig) -> Result<
     for (needs, role) in &config.grants {
         granted.push((role.clone(), privileges::grant(client, *needs, role).await?));
     }
+    record_init(client, &applied, config, &granted).await?;
     Ok(Output::Initialised {
         applied,
         database: connection.server.clone(),
         granted,
     })
+}
+
+/// Writes `init`'s row of the audit trail, once its migrations and grants are done: what it
+/// applied (or that nothing was pending) and whom it granted to (in a transaction of its own, as
+/// each of its steps).
+async fn record_init(
+    client: &mut Client,
+    applied: &[i32],
+    config: &InitConfig,
+    granted: &[(String, Vec<String>)],
+) -> Result<()> {
+    let grants: Vec<(&str, &str, usize)> = config
+        .grants
+        .iter()
+        .zip(granted)
+        .map(|((needs, role), (_, statements))| (needs.task(), role.as_str(), statements.len()))
+        .collect();
+    let tx = client
+        .transaction()
+        .await
+        .map_err(Error::db("recording init in the audit trail"))?;
+    audit::record(
+        &tx,
+        Action::Init,
+        None,
+        audit::init_details(applied, &grants),
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(Error::db("recording init in the audit trail"))
 }
 
 /// Says, even with --quiet, that the import waits for another one and who that is: a wait that may

@@ -5,7 +5,8 @@
 //! key (a run's `run_id`, a model's name and provider, a prompt's hash, a user's username), and what
 //! only records how or when the rows arrived is left out: ids, `created_at`, `updated_at`,
 //! `uploaded_at`, `parsed_at`, `calculated_at`, and the provenance keys of `metadata` (which file
-//! and line first told the migrator, how many sources one import held). Everything else counts:
+//! and line first told the migrator, how many sources one import held) and the audit trail's rows
+//! of the migrator's own actions (one per run). Everything else counts:
 //! a prompt's source type, tags and expected_json, a model's tokenizer and histories, every price
 //! and parameter row with its dates, run counters, aggregates.
 
@@ -115,9 +116,16 @@ fn projections() -> Vec<(&'static str, String)> {
                 model_of("(x.metadata ->> 'model_uuid')::uuid")
             ),
         ),
+        // The rows imported from sources (login events: who and when), not the migrator's own
+        // action rows (resource a ledger table), which each import, dry run and init adds.
         (
             "audit_log",
-            "SELECT action || '|' || COALESCE(resource_type, '') FROM audit_log".into(),
+            "SELECT x.action || '|' || COALESCE(x.resource_type, '') || '|' \
+             || COALESCE((SELECT u.username FROM users u WHERE u.id = x.user_id), '') || '|' \
+             || COALESCE(to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '') \
+             FROM audit_log x WHERE COALESCE(x.resource_type, '') NOT IN \
+             ('bellatrix_migrate.imports', 'bellatrix_migrate.schema_migrations')"
+                .into(),
         ),
     ]
 }
