@@ -10,31 +10,7 @@ use std::path::{Path, PathBuf};
 use support::content::{content_rows, differences, digest};
 use support::TestDb;
 
-const TZ: [&str; 2] = ["--legacy-timezone", "Asia/Kolkata"];
-
-const RAW: &[&str] = &["data/runs/raw_metrics.csv"];
-const PROMPTS: &[&str] = &["data/test_prompts.csv", "Downloads/prompt_upload.json"];
-const LOG: &[&str] = &["data/20251001T000153731Z_e9c5e90710a8738a.json"];
-const YAMLS: &[&str] = &[
-    "configs/models.yaml",
-    "configs/models.2025-11-06.yaml",
-    "configs/models.2025-11-05.yaml",
-    "configs/models.2025-11-03.yaml",
-    "configs/models.2025-10-31.yaml",
-    "config.py",
-];
-const ROOT_RESULTS: &[&str] = &[
-    "results/detailed_results_20251031_204500.csv",
-    "results/summary_20251031_204500.csv",
-    "results/comparison_20251031_204500.csv",
-];
-const REST: &[&str] = &[
-    "data/users.json",
-    "data/runs/model_comparison.csv",
-    "Downloads/aggregated_metrics_20251112_093000.csv",
-    "configs/settings.yaml",
-    "notes/readme.txt",
-];
+use support::legacy_files::{LOG, PROMPTS, RAW, REST, ROOT_RESULTS, TZ, YAMLS};
 
 type Content = Vec<(String, Vec<String>)>;
 

@@ -11,25 +11,12 @@ use std::path::{Path, PathBuf};
 use support::content::{content_rows, differences};
 use support::TestDb;
 
-const TZ: [&str; 2] = ["--legacy-timezone", "Asia/Kolkata"];
+use support::legacy_files::{LOG, PROMPTS, RAW, REST, ROOT_RESULTS, TZ, YAMLS};
 
-const RAW: &[&str] = &["data/runs/raw_metrics.csv"];
-const PROMPTS: &[&str] = &["data/test_prompts.csv", "Downloads/prompt_upload.json"];
-const LOG: &[&str] = &["data/20251001T000153731Z_e9c5e90710a8738a.json"];
-const ROOT_RESULTS: &[&str] = &[
-    "results/detailed_results_20251031_204500.csv",
-    "results/summary_20251031_204500.csv",
-    "results/comparison_20251031_204500.csv",
-];
-const CONFIG: &[&str] = &[
-    "configs/models.yaml",
-    "configs/models.2025-11-06.yaml",
-    "configs/models.2025-11-05.yaml",
-    "configs/models.2025-11-03.yaml",
-    "configs/models.2025-10-31.yaml",
-    "config.py",
-    "data/users.json",
-];
+/// Configuration and users: the versions of models.yaml, config.py and users.json.
+fn config() -> Vec<&'static str> {
+    [YAMLS, &REST[..1]].concat()
+}
 
 type Content = Vec<(String, Vec<String>)>;
 
@@ -171,8 +158,11 @@ async fn reverting_rows_that_merged_two_models_gives_the_log_and_root_results_al
 
 #[tokio::test]
 async fn reverting_the_configuration_and_users_gives_the_data_alone() {
-    revert_gives_the_earlier_imports_alone(&[&[RAW, PROMPTS, LOG, ROOT_RESULTS].concat(), CONFIG])
-        .await;
+    revert_gives_the_earlier_imports_alone(&[
+        &[RAW, PROMPTS, LOG, ROOT_RESULTS].concat(),
+        &config(),
+    ])
+    .await;
 }
 
 #[tokio::test]
@@ -182,7 +172,7 @@ async fn every_row_an_import_creates_carries_its_id_prefix() {
     let seeded = support::production_counts(&TestDb::initialised().await).await;
     let (db, ids) = imported(
         dir.path(),
-        &[&[RAW, PROMPTS, LOG, ROOT_RESULTS, CONFIG].concat()],
+        &[&[RAW, PROMPTS, LOG, ROOT_RESULTS, &config()[..]].concat()],
     )
     .await;
     let prefix = db

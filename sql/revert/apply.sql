@@ -68,18 +68,15 @@ BEGIN
         GET DIAGNOSTICS n = ROW_COUNT;
         INSERT INTO t_revert_done VALUES ('deleted', t, n);
     END LOOP;
-    DELETE FROM bellatrix_migrate.row_sources WHERE import_id = b;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    INSERT INTO t_revert_done VALUES ('deleted', 'bellatrix_migrate.row_sources', n);
-    DELETE FROM bellatrix_migrate.row_changes WHERE import_id = b;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    INSERT INTO t_revert_done VALUES ('deleted', 'bellatrix_migrate.row_changes', n);
-    DELETE FROM bellatrix_migrate.config_observations WHERE import_id = b;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    INSERT INTO t_revert_done VALUES ('deleted', 'bellatrix_migrate.config_observations', n);
-    DELETE FROM bellatrix_migrate.files WHERE first_import = b;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    INSERT INTO t_revert_done VALUES ('deleted', 'bellatrix_migrate.files', n);
+    -- The import's ledger rows, changes and observations, and the file contents it recorded first.
+    FOR t, key_column IN VALUES ('bellatrix_migrate.row_sources', 'import_id'),
+                                ('bellatrix_migrate.row_changes', 'import_id'),
+                                ('bellatrix_migrate.config_observations', 'import_id'),
+                                ('bellatrix_migrate.files', 'first_import') LOOP
+        EXECUTE format('DELETE FROM %s WHERE %I = $1', t, key_column) USING b;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        INSERT INTO t_revert_done VALUES ('deleted', t, n);
+    END LOOP;
     DELETE FROM bellatrix_migrate.row_images WHERE import_id = b;
 END
 $$;

@@ -70,25 +70,23 @@ BEGIN
 END
 $$;
 
--- The ledger's rows an import changes (a removed placeholder, a merged model's rows and entries).
-DROP TRIGGER IF EXISTS bellatrix_migrate_keep_image ON bellatrix_migrate.row_sources;
-CREATE TRIGGER bellatrix_migrate_keep_image BEFORE UPDATE OR DELETE ON bellatrix_migrate.row_sources
-FOR EACH ROW WHEN (COALESCE(current_setting('bellatrix_migrate.import_id', true), '') <> ''
-                   AND OLD.import_id::text <> current_setting('bellatrix_migrate.import_id', true))
-EXECUTE FUNCTION bellatrix_migrate.keep_image('source_key');
-ALTER TABLE bellatrix_migrate.row_sources ENABLE ALWAYS TRIGGER bellatrix_migrate_keep_image;
-
-DROP TRIGGER IF EXISTS bellatrix_migrate_keep_image ON bellatrix_migrate.config_observations;
-CREATE TRIGGER bellatrix_migrate_keep_image BEFORE UPDATE OR DELETE ON bellatrix_migrate.config_observations
-FOR EACH ROW WHEN (COALESCE(current_setting('bellatrix_migrate.import_id', true), '') <> ''
-                   AND OLD.import_id::text <> current_setting('bellatrix_migrate.import_id', true))
-EXECUTE FUNCTION bellatrix_migrate.keep_image('source_key');
-ALTER TABLE bellatrix_migrate.config_observations ENABLE ALWAYS TRIGGER bellatrix_migrate_keep_image;
-
--- A file content an earlier import recorded, seen again (its last path and import change).
-DROP TRIGGER IF EXISTS bellatrix_migrate_keep_image ON bellatrix_migrate.files;
-CREATE TRIGGER bellatrix_migrate_keep_image BEFORE UPDATE OR DELETE ON bellatrix_migrate.files
-FOR EACH ROW WHEN (COALESCE(current_setting('bellatrix_migrate.import_id', true), '') <> ''
-                   AND OLD.last_import::text <> current_setting('bellatrix_migrate.import_id', true))
-EXECUTE FUNCTION bellatrix_migrate.keep_image('sha256');
-ALTER TABLE bellatrix_migrate.files ENABLE ALWAYS TRIGGER bellatrix_migrate_keep_image;
+-- The ledger's rows an import changes (a removed placeholder, a merged model's rows and entries, a
+-- file content seen again, whose last path and import change), keyed by their own columns: a row
+-- of another import than the one running (for a file content, last seen by another).
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT * FROM (VALUES ('row_sources', 'source_key', 'import_id'),
+                                   ('config_observations', 'source_key', 'import_id'),
+                                   ('files', 'sha256', 'last_import')) v (name, key_column, import_column) LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS bellatrix_migrate_keep_image ON bellatrix_migrate.%I', t.name);
+        EXECUTE format(
+            'CREATE TRIGGER bellatrix_migrate_keep_image BEFORE UPDATE OR DELETE ON bellatrix_migrate.%I '
+            'FOR EACH ROW WHEN (COALESCE(current_setting(''bellatrix_migrate.import_id'', true), '''') <> '''' '
+            'AND OLD.%I::text <> current_setting(''bellatrix_migrate.import_id'', true)) '
+            'EXECUTE FUNCTION bellatrix_migrate.keep_image(%L)', t.name, t.import_column, t.key_column);
+        EXECUTE format('ALTER TABLE bellatrix_migrate.%I ENABLE ALWAYS TRIGGER bellatrix_migrate_keep_image', t.name);
+    END LOOP;
+END
+$$;

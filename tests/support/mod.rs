@@ -6,6 +6,7 @@
 pub mod bounded;
 pub mod content;
 pub mod expected;
+pub mod legacy_files;
 pub mod pgbouncer;
 
 use bellatrix_migrate::db::cluster::{free_port, Cluster, Durability};
