@@ -228,25 +228,15 @@ mod tests {
 
     #[test]
     fn a_revert_row_counts_the_rows_of_each_step_per_table() {
-        use crate::model::revert::{RevertOutcome, RevertStep};
-        let step = |step: &str, table: &str, rows| RevertStep {
-            step: step.to_owned(),
-            table: table.to_owned(),
-            rows,
-        };
-        let report = RevertReport {
-            import_id: 7,
-            database: "db".to_owned(),
-            outcome: RevertOutcome::Reverted,
-            steps: vec![
-                step("deleted", "public.prompts", 3),
-                step("deleted", "public.audit_log", 1),
-                step("restored", "public.users", 0),
+        use crate::model::revert::{sample, RevertOutcome};
+        let report = sample(
+            RevertOutcome::Reverted,
+            &[
+                ("deleted", "public.prompts", 3),
+                ("deleted", "public.audit_log", 1),
+                ("restored", "public.users", 0),
             ],
-            checks: vec![crate::model::Check::new("a", true, String::new())],
-            tool_version: "1".to_owned(),
-            seconds: 0.0,
-        };
+        );
         let d = revert_details(&report);
         assert_eq!(d["outcome"], "reverted");
         assert_eq!(d["steps"]["deleted"]["public.prompts"], 3);

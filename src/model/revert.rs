@@ -56,33 +56,41 @@ impl RevertReport {
     }
 }
 
+/// A report for tests: import 7 on "db", `steps` as (step, table, rows), one passing check.
+#[cfg(test)]
+pub fn sample(outcome: RevertOutcome, steps: &[(&str, &str, u64)]) -> RevertReport {
+    RevertReport {
+        import_id: 7,
+        database: "db".to_owned(),
+        outcome,
+        steps: steps
+            .iter()
+            .map(|(step, table, rows)| RevertStep {
+                step: (*step).to_owned(),
+                table: (*table).to_owned(),
+                rows: *rows,
+            })
+            .collect(),
+        checks: vec![Check::new("a", true, String::new())],
+        tool_version: "1".to_owned(),
+        seconds: 0.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn step(step: &str, table: &str, rows: u64) -> RevertStep {
-        RevertStep {
-            step: step.to_owned(),
-            table: table.to_owned(),
-            rows,
-        }
-    }
-
     #[test]
     fn totals_add_up_one_step_over_every_table() {
-        let report = RevertReport {
-            import_id: 7,
-            database: "db".to_owned(),
-            outcome: RevertOutcome::DryRun,
-            steps: vec![
-                step("deleted", "public.prompts", 3),
-                step("deleted", "public.evaluation_metrics", 10),
-                step("restored", "public.evaluation_runs", 2),
+        let report = sample(
+            RevertOutcome::DryRun,
+            &[
+                ("deleted", "public.prompts", 3),
+                ("deleted", "public.evaluation_metrics", 10),
+                ("restored", "public.evaluation_runs", 2),
             ],
-            checks: vec![Check::new("a", true, String::new())],
-            tool_version: "1".to_owned(),
-            seconds: 0.0,
-        };
+        );
         assert_eq!(report.total("deleted"), 13);
         assert_eq!(report.total("restored"), 2);
         assert_eq!(report.total("reinserted"), 0);
