@@ -21,6 +21,13 @@ CREATE TEMP TABLE t_revert_blockers (
     detail       text NOT NULL
 ) ON COMMIT DROP;
 
+-- The import and the range of the ids of the rows it created.
+CREATE TEMP TABLE t_revert_target ON COMMIT DROP AS
+SELECT current_setting('bellatrix_migrate.revert_id')::bigint AS id,
+       current_setting('bellatrix_migrate.revert_prefix') AS prefix,
+       (current_setting('bellatrix_migrate.revert_prefix') || '000000000000')::uuid AS lo,
+       (current_setting('bellatrix_migrate.revert_prefix') || 'ffffffffffff')::uuid AS hi;
+
 CREATE TEMP TABLE t_revert_later ON COMMIT DROP AS
 SELECT id FROM bellatrix_migrate.imports
 WHERE id > current_setting('bellatrix_migrate.revert_id')::bigint AND outcome = 'committed';
@@ -65,25 +72,21 @@ END
 $$;
 
 INSERT INTO t_revert_blockers (reason, target_table, key, detail)
-SELECT 'ledger', 'bellatrix_migrate.row_sources', r.source_key,
-       format('import %s recorded its %s record %s:%s as %s %s, which import %s created',
-              r.import_id, r.kind, r.file, r.line, r.target_table, r.target_id,
-              current_setting('bellatrix_migrate.revert_id'))
-FROM bellatrix_migrate.row_sources r
-JOIN t_revert_later l ON l.id = r.import_id
-WHERE r.target_id BETWEEN (current_setting('bellatrix_migrate.revert_prefix') || '000000000000')::uuid
-                      AND (current_setting('bellatrix_migrate.revert_prefix') || 'ffffffffffff')::uuid
-LIMIT 100;
-
-INSERT INTO t_revert_blockers (reason, target_table, key, detail)
-SELECT 'ledger', 'bellatrix_migrate.config_observations', o.source_key,
-       format('import %s observed model %s (%s:%s), which import %s created',
-              o.import_id, o.model_id, o.file, o.line, current_setting('bellatrix_migrate.revert_id'))
-FROM bellatrix_migrate.config_observations o
-JOIN t_revert_later l ON l.id = o.import_id
-WHERE o.model_id BETWEEN (current_setting('bellatrix_migrate.revert_prefix') || '000000000000')::uuid
-                     AND (current_setting('bellatrix_migrate.revert_prefix') || 'ffffffffffff')::uuid
-LIMIT 100;
+(SELECT 'ledger', 'bellatrix_migrate.row_sources', r.source_key,
+        format('import %s recorded its %s record %s:%s as %s %s, which import %s created',
+               r.import_id, r.kind, r.file, r.line, r.target_table, r.target_id, g.id)
+ FROM bellatrix_migrate.row_sources r
+ JOIN t_revert_later l ON l.id = r.import_id
+ JOIN t_revert_target g ON r.target_id BETWEEN g.lo AND g.hi
+ LIMIT 100)
+UNION ALL
+(SELECT 'ledger', 'bellatrix_migrate.config_observations', o.source_key,
+        format('import %s observed model %s (%s:%s), which import %s created',
+               o.import_id, o.model_id, o.file, o.line, g.id)
+ FROM bellatrix_migrate.config_observations o
+ JOIN t_revert_later l ON l.id = o.import_id
+ JOIN t_revert_target g ON o.model_id BETWEEN g.lo AND g.hi
+ LIMIT 100);
 
 INSERT INTO t_revert_blockers (reason, target_table, key, detail)
 SELECT 'changed', i.target_table, i.key,
