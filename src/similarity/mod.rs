@@ -1,0 +1,5 @@
+//! Similarity of a candidate's response to the master model's, computed the way the legacy
+//! dashboard computed it (../shared/spec/SIMILARITY.md); the API lands with the last part.
+
+pub mod text;
+pub mod value;
