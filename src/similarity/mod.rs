@@ -3,5 +3,6 @@
 
 pub mod combined;
 pub mod json_aware;
+pub mod notes;
 pub mod text;
 pub mod value;
