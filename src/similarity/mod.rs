@@ -15,6 +15,7 @@
 pub mod combined;
 pub mod json_aware;
 pub mod notes;
+pub mod parse;
 pub mod text;
 pub mod value;
 

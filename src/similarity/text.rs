@@ -88,9 +88,7 @@ pub fn write_repr(value: &Value, out: &mut String) {
         Value::None => out.push_str("None"),
         Value::Bool(true) => out.push_str("True"),
         Value::Bool(false) => out.push_str("False"),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Value::Int(digits) => out.push_str(digits),
         Value::Float(f) => write_float(*f, out),
         Value::Str(s) => write_str_repr(s, out),
         Value::List(items) => {
@@ -118,9 +116,9 @@ pub fn write_repr(value: &Value, out: &mut String) {
     }
 }
 
-/// Python's `repr(float)`: the shortest digits that round-trip (Rust's `{:e}` gives the same
-/// digits), positional when the decimal exponent is in -4..16, else scientific with a signed,
-/// at least two-digit exponent; an integral value keeps `.0`.
+/// Python's `repr(float)`: the shortest digits that round-trip, positional when the decimal
+/// exponent is in -4..16, else scientific with a signed, at least two-digit exponent; an integral
+/// value keeps `.0`.
 pub fn write_float(f: f64, out: &mut String) {
     if f.is_nan() {
         out.push_str("nan");
@@ -130,26 +128,20 @@ pub fn write_float(f: f64, out: &mut String) {
         out.push_str(if f > 0.0 { "inf" } else { "-inf" });
         return;
     }
-    let sci = format!("{f:e}");
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let (negative, mantissa) = match mantissa.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, mantissa),
-    };
-    if negative {
+    if f.is_sign_negative() {
         out.push('-');
     }
+    let (digits, exponent) = shortest_digits(f.abs());
     if !(-4..16).contains(&exponent) {
-        let _ = write!(
-            out,
-            "{mantissa}e{}{:02}",
-            if exponent < 0 { '-' } else { '+' },
-            exponent.unsigned_abs()
-        );
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let sign = if exponent < 0 { '-' } else { '+' };
+        let _ = write!(out, "e{sign}{:02}", exponent.unsigned_abs());
         return;
     }
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let point = exponent + 1; // digits before the decimal point
     match usize::try_from(point) {
         Ok(point) if point >= digits.len() => {
@@ -164,13 +156,50 @@ pub fn write_float(f: f64, out: &mut String) {
         }
         _ => {
             out.push_str("0.");
-            out.extend(std::iter::repeat_n(
-                '0',
-                usize::try_from(point.unsigned_abs()).unwrap_or(0),
-            ));
+            let zeros = usize::try_from(point.unsigned_abs()).unwrap_or(0);
+            out.extend(std::iter::repeat_n('0', zeros));
             out.push_str(&digits);
         }
     }
+}
+
+/// The shortest round-trip digits of a finite, non-negative float and the decimal exponent of
+/// the first (`d.ddd × 10^e`). Rust's `{:e}` gives the shortest digits, nearest the exact value;
+/// where two are equally near it takes the upper, and CPython's dtoa the even one, so an odd last
+/// digit is checked for that tie.
+fn shortest_digits(f: f64) -> (String, i32) {
+    let (digits, exponent) = split_scientific(&format!("{f:e}"));
+    match even_at_tie(f, &digits, exponent) {
+        Some(even) => (even, exponent),
+        None => (digits, exponent),
+    }
+}
+
+/// The digits one lower in the last place, when `f` lies exactly halfway between them and
+/// `digits` (and they round-trip too).
+fn even_at_tie(f: f64, digits: &str, exponent: i32) -> Option<String> {
+    let (head, last) = digits.split_at(digits.len().checked_sub(1)?);
+    let last = last.parse::<u8>().ok()?;
+    if last % 2 == 0 {
+        return None;
+    }
+    let lower = format!("{head}{}", last - 1);
+    let candidate = format!("{}.{}e{exponent}", &lower[..1], &lower[1..]);
+    if candidate.parse::<f64>().ok()? != f {
+        return None;
+    }
+    // The exact value (an f64 has at most 767 significant digits): a tie is `lower` then 5.
+    let (exact, exact_exponent) = split_scientific(&format!("{f:.800e}"));
+    let halfway = exact_exponent == exponent
+        && exact.trim_end_matches('0').strip_prefix(lower.as_str()) == Some("5");
+    halfway.then(|| lower.trim_end_matches('0').to_owned())
+}
+
+/// `d.ddde±x` → the digits without the point, and x.
+fn split_scientific(sci: &str) -> (String, i32) {
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci, "0"));
+    let digits = mantissa.chars().filter(char::is_ascii_digit).collect();
+    (digits, exponent.parse().unwrap_or(0))
 }
 
 /// Python's `repr(str)`: single quotes unless the text holds `'` and no `"`; backslash, the quote,

@@ -53,6 +53,11 @@ fn floats_render_as_python_repr() {
     assert_eq!(float(0.0), "0.0");
     assert_eq!(float(100.0), "100.0");
     assert_eq!(float(0.30000000000000004), "0.30000000000000004");
+    assert_eq!(float(5e-324), "5e-324");
+    // (Floats of 2^50..2^51 are quarters.) Exactly halfway between two shortest candidates (…801.2 and …801.3): Python takes the
+    // even digit; between …801.7 and …801.8 the even one is also the upper.
+    assert_eq!(float(1223383794756801.0 + 0.25), "1223383794756801.2");
+    assert_eq!(float(1223383794756801.0 + 0.75), "1223383794756801.8");
     assert_eq!(py_str("1e2"), "100.0");
     assert_eq!(py_str("2.50"), "2.5");
 }
