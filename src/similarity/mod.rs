@@ -1,9 +1,10 @@
 //! Similarity of a candidate's response to the master model's, computed the way the legacy
-//! dashboard computed it (../shared/spec/SIMILARITY.md); fed the two raw responses of a pair.
+//! dashboard computed it (docs/decisions.md, "Similarity"); fed the two raw responses of a pair.
 //!
 //! The dashboard showed this score and never stored it, so it is recomputed from the two stored
 //! responses. The steps, each in its own file:
-//! - [`value`]: the responses parsed as Python's `json.loads` would (key order, int versus float);
+//! - [`value`], [`parse`]: the responses parsed as Python's `json.loads` would (key order, int
+//!   versus float, floats to the last bit);
 //! - [`notes`]: if both are note audits, the score is note matching;
 //! - [`text`]: otherwise each is reduced to text (Python `str()` of JSON values);
 //! - [`json_aware`]: two texts that both parse as JSON score by content and structure;

@@ -5,7 +5,7 @@
 //! to a lenient scan of the text when the JSON did not have the expected shape; that scan's exact
 //! patterns are not known, so this one is a reconstruction (the `{...}` blocks without nested
 //! braces that parse as an object holding both keys, and `linkId: … result: …` pairs), and a pair
-//! whose method could turn on it is flagged (see [`Inspection::uncertain`]).
+//! whose method could turn on it is flagged (see `lenient_decides`).
 
 use super::text::{py_strip, write_str};
 use super::value::Value;

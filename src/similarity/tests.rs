@@ -1,5 +1,5 @@
 //! The whole computation on hand-made pairs of raw responses: which method, which score, which
-//! parts. Expected values are worked out from SIMILARITY.md in the arithmetic beside them.
+//! parts. Expected values are worked out from the legacy formulas in the arithmetic beside them.
 
 use super::*;
 
