@@ -32,6 +32,7 @@ pub mod progress;
 pub mod read;
 pub mod report;
 pub mod revert;
+pub mod similarity;
 pub mod sql;
 pub mod stage;
 pub mod transform;
