@@ -2,7 +2,7 @@
 //! and transaction pooling both import exactly what a direct connection imports; a pool too small for
 //! the connections an import uses at once ends quickly with exit 2 and nothing written instead of
 //! hanging; an import killed while its transaction is open leaves no lock behind on a pooled server
-//! connection.
+//! connection; history, show and revert work through both.
 
 mod support;
 
@@ -112,20 +112,47 @@ async fn imports_like_a_direct_connection(mode: PoolMode) {
     let drops = [fixture("fixtures/drop"), fixture("fixtures/raw_metrics")];
     let reference = TestDb::initialised().await;
     let (db, url) = initialised_through(|name| bouncer.url(name)).await;
+    let first_only = fingerprint(&{
+        let first = TestDb::initialised().await;
+        let (out, _) = import(&first.url, &drops[0], &[]);
+        assert_eq!(out.code, 0, "direct import: {}", out.stderr);
+        first
+    })
+    .await;
+    let mut last = String::new();
     for drop in &drops {
         let (out, _) = import(&reference.url, drop, &[]);
         assert_eq!(out.code, 0, "direct import: {}", out.stderr);
-        let (out, _) = import(&url, drop, &[]);
+        let (out, report) = import(&url, drop, &[]);
         assert_eq!(
             out.code, 0,
             "import through {mode:?} pooling: {}",
             out.stderr
         );
+        last = report["import_id"].to_string();
     }
     assert_eq!(
         fingerprint(&db).await,
         fingerprint(&reference).await,
         "{mode:?} pooling imports the same data as a direct connection"
+    );
+    // revert, a dry run first, through the pooler: the database of the first drop alone.
+    for extra in [&["--dry-run"][..], &[]] {
+        let mut args = vec!["revert", "--quiet", "--json", &last];
+        args.extend_from_slice(extra);
+        let (out, _) = bounded::run(&url, &args, LIMIT);
+        assert_eq!(
+            out.code,
+            0,
+            "revert {extra:?} through {mode:?} pooling: {}\npgbouncer log:\n{}",
+            out.stderr,
+            bouncer.log()
+        );
+    }
+    assert_eq!(
+        fingerprint(&db).await,
+        first_only,
+        "a revert through {mode:?} pooling leaves the first drop alone"
     );
 }
 
