@@ -1,7 +1,8 @@
 //! Least privilege against real PostgreSQL: a schema owner that is not a superuser runs `init` and
 //! `init --grant-import ROLE`; that role, holding only those grants, imports a drop that the owner
 //! bulk-loads, by the ordinary path and saying why, to the same rows; a role without the grants is
-//! refused before anything is read, naming the privilege; `init` refuses a role that is not the owner.
+//! refused before anything is read, naming the privilege; `init` and `revert` refuse a role that is
+//! not the owner, and the owner (no superuser) reverts the importer's import.
 
 mod support;
 
@@ -181,6 +182,28 @@ async fn the_importer_repairs_rows_of_an_earlier_import_with_only_the_documented
         "{}",
         report["relinked"]
     );
+    let (verified, _) = as_importer.verify(&[]);
+    assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
+    // Taking the prompt CSV's import back deletes rows: the importer may not, the owner (no
+    // superuser) may, and the re-linked rows are then back on their placeholders.
+    let id = report["import_id"].to_string();
+    let out = as_importer.run(&["revert", &id]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "revert deletes rows, which the importing role may not, so it runs as the owner of \
+             the schema (like init); role {importer} is not"
+        )),
+        "{}",
+        out.stderr
+    );
+    let out = roles.owner.run(&["revert", "--quiet", &id]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let placeholders = roles
+        .admin
+        .text("SELECT count(*)::text FROM prompts WHERE source_type = 'legacy_placeholder'")
+        .await;
+    assert_eq!(placeholders.as_deref(), Some("2"));
     let (verified, _) = as_importer.verify(&[]);
     assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
 }
