@@ -5,10 +5,9 @@
 //! rows an import writes from its sources, like any other table's (sql/transform/49_logins.sql).
 //! README: "The audit trail"; docs/decisions.md#audit-trail.
 
-use crate::commit::Outcome;
 use crate::error::{Error, Result};
 use crate::model::revert::RevertReport;
-use crate::model::Report;
+use crate::model::{Outcome, Report};
 use serde_json::{json, Map, Value};
 use tokio_postgres::GenericClient;
 

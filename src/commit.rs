@@ -20,25 +20,7 @@ pub struct Policy {
     pub max_rejects: Option<u64>,
 }
 
-/// How the transaction ended.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
-pub enum Outcome {
-    Committed,
-    DryRun,
-    RolledBack(String),
-}
-
-impl Outcome {
-    /// The report's `outcome`.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Committed => "committed".to_owned(),
-            Self::DryRun => "dry run: rolled back, production tables unchanged".to_owned(),
-            Self::RolledBack(why) => format!("rolled back: {why}; nothing was committed"),
-        }
-    }
-}
+pub use crate::model::Outcome;
 
 /// How the import should end, given its checks and rejects (in `report`) and the flags.
 pub fn decide(report: &Report, policy: Policy) -> Outcome {

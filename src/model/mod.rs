@@ -7,6 +7,7 @@ pub mod history;
 pub mod identity;
 mod keys;
 mod kind;
+mod outcome;
 pub mod prompt;
 pub mod records;
 pub mod report;
@@ -19,6 +20,7 @@ pub use file::{
 };
 pub use keys::natural_key;
 pub use kind::Kind;
+pub use outcome::Outcome;
 pub use records::{
     AggregateRecord, LogEntryRecord, MetricRecord, ModelEntryRecord, PromptRecord, Sinks, Staged,
     UserRecord, MISSING_RUN_ID,
