@@ -3,14 +3,7 @@
 
 use super::*;
 
-const EPS: f64 = 1e-12;
-
-fn close(actual: f64, expected: f64) {
-    assert!(
-        (actual - expected).abs() < EPS,
-        "expected {expected}, got {actual}"
-    );
-}
+use crate::similarity::assert_close as close;
 
 #[test]
 fn normalising_lowers_case_and_collapses_whitespace() {

@@ -117,8 +117,6 @@ pub fn structure(a: &Value, b: &Value) -> f64 {
 mod tests {
     use super::*;
 
-    const EPS: f64 = 1e-12;
-
     fn json(text: &str) -> Value {
         match Value::parse(text) {
             Some(v) => v,
@@ -132,12 +130,7 @@ mod tests {
         out
     }
 
-    fn close(actual: f64, expected: f64) {
-        assert!(
-            (actual - expected).abs() < EPS,
-            "expected {expected}, got {actual}"
-        );
-    }
+    use crate::similarity::assert_close as close;
 
     #[test]
     fn flattening_sorts_keys_and_renders_scalars_as_python_str() {

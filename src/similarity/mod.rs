@@ -178,5 +178,15 @@ fn round_2(x: f64) -> f64 {
     format!("{x:.2}").parse().unwrap_or(x)
 }
 
+/// Asserts that two scores agree to within 1e-12 (the tests' expected values are arithmetic on
+/// floats, which may differ from the code's order of operations in the last bits).
+#[cfg(test)]
+pub(crate) fn assert_close(actual: f64, expected: f64) {
+    assert!(
+        (actual - expected).abs() < 1e-12,
+        "expected {expected}, got {actual}"
+    );
+}
+
 #[cfg(test)]
 mod tests;

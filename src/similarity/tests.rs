@@ -3,14 +3,7 @@
 
 use super::*;
 
-const EPS: f64 = 1e-12;
-
-fn close(actual: f64, expected: f64) {
-    assert!(
-        (actual - expected).abs() < EPS,
-        "expected {expected}, got {actual}"
-    );
-}
+use crate::similarity::assert_close as close;
 
 #[test]
 fn identical_texts_score_one_without_parts() {
