@@ -40,23 +40,7 @@ pub async fn revert(
         other => other,
     })?;
     db::migrate::ensure_current(&tx, database).await?;
-    let waited = db::lock::acquire(&tx, config.lock_timeout, |holder| {
-        let holder = holder.map_or_else(
-            || "a session that has just ended".to_owned(),
-            |h| h.to_string(),
-        );
-        progress::always(&format!(
-            "an import or init is running on this database (the import lock is held by {holder}); \
-             the revert waits for it"
-        ));
-    })
-    .await?;
-    if let Some(waited) = waited {
-        progress::note(
-            quiet,
-            &format!("got the import lock after {:.1} s", waited.as_secs_f64()),
-        );
-    }
+    db::lock::acquire_saying(&tx, config.lock_timeout, quiet).await?;
     let prefix = revertible(&tx, id, database).await?;
     tx.execute(
         "SELECT set_config('bellatrix_migrate.revert_id', $1, true), \

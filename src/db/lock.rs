@@ -66,6 +66,45 @@ impl fmt::Display for Holder {
     }
 }
 
+/// Takes the import lock as `acquire` does, saying so on the terminal: while it waits, even with
+/// `--quiet`, who holds it (`announce_wait`); once it has it after a wait, how long that took.
+pub async fn acquire_saying(
+    tx: &impl GenericClient,
+    timeout: Option<Duration>,
+    quiet: bool,
+) -> Result<()> {
+    if let Some(waited) = acquire(tx, timeout, |holder| announce_wait(holder, timeout)).await? {
+        crate::progress::note(
+            quiet,
+            &format!("got the import lock after {:.1} s", waited.as_secs_f64()),
+        );
+    }
+    Ok(())
+}
+
+/// Says, even with --quiet, that this command waits for another import or init and who that is:
+/// a wait that may last is never silent.
+pub fn announce_wait(holder: Option<&Holder>, timeout: Option<Duration>) {
+    let holder = holder.map_or_else(
+        || "a session that has just ended".to_owned(),
+        ToString::to_string,
+    );
+    let until = match timeout {
+        Some(t) => format!(
+            "waiting at most {} (--lock-timeout)",
+            humantime::format_duration(t)
+        ),
+        None => "waiting for it to finish (--lock-timeout to give up)".to_owned(),
+    };
+    crate::progress::note(
+        false,
+        &format!(
+            "another import or init is running on this database: the import lock is held by \
+             {holder}; {until}"
+        ),
+    );
+}
+
 /// Takes the import lock in the transaction `tx` is running, waiting for another holder for at most
 /// `timeout` (`None`: as long as it takes; zero: not at all). Before waiting, `on_wait` is told who
 /// holds it (`None` when the holder ended in between). Returns how long it waited, if it did.

@@ -33,16 +33,7 @@ pub async fn begin<'c>(
         .map_err(Error::db("starting the import transaction"))?;
     privileges::check(&tx, Needs::Import).await?;
     let bulk_refusal = privileges::bulk_refusal(&tx).await?;
-    let waited = db::lock::acquire(&tx, config.lock_timeout, |holder| {
-        announce_lock_wait(holder, config.lock_timeout)
-    })
-    .await?;
-    if let Some(waited) = waited {
-        progress::note(
-            quiet,
-            &format!("got the import lock after {:.1} s", waited.as_secs_f64()),
-        );
-    }
+    db::lock::acquire_saying(&tx, config.lock_timeout, quiet).await?;
     let minimum = stage::copy_connections(1) + 1;
     db::capacity::check(pool, 1, connections, minimum, db::capacity::WAIT).await?;
     Ok((tx, bulk_refusal))
@@ -74,7 +65,8 @@ pub async fn init(connected: &mut db::Connected, config: &InitConfig) -> Result<
         .map_err(Error::db("checking ownership"))?;
     privileges::check_owner(&tx).await?;
     tx.commit().await.map_err(Error::db("checking ownership"))?;
-    let applied = db::migrate::apply(client, |holder| announce_lock_wait(holder, None)).await?;
+    let applied =
+        db::migrate::apply(client, |holder| db::lock::announce_wait(holder, None)).await?;
     let mut granted = Vec::new();
     for (needs, role) in &config.grants {
         granted.push((role.clone(), privileges::grant(client, *needs, role).await?));
@@ -116,29 +108,6 @@ async fn record_init(
     tx.commit()
         .await
         .map_err(Error::db("recording init in the audit trail"))
-}
-
-/// Says, even with --quiet, that the import waits for another one and who that is: a wait that may
-/// last is never silent.
-fn announce_lock_wait(holder: Option<&db::lock::Holder>, timeout: Option<std::time::Duration>) {
-    let holder = holder.map_or_else(
-        || "a session that has just ended".to_owned(),
-        ToString::to_string,
-    );
-    let until = match timeout {
-        Some(t) => format!(
-            "waiting at most {} (--lock-timeout)",
-            humantime::format_duration(t)
-        ),
-        None => "waiting for it to finish (--lock-timeout to give up)".to_owned(),
-    };
-    progress::note(
-        false,
-        &format!(
-            "another import or init is running on this database: the import lock is held by \
-             {holder}; {until}"
-        ),
-    );
 }
 
 /// The connection settings: the server the user named, or the local cluster (started if needed).
