@@ -29,6 +29,13 @@ fn print_human(stdout_taken: bool, text: &str) {
     }
 }
 
+/// Prints the error with its chain of causes and gives its exit status.
+fn fail(e: bellatrix_migrate::error::Error) -> ExitCode {
+    let code = e.exit_code();
+    eprintln!("error: {:#}", anyhow::Error::new(e));
+    ExitCode::from(code)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stdout_taken = false;
@@ -116,11 +123,7 @@ fn main() -> ExitCode {
             if json {
                 match bellatrix_migrate::report::history::to_json(&entries) {
                     Ok(text) => print_out(&text),
-                    Err(e) => {
-                        let code = e.exit_code();
-                        eprintln!("error: {:#}", anyhow::Error::new(e));
-                        return ExitCode::from(code);
-                    }
+                    Err(e) => return fail(e),
                 }
             } else {
                 print_out(&bellatrix_migrate::report::history::to_text(&entries));
@@ -129,20 +132,14 @@ fn main() -> ExitCode {
         }
         Ok(Output::Reverted { report, json }) => {
             use bellatrix_migrate::model::revert::RevertOutcome;
-            let text = bellatrix_migrate::report::revert::to_text(&report);
             if json {
                 match bellatrix_migrate::report::revert::to_json(&report) {
                     Ok(out) => print_out(&out),
-                    Err(e) => {
-                        let code = e.exit_code();
-                        eprintln!("error: {:#}", anyhow::Error::new(e));
-                        return ExitCode::from(code);
-                    }
+                    Err(e) => return fail(e),
                 }
-                eprint!("{text}");
-            } else {
-                print_out(&text);
             }
+            // With --json the JSON takes stdout and the text goes to stderr.
+            print_human(json, &bellatrix_migrate::report::revert::to_text(&report));
             if report.outcome == RevertOutcome::RolledBack {
                 eprintln!("error: an integrity check failed; the revert was rolled back");
                 ExitCode::from(1)
@@ -154,10 +151,6 @@ fn main() -> ExitCode {
             print_human(stdout_taken, &report.to_text());
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            let code = e.exit_code();
-            eprintln!("error: {:#}", anyhow::Error::new(e));
-            ExitCode::from(code)
-        }
+        Err(e) => fail(e),
     }
 }
