@@ -125,14 +125,7 @@ pub async fn database_checks(
         .start()
         .await
         .map_err(Error::db("starting the verification snapshot"))?;
-    let scope = Scope {
-        import: None,
-        skip_whole_table: false,
-        rows_are_whole: false,
-        sample_percent: None,
-    };
-    crate::progress::start(bar);
-    let checks = run_all(&tx, &scope, options, bar).await;
+    let checks = whole_database(&tx, options, bar).await;
     tx.rollback()
         .await
         .map_err(Error::db("ending the verification snapshot"))?;
@@ -144,6 +137,16 @@ pub async fn database_checks(
 /// nothing narrower than the whole database is its scope. Advances `bar` by one step per check
 /// (`check_count(false)` in all; the caller finishes it).
 pub async fn revert_checks(client: &impl GenericClient, bar: &ProgressBar) -> Result<Vec<Check>> {
+    whole_database(client, &Options::default(), bar).await
+}
+
+/// Every check over the whole database, in whatever transaction `client` runs (`verify`'s
+/// read-only snapshot, a revert's own transaction).
+async fn whole_database(
+    client: &impl GenericClient,
+    options: &Options,
+    bar: &ProgressBar,
+) -> Result<Vec<Check>> {
     let scope = Scope {
         import: None,
         skip_whole_table: false,
@@ -151,7 +154,7 @@ pub async fn revert_checks(client: &impl GenericClient, bar: &ProgressBar) -> Re
         sample_percent: None,
     };
     crate::progress::start(bar);
-    run_all(client, &scope, &Options::default(), bar).await
+    run_all(client, &scope, options, bar).await
 }
 
 /// What the checks of one run look at.
