@@ -83,10 +83,9 @@ pub async fn record(
 /// counts of `report` (files, records, the tables it changed, the checks). Paths are not listed:
 /// the import's stored report has them.
 pub fn import_details(report: &Report, outcome: &Outcome) -> Value {
-    let (state, reason) = match outcome {
-        Outcome::Committed => ("committed", None),
-        Outcome::DryRun => ("dry-run", None),
-        Outcome::RolledBack(why) => ("rolled-back", Some(why.as_str())),
+    let reason = match outcome {
+        Outcome::RolledBack(why) => Some(why.as_str()),
+        Outcome::Committed | Outcome::DryRun => None,
     };
     let tables: Map<String, Value> = report
         .tables
@@ -104,7 +103,7 @@ pub fn import_details(report: &Report, outcome: &Outcome) -> Value {
         .collect();
     let mut details = json!({
         "tool_version": report.tool_version,
-        "outcome": state,
+        "outcome": outcome.label(),
         "started_at": report.generated_at,
         "files": report.files.len(),
         "files_rejected": report.files_rejected,

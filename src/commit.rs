@@ -90,10 +90,7 @@ pub async fn record_uncommitted(
     started_at: DateTime<Utc>,
     outcome: &Outcome,
 ) -> Result<()> {
-    let label = match outcome {
-        Outcome::DryRun => "dry-run",
-        _ => "rolled-back",
-    };
+    let label = outcome.label();
     report.outcome = Some(outcome.describe());
     let json = serde_json::to_value(&*report)
         .map_err(Error::report_json("encoding the report for the ledger"))?;

@@ -12,7 +12,7 @@ pub enum ImportOutcome {
     Committed,
     DryRun,
     RolledBack,
-    /// A committed import undone later (reserved for `revert`).
+    /// A committed import taken back later by `revert`.
     Reverted,
     /// A word this version does not know (written by a newer one).
     Other(String),
