@@ -70,6 +70,16 @@ pub enum Command {
     Init(InitArgs),
     /// Import legacy files and folders (folders are walked; each file is classified by content).
     Import(ImportArgs),
+    /// Score every candidate response against the master model's, as the legacy dashboard did, for
+    /// a database imported before this step existed (an import does it for what it brings).
+    ///
+    /// Each successful metric row with a non-empty response is paired with the latest successful
+    /// master row of the same prompt at or before it, within --similarity-window; each new pair is
+    /// scored (note matching, JSON-aware or combined) into similarity_scores, with the headline
+    /// score and the two source rows in bellatrix_migrate.similarity. Recorded in the ledger like
+    /// an import of no files, so `history`, `show` and `revert` know it; running it again changes
+    /// nothing. One transaction, under the import lock, with the importing role's privileges.
+    Similarity(SimilarityArgs),
     /// Run every integrity check on what is in the database and print the report; exit 1 when one
     /// fails, naming the rows. Reads only (one read-only snapshot).
     Verify(VerifyArgs),
@@ -230,6 +240,38 @@ pub struct ImportArgs {
     /// earlier import read is not read again and keeps the date it had then.
     #[arg(long, value_name = "FILE=DATE")]
     pub config_date: Vec<crate::read::config_values::GivenDate>,
+
+    /// How long before a candidate row its prompt's master row may be and still be its pair for
+    /// the similarity score (the dashboard called the master, then each candidate, back to back):
+    /// seconds (3600) or a duration with units (30m, 2h), at most 24 days.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::db::lock::parse_timeout)]
+    pub similarity_window: std::time::Duration,
+}
+
+/// Options of `similarity`.
+#[derive(Debug, Args)]
+pub struct SimilarityArgs {
+    /// Do everything except change production tables (rolled back), and print the same report:
+    /// the pairs found, scored per method, and candidates without a master.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// How long before a candidate row its prompt's master row may be: seconds (3600) or a
+    /// duration with units (30m, 2h), at most 24 days.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::db::lock::parse_timeout)]
+    pub similarity_window: std::time::Duration,
+
+    /// Also write the report as JSON to FILE (`-`: stdout, as for `import --report`).
+    #[arg(long, value_name = "FILE", value_parser = output_path())]
+    pub report: Option<OutputPath>,
+
+    /// Also write the report as Markdown to FILE (`-`: stdout).
+    #[arg(long, value_name = "FILE", value_parser = output_path())]
+    pub report_md: Option<OutputPath>,
+
+    /// How long to wait for another import's lock (as for `import --lock-timeout`).
+    #[arg(long, value_name = "DURATION", value_parser = crate::db::lock::parse_timeout)]
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 /// Options of `history`.

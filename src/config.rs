@@ -1,6 +1,8 @@
 //! Validated configuration: command-line arguments checked and resolved before any I/O happens.
 
-use crate::cli::{Cli, Command, ImportArgs, InitArgs, LocalAction, ShowArgs, VerifyArgs};
+use crate::cli::{
+    Cli, Command, ImportArgs, InitArgs, LocalAction, ShowArgs, SimilarityArgs, VerifyArgs,
+};
 use crate::db::conninfo::{self, Origin, PasswordSource, Settings};
 use crate::db::privileges::Needs;
 use crate::error::{Result, UsageError};
@@ -33,6 +35,26 @@ pub struct ImportConfig {
     pub lock_timeout: Option<std::time::Duration>,
     /// Version dates given to configuration files (`--config-date FILE=DATE`).
     pub config_dates: Vec<crate::read::config_values::GivenDate>,
+    /// The similarity step (`--similarity-window`; every prompt for `similarity`, which reads no
+    /// file).
+    pub similarity: SimilaritySettings,
+}
+
+/// What the similarity step of an import looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct SimilaritySettings {
+    /// How long before its candidate a master row may be and still be its pair.
+    pub window: std::time::Duration,
+    /// Every prompt (`bellatrix-migrate similarity`), not only those the run touched.
+    pub all_prompts: bool,
+}
+
+impl ImportConfig {
+    /// `bellatrix-migrate similarity`: an import of no files whose similarity step looks at every
+    /// prompt.
+    pub fn reads_no_files(&self) -> bool {
+        self.paths.is_empty() && self.similarity.all_prompts
+    }
 }
 
 /// A validated `init`.
@@ -147,6 +169,7 @@ impl Config {
                 seed: args.seed,
             },
             Command::Verify(args) => Task::Verify(verify_config(args)?),
+            Command::Similarity(args) => Task::Import(similarity_config(args)?),
             Command::History(args) => Task::History { json: args.json },
             Command::Show(args) => Task::Show(show_config(args)?),
             Command::Revert(args) => Task::Revert(crate::revert::RevertConfig {
@@ -234,6 +257,35 @@ fn import_config(args: ImportArgs) -> Result<ImportConfig> {
         legacy_tz,
         lock_timeout: args.lock_timeout,
         config_dates: args.config_date,
+        similarity: SimilaritySettings {
+            window: args.similarity_window,
+            all_prompts: false,
+        },
+    })
+}
+
+/// `similarity`: an import of no files that scores the pairs of every prompt.
+fn similarity_config(args: SimilarityArgs) -> Result<ImportConfig> {
+    one_stdout(&[
+        ("--report", args.report.as_ref()),
+        ("--report-md", args.report_md.as_ref()),
+    ])?;
+    Ok(ImportConfig {
+        paths: Vec::new(),
+        dry_run: args.dry_run,
+        report_json: args.report,
+        report_md: args.report_md,
+        rejects_csv: None,
+        jobs: 1,
+        max_rejects: None,
+        bulk_threshold: crate::cli::MAX_COUNT,
+        legacy_tz: Tz::UTC,
+        lock_timeout: args.lock_timeout,
+        config_dates: Vec::new(),
+        similarity: SimilaritySettings {
+            window: args.similarity_window,
+            all_prompts: true,
+        },
     })
 }
 

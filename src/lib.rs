@@ -260,7 +260,11 @@ async fn import(
         started,
         transform_started,
     };
-    let outcome = in_transaction(tx, &mut report, started_at, &bulk, policy, clock, quiet).await;
+    let steps = Steps {
+        bulk: &bulk,
+        similarity: config.similarity,
+    };
+    let outcome = in_transaction(tx, &mut report, started_at, &steps, policy, clock, quiet).await;
     clock.time(&mut report);
     // A committed import emptied staging in its transaction; otherwise it is emptied now, unless
     // another import already holds the lock (then staging is that one's). A killed run leaves it
@@ -314,6 +318,12 @@ impl Clock {
     }
 }
 
+/// What the transform's steps are told: the bulk path and the similarity step.
+struct Steps<'a> {
+    bulk: &'a transform::Bulk,
+    similarity: config::SimilaritySettings,
+}
+
 /// The steps of the import in `tx`, its one transaction: applies the transform, accounts for what it
 /// did in `report`, runs the checks, and commits or rolls back as they and `policy` decide. An
 /// error drops `tx`, which rolls it back.
@@ -321,14 +331,19 @@ async fn in_transaction(
     tx: tokio_postgres::Transaction<'_>,
     report: &mut Report,
     started_at: DateTime<Utc>,
-    bulk: &transform::Bulk,
+    steps: &Steps<'_>,
     policy: commit::Policy,
     clock: Clock,
     quiet: bool,
 ) -> Result<Outcome> {
-    let steps = progress::steps(sql::TRANSFORM.len() as u64, progress::visible(quiet));
-    let import_id = transform::apply(&tx, report, started_at, bulk, &steps).await?;
+    let bulk = steps.bulk;
+    let bar = progress::steps(sql::TRANSFORM.len() as u64 + 1, progress::visible(quiet));
+    let import_id = transform::apply(&tx, report, started_at, bulk, &bar).await?;
+    bar.set_message("similarity to the master model");
+    let similarity = transform::similarity::apply(&tx, steps.similarity).await?;
+    bar.finish_and_clear();
     account::collect(&tx, report, bulk.threshold, bulk.refusal.as_deref()).await?;
+    report.set_similarity(similarity);
     let bar = progress::checks(verify::check_count(true), progress::visible(quiet));
     let checks = verify::import_checks(&tx, report, &bar).await;
     bar.finish_and_clear();

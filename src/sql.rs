@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "audit_trail",
         sql: include_str!("../sql/schema/0011_audit_trail.sql"),
     },
+    Migration {
+        version: 12,
+        name: "similarity",
+        sql: include_str!("../sql/schema/0012_similarity.sql"),
+    },
 ];
 
 /// Creates the migrator's schema and migration table, before any migration runs.
@@ -229,6 +234,21 @@ pub mod history {
     pub const LIST: &str = include_str!("../sql/history/list.sql");
     /// One import's stored report and outcome (`$1` = its id).
     pub const REPORT: &str = include_str!("../sql/history/report.sql");
+}
+
+/// The similarity step of an import and of `bellatrix-migrate similarity` (src/transform/similarity.rs).
+pub mod similarity {
+    /// The pairs of the touched prompts and what must change (temporary tables).
+    pub const PAIRS: &str = include_str!("../sql/similarity/pairs.sql");
+    /// The cursor over the pairs to score, with their responses.
+    pub const STREAM: &str = include_str!("../sql/similarity/stream.sql");
+    /// The statement that copies the client's scores in.
+    pub const COPY_SCORES: &str = "COPY t_sim_scores (candidate_id, master_id, method, score, percent, \
+                                   cosine, jaccard, fuzzy, matching, total, lenient_scan) FROM STDIN";
+    /// Deletes, updates and inserts the score rows, with their ledger rows.
+    pub const APPLY: &str = include_str!("../sql/similarity/apply.sql");
+    /// What the step found and did, as one JSON object.
+    pub const COUNTS: &str = include_str!("../sql/similarity/counts.sql");
 }
 
 /// Informational checks: reported with their result, never a reason to roll back.

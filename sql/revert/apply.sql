@@ -10,6 +10,8 @@
 --   3. deleted     the rows B created (their ids carry its prefix), children before parents; B's
 --                  ledger rows, changes and configuration observations; the file contents it
 --                  recorded first, so that importing those files again reads them
+-- The migrator's similarity rows go with their score rows (a foreign key ON DELETE CASCADE), and
+-- come back or get their columns back from their images like the ledger's.
 -- Run counters and aggregates need no recomputation of their own: those of runs B created go with
 -- the runs, and those B changed get their images back; the checks that follow recompute them.
 CREATE TEMP TABLE t_revert_done (step text NOT NULL, target_table text NOT NULL, n bigint NOT NULL) ON COMMIT DROP;
@@ -26,7 +28,7 @@ DECLARE
                                'public.similarity_scores', 'public.cloudwatch_log_entries',
                                'public.audit_log'];
     ledger text[] := ARRAY['bellatrix_migrate.config_observations', 'bellatrix_migrate.row_sources',
-                           'bellatrix_migrate.files'];
+                           'bellatrix_migrate.files', 'bellatrix_migrate.similarity'];
     t text;
     key_column text;
     cols text;

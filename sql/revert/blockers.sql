@@ -40,7 +40,8 @@ DECLARE
     fk record;
 BEGIN
     -- Every single-column foreign key between production tables, found in the catalogs, so that a
-    -- key the schema gains later is covered too. At most 100 rows per key are named.
+    -- key the schema gains later is covered too; and those of the migrator's similarity rows (a
+    -- later score row's two source rows). At most 100 rows per key are named.
     FOR fk IN
         SELECT format('%I.%I', cn.nspname, c.relname) AS child, a.attname AS col,
                format('%I.%I', pn.nspname, p.relname) AS parent
@@ -51,7 +52,8 @@ BEGIN
         JOIN pg_namespace pn ON pn.oid = p.relnamespace
         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
         WHERE k.contype = 'f' AND cardinality(k.conkey) = 1
-          AND cn.nspname = 'public' AND pn.nspname = 'public'
+          AND (cn.nspname = 'public' OR (cn.nspname = 'bellatrix_migrate' AND c.relname = 'similarity'))
+          AND pn.nspname = 'public'
     LOOP
         EXECUTE format(
             'INSERT INTO t_revert_blockers (reason, target_table, key, detail) '

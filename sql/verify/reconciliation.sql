@@ -35,12 +35,13 @@ WITH imports AS (
     -- Per file, the rows its records became. A prompt created from a raw row, a log entry or a
     -- root-era result is a by-product of a record counted in its own table, not a record itself;
     -- a prompt created by a prompt-file record is that record. So is a login event of a users.json
-    -- record (audit_log), counted in its table only.
+    -- record (audit_log), counted in its table only, and a similarity score, named by its
+    -- candidate's source line.
     SELECT import_id, file, count(*) AS n
     FROM bellatrix_migrate.row_sources
     WHERE ($1::bigint IS NULL OR import_id = $1)
       AND NOT (target_table = 'prompts' AND kind IN ('raw_metrics', 'bedrock_log', 'results_detailed'))
-      AND target_table <> 'audit_log'
+      AND target_table NOT IN ('audit_log', 'similarity_scores')
     GROUP BY import_id, file
 ), ledger_tables AS (
     SELECT import_id, target_table, count(*) AS n

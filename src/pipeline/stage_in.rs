@@ -26,6 +26,10 @@ pub async fn stage_in(
 ) -> Result<Vec<FileSummary>> {
     db::migrate::ensure_current(tx, database).await?;
     stage::clear(pool).await?;
+    if config.reads_no_files() {
+        // `similarity`: nothing to read; the transform runs over empty staging.
+        return Ok(Vec::new());
+    }
     let files = read::discover(&config.paths)?;
     let (to_read, mut summaries) = super::ledger::partition(tx, files).await?;
     // The transaction stays idle while the files are read and staged on the other connections

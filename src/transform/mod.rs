@@ -11,6 +11,7 @@ use indicatif::ProgressBar;
 use tokio_postgres::Transaction;
 
 mod ids;
+pub mod similarity;
 
 /// What the transform is told about the bulk path of a first load (27_bulk_prepare.sql).
 #[derive(Debug, Clone)]
@@ -103,6 +104,5 @@ pub async fn apply(
             .push(((*name).to_owned(), started.elapsed().as_secs_f64()));
         bar.inc(1);
     }
-    bar.finish_and_clear();
     Ok(import_id)
 }

@@ -5,6 +5,7 @@
 
 pub mod groups;
 mod parts;
+mod similarity;
 
 pub use groups::{Location, RejectGroup};
 pub use parts::{
@@ -12,6 +13,7 @@ pub use parts::{
     FileStatus, NaiveFile, NaiveTimestamps, PlaceholderRef, Placeholders, Relinked, TableCounts,
     Timings,
 };
+pub use similarity::SimilarityCounts;
 
 use crate::model::{Disposition, FileSummary, Reject};
 use serde::{Deserialize, Serialize};
@@ -98,6 +100,9 @@ pub struct Report {
     /// Rows imported with a tie-break decision (row shape or backslashes), for the reviewer.
     #[serde(default)]
     pub ambiguous_rows: u64,
+    /// The similarity of candidates to the master model (None: the step did not run).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub similarity: Option<SimilarityCounts>,
     #[serde(default)]
     pub checks: Vec<Check>,
     /// `checks` counted by how each ended (set with `set_checks`).
@@ -137,6 +142,18 @@ pub const PRODUCTION_TABLES: [&str; 13] = [
 pub const LISTED_LIMIT: usize = 1000;
 
 impl Report {
+    /// Records what the similarity step did, and its score rows among the tables' counts (they are
+    /// in the ledger: the reconciliation check counts them there).
+    pub fn set_similarity(&mut self, counts: SimilarityCounts) {
+        let table = self
+            .tables
+            .entry("similarity_scores".to_owned())
+            .or_default();
+        table.inserted = counts.inserted;
+        table.updated = counts.updated;
+        self.similarity = Some(counts);
+    }
+
     /// An empty report for `mode`, with every production table at zero.
     pub fn new(mode: Mode, database: String, legacy_timezone: String) -> Self {
         Self {
@@ -171,6 +188,7 @@ impl Report {
             runs_created: BTreeMap::new(),
             naive_timestamps: NaiveTimestamps::default(),
             ambiguous_rows: 0,
+            similarity: None,
             checks: Vec::new(),
             check_counts: CheckCounts::default(),
             bulk_path: None,

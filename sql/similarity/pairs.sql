@@ -1,0 +1,134 @@
+-- Finds, for the prompts this run touched, the score rows the database should hold
+-- (docs/decisions.md#similarity), and what must change to get there: t_sim_todo lists the pairs the
+-- client scores (similarity/stream.sql), t_sim_gone the migrator's score rows no pair holds any more.
+-- Settings: `bellatrix_migrate.similarity_window` (seconds a master row may precede its candidate),
+-- `bellatrix_migrate.similarity_all` ('on': every prompt, the `similarity` command), and the
+-- import's `import_id` and `id_prefix`.
+--
+-- The prompts touched: those of the metric and master rows this import created (their ids carry its
+-- prefix) or changed (re-linked to their real prompt, merged into another model: their images), as
+-- they were and as they are. A score depends only on the rows of its prompt, so the other prompts'
+-- scores stand. A placeholder prompt has no text: its rows are never paired, only counted.
+CREATE TEMP TABLE t_sim_prompts ON COMMIT DROP AS
+WITH settings AS (
+    SELECT (current_setting('bellatrix_migrate.id_prefix') || '000000000000')::uuid AS lo,
+           (current_setting('bellatrix_migrate.id_prefix') || 'ffffffffffff')::uuid AS hi,
+           current_setting('bellatrix_migrate.import_id')::bigint AS import_id,
+           current_setting('bellatrix_migrate.similarity_all') = 'on' AS all_prompts
+), touched AS (
+    SELECT e.prompt_id FROM evaluation_metrics e, settings s WHERE e.id BETWEEN s.lo AND s.hi
+    UNION
+    SELECT m.prompt_id FROM master_model_evaluations m, settings s WHERE m.id BETWEEN s.lo AND s.hi
+    UNION
+    SELECT (i.image ->> 'prompt_id')::uuid
+    FROM bellatrix_migrate.row_images i, settings s
+    WHERE i.import_id = s.import_id
+      AND i.target_table IN ('public.evaluation_metrics', 'public.master_model_evaluations')
+    UNION
+    SELECT e.prompt_id
+    FROM bellatrix_migrate.row_images i
+    JOIN settings s ON i.import_id = s.import_id
+    JOIN evaluation_metrics e ON e.id = i.key::uuid
+    WHERE i.target_table = 'public.evaluation_metrics'
+    UNION
+    SELECT m.prompt_id
+    FROM bellatrix_migrate.row_images i
+    JOIN settings s ON i.import_id = s.import_id
+    JOIN master_model_evaluations m ON m.id = i.key::uuid
+    WHERE i.target_table = 'public.master_model_evaluations'
+    UNION
+    SELECT p.id FROM prompts p, settings s WHERE s.all_prompts
+)
+SELECT DISTINCT p.id AS prompt_id, p.source_type IS NOT DISTINCT FROM 'legacy_placeholder' AS placeholder
+FROM touched t
+JOIN prompts p ON p.id = t.prompt_id;
+ANALYZE t_sim_prompts;
+
+-- Each candidate (a successful metric row with a non-empty response) and the latest successful
+-- master row of its prompt at or before it, within the window. Masters and candidates of a prompt
+-- in one time line: the running count of masters numbers each candidate's latest master. At one
+-- instant a master comes before a candidate (the dashboard called the master first), and two
+-- masters are ordered by their model's Bedrock id, then their id.
+CREATE TEMP TABLE t_sim_candidates ON COMMIT DROP AS
+WITH events AS (
+    SELECT m.prompt_id, m.evaluated_at AS at, 0 AS side, mm.bedrock_model_id AS tie, m.id,
+           m.model_id, NULL::uuid AS run_id, NULL::numeric AS latency_ms, NULL::integer AS output_tokens,
+           t.placeholder
+    FROM master_model_evaluations m
+    JOIN t_sim_prompts t ON t.prompt_id = m.prompt_id
+    JOIN models mm ON mm.id = m.model_id
+    WHERE m.status = 'success' AND m.evaluated_at IS NOT NULL
+    UNION ALL
+    SELECT e.prompt_id, e.evaluated_at, 1, NULL, e.id, e.model_id, e.run_id, e.latency_ms, e.output_tokens,
+           t.placeholder
+    FROM evaluation_metrics e
+    JOIN t_sim_prompts t ON t.prompt_id = e.prompt_id
+    WHERE e.status = 'success' AND octet_length(e.response_text) > 0 AND e.evaluated_at IS NOT NULL
+), numbered AS (
+    SELECT *, count(*) FILTER (WHERE side = 0)
+                  OVER (PARTITION BY prompt_id ORDER BY at, side, tie, id ROWS UNBOUNDED PRECEDING) AS master_no
+    FROM events
+), masters AS (
+    SELECT prompt_id, master_no, id, model_id, at FROM numbered WHERE side = 0
+)
+SELECT c.id AS candidate_id, c.prompt_id, c.run_id, c.model_id, c.at, c.latency_ms, c.output_tokens,
+       c.placeholder, m.id AS master_id, m.model_id AS master_model_id
+FROM numbered c
+LEFT JOIN masters m
+       ON m.prompt_id = c.prompt_id AND m.master_no = c.master_no AND NOT c.placeholder
+      AND c.at - m.at <= make_interval(secs => current_setting('bellatrix_migrate.similarity_window')::double precision)
+WHERE c.side = 1;
+
+-- One score row per (run, prompt, master model, candidate model), the unique key of
+-- similarity_scores: when several candidates of one run share it (a prompt asked twice of one model
+-- in one run), the latest holds it; at one instant the longer call, then the one with more output
+-- tokens, then the id decide.
+CREATE TEMP TABLE t_sim_wanted ON COMMIT DROP AS
+SELECT DISTINCT ON (run_id, prompt_id, master_model_id, model_id) *
+FROM t_sim_candidates
+WHERE master_id IS NOT NULL
+ORDER BY run_id, prompt_id, master_model_id, model_id, at DESC, latency_ms DESC, output_tokens DESC, candidate_id DESC;
+
+-- The score rows of these prompts now: the migrator's (with the pair that holds each) and the
+-- application's (no pair; never changed).
+CREATE TEMP TABLE t_sim_stored ON COMMIT DROP AS
+SELECT s.id, s.run_id, s.prompt_id, s.model_a_id, s.model_b_id, x.candidate_id, x.master_id
+FROM similarity_scores s
+JOIN t_sim_prompts t ON t.prompt_id = s.prompt_id
+LEFT JOIN bellatrix_migrate.similarity x ON x.id = s.id;
+
+-- The pairs to score: a key no row holds yet, or one whose migrator row names another pair.
+CREATE TEMP TABLE t_sim_todo ON COMMIT DROP AS
+SELECT w.candidate_id, w.master_id, st.id AS existing_id
+FROM t_sim_wanted w
+LEFT JOIN t_sim_stored st
+       ON st.run_id = w.run_id AND st.prompt_id = w.prompt_id
+      AND st.model_a_id = w.master_model_id AND st.model_b_id = w.model_id
+WHERE st.id IS NULL
+   OR (st.candidate_id IS NOT NULL
+       AND (st.candidate_id, st.master_id) IS DISTINCT FROM (w.candidate_id, w.master_id));
+
+-- The migrator's rows whose key no pair holds any more (a candidate now paired with a later master
+-- of another model).
+CREATE TEMP TABLE t_sim_gone ON COMMIT DROP AS
+SELECT st.id
+FROM t_sim_stored st
+WHERE st.candidate_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM t_sim_wanted w
+                  WHERE w.run_id = st.run_id AND w.prompt_id = st.prompt_id
+                    AND w.master_model_id = st.model_a_id AND w.model_id = st.model_b_id);
+
+-- The scores the client computes for t_sim_todo (similarity/stream.sql), copied in.
+CREATE TEMP TABLE t_sim_scores (
+    candidate_id  uuid NOT NULL,
+    master_id     uuid NOT NULL,
+    method        text NOT NULL,
+    score         double precision NOT NULL,
+    percent       numeric(5,2) NOT NULL,
+    cosine        double precision,
+    jaccard       double precision,
+    fuzzy         double precision,
+    matching      integer,
+    total         integer,
+    lenient_scan  boolean NOT NULL
+) ON COMMIT DROP;
