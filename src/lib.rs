@@ -344,6 +344,10 @@ async fn in_transaction(
     bar.finish_and_clear();
     account::collect(&tx, report, bulk.threshold, bulk.refusal.as_deref()).await?;
     report.set_similarity(similarity);
+    if steps.similarity.all_prompts {
+        // `similarity` reads no file: no load path to speak of.
+        report.bulk_path = None;
+    }
     let bar = progress::checks(verify::check_count(true), progress::visible(quiet));
     let checks = verify::import_checks(&tx, report, &bar).await;
     bar.finish_and_clear();

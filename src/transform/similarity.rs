@@ -61,6 +61,7 @@ pub async fn apply(tx: &Transaction<'_>, settings: Settings) -> Result<Similarit
     let mut counts: SimilarityCounts = serde_json::from_value(counts)
         .map_err(Error::report_json("reading the similarity counts"))?;
     counts.window_seconds = settings.window.as_secs();
+    counts.all_prompts = settings.all_prompts;
     counts.seconds = started.elapsed().as_secs_f64();
     Ok(counts)
 }

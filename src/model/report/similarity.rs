@@ -12,6 +12,9 @@ pub struct SimilarityCounts {
     /// How far before its candidate a master row may be, in seconds (`--similarity-window`).
     #[serde(default)]
     pub window_seconds: u64,
+    /// Every prompt was looked at (`bellatrix-migrate similarity`), not only those the run touched.
+    #[serde(default)]
+    pub all_prompts: bool,
     /// Prompts looked at (placeholders aside).
     #[serde(default)]
     pub prompts: u64,

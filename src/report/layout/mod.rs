@@ -9,6 +9,7 @@ pub(crate) mod checks;
 mod created;
 mod files;
 mod records;
+mod similarity;
 
 use crate::model::report::{Mode, Report};
 
@@ -64,6 +65,7 @@ pub(crate) fn blocks(report: &Report) -> Vec<Block> {
     if report.mode != Mode::Verify {
         created::created(report, &mut out);
         created::time_zones(report, &mut out);
+        similarity::similarity(report, &mut out);
         records::rejects(report, &mut out);
         records::duplicates(report, &mut out);
     }
