@@ -354,6 +354,19 @@ for name, s in sorted(parts, key=lambda p: -p[1]):
     print(f"- {s:.2f} s ({100 * s / t['total']:.1f}%) {name}")
 print(f"- (the checks together: {checks_s:.2f} s, {100 * checks_s / t['total']:.1f}%; the report's total {t['total']:.2f} s)")
 PY
+echo
+# The similarity step of (b): its candidates, pairs and time, and that time per million candidates.
+python3 - "$WORK/import.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r.get("similarity")
+if s:
+    per_m = s["seconds"] / s["candidates"] * 1e6 if s["candidates"] else 0.0
+    methods = ", ".join(f"{n} {m}" for m, n in sorted(s["by_method"].items())) or "none"
+    print(f"Similarity step of (b): {s['candidates']} candidate rows, {s['paired']} paired "
+          f"({s['without_master']} without a master row in the window), {s['scored']} scored ({methods}), "
+          f"{s['inserted']} score rows, {s['seconds']:.2f} s: {per_m:.2f} s per 1M candidate rows.")
+PY
 } | tee "$WORK/results.md"
 if [ -n "$MARKDOWN" ]; then
     cat "$WORK/results.md" >> "$MARKDOWN"

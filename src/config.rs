@@ -6,6 +6,7 @@ use crate::cli::{
 use crate::db::conninfo::{self, Origin, PasswordSource, Settings};
 use crate::db::privileges::Needs;
 use crate::error::{Result, UsageError};
+use crate::model::SimilaritySettings;
 use crate::report::output_path::{one_stdout, OutputPath};
 use chrono_tz::Tz;
 use std::path::PathBuf;
@@ -38,15 +39,6 @@ pub struct ImportConfig {
     /// The similarity step (`--similarity-window`; every prompt for `similarity`, which reads no
     /// file).
     pub similarity: SimilaritySettings,
-}
-
-/// What the similarity step of an import looks at.
-#[derive(Debug, Clone, Copy)]
-pub struct SimilaritySettings {
-    /// How long before its candidate a master row may be and still be its pair.
-    pub window: std::time::Duration,
-    /// Every prompt (`bellatrix-migrate similarity`), not only those the run touched.
-    pub all_prompts: bool,
 }
 
 impl ImportConfig {

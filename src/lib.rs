@@ -321,7 +321,7 @@ impl Clock {
 /// What the transform's steps are told: the bulk path and the similarity step.
 struct Steps<'a> {
     bulk: &'a transform::Bulk,
-    similarity: config::SimilaritySettings,
+    similarity: model::SimilaritySettings,
 }
 
 /// The steps of the import in `tx`, its one transaction: applies the transform, accounts for what it

@@ -5,6 +5,8 @@
 -- candidate's evaluated_at, when the dashboard computed the score, so the same rows give the same
 -- database whenever and in whichever order they are imported.
 CREATE TEMP TABLE t_sim_done (step text NOT NULL, n bigint NOT NULL) ON COMMIT DROP;
+ANALYZE t_sim_scores;
+ANALYZE t_sim_todo;
 
 WITH gone AS (
     DELETE FROM similarity_scores s USING t_sim_gone g WHERE s.id = g.id RETURNING s.id

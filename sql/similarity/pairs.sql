@@ -46,9 +46,11 @@ ANALYZE t_sim_prompts;
 
 -- Each candidate (a successful metric row with a non-empty response) and the latest successful
 -- master row of its prompt at or before it, within the window. Masters and candidates of a prompt
--- in one time line: the running count of masters numbers each candidate's latest master. At one
--- instant a master comes before a candidate (the dashboard called the master first), and two
--- masters are ordered by their model's Bedrock id, then their id.
+-- in one time line: the running count of masters numbers the group each row falls in, which starts
+-- with its master (no master for the rows before a prompt's first). At one instant a master comes
+-- before a candidate (the dashboard called the master first), and two masters are ordered by their
+-- model's Bedrock id, then their id. Window functions only, no join: inside an import the new rows
+-- have no planner statistics yet, and a join of two estimates would be a guess.
 CREATE TEMP TABLE t_sim_candidates ON COMMIT DROP AS
 WITH events AS (
     SELECT m.prompt_id, m.evaluated_at AS at, 0 AS side, mm.bedrock_model_id AS tie, m.id,
@@ -68,16 +70,20 @@ WITH events AS (
     SELECT *, count(*) FILTER (WHERE side = 0)
                   OVER (PARTITION BY prompt_id ORDER BY at, side, tie, id ROWS UNBOUNDED PRECEDING) AS master_no
     FROM events
-), masters AS (
-    SELECT prompt_id, master_no, id, model_id, at FROM numbered WHERE side = 0
+), grouped AS (
+    SELECT *, first_value(side) OVER g AS first_side, first_value(id) OVER g AS first_id,
+           first_value(model_id) OVER g AS first_model_id, first_value(at) OVER g AS first_at
+    FROM numbered
+    WINDOW g AS (PARTITION BY prompt_id, master_no ORDER BY at, side, tie, id)
 )
-SELECT c.id AS candidate_id, c.prompt_id, c.run_id, c.model_id, c.at, c.latency_ms, c.output_tokens,
-       c.placeholder, m.id AS master_id, m.model_id AS master_model_id
-FROM numbered c
-LEFT JOIN masters m
-       ON m.prompt_id = c.prompt_id AND m.master_no = c.master_no AND NOT c.placeholder
-      AND c.at - m.at <= make_interval(secs => current_setting('bellatrix_migrate.similarity_window')::double precision)
-WHERE c.side = 1;
+SELECT id AS candidate_id, prompt_id, run_id, model_id, at, latency_ms, output_tokens, placeholder,
+       CASE WHEN paired THEN first_id END AS master_id,
+       CASE WHEN paired THEN first_model_id END AS master_model_id
+FROM (SELECT *, first_side = 0 AND NOT placeholder
+                AND at - first_at <= make_interval(secs => current_setting('bellatrix_migrate.similarity_window')::double precision) AS paired
+      FROM grouped
+      WHERE side = 1) c;
+ANALYZE t_sim_candidates;
 
 -- One score row per (run, prompt, master model, candidate model), the unique key of
 -- similarity_scores: when several candidates of one run share it (a prompt asked twice of one model
@@ -88,6 +94,7 @@ SELECT DISTINCT ON (run_id, prompt_id, master_model_id, model_id) *
 FROM t_sim_candidates
 WHERE master_id IS NOT NULL
 ORDER BY run_id, prompt_id, master_model_id, model_id, at DESC, latency_ms DESC, output_tokens DESC, candidate_id DESC;
+ANALYZE t_sim_wanted;
 
 -- The score rows of these prompts now: the migrator's (with the pair that holds each) and the
 -- application's (no pair; never changed).
@@ -96,6 +103,7 @@ SELECT s.id, s.run_id, s.prompt_id, s.model_a_id, s.model_b_id, x.candidate_id, 
 FROM similarity_scores s
 JOIN t_sim_prompts t ON t.prompt_id = s.prompt_id
 LEFT JOIN bellatrix_migrate.similarity x ON x.id = s.id;
+ANALYZE t_sim_stored;
 
 -- The pairs to score: a key no row holds yet, or one whose migrator row names another pair.
 CREATE TEMP TABLE t_sim_todo ON COMMIT DROP AS

@@ -12,6 +12,7 @@ pub mod prompt;
 pub mod records;
 pub mod report;
 pub mod revert;
+mod similarity;
 
 pub use connection::ConnectionInfo;
 pub use file::{
@@ -26,3 +27,4 @@ pub use records::{
     UserRecord, MISSING_RUN_ID,
 };
 pub use report::{Check, Duplicate, Report};
+pub use similarity::SimilaritySettings;

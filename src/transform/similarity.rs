@@ -7,9 +7,9 @@
 //! (`apply.sql`). Memory holds one batch being scored and one being fetched, whatever the size of
 //! the database.
 
-use crate::config::SimilaritySettings as Settings;
 use crate::error::{Error, Result};
 use crate::model::report::SimilarityCounts;
+use crate::model::SimilaritySettings as Settings;
 use crate::similarity::{self, Similarity};
 use crate::sql;
 use bytes::Bytes;

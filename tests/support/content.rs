@@ -101,9 +101,20 @@ fn projections() -> Vec<(&'static str, String)> {
                 model_of("x.model_id")
             ),
         ),
+        // With the migrator's own columns of the score (bellatrix_migrate.similarity). calculated_at
+        // counts: it is the candidate's time, whatever the order of the imports.
         (
             "similarity_scores",
-            "SELECT (to_jsonb(x) - 'id' - 'calculated_at')::text FROM similarity_scores x".into(),
+            format!(
+                "SELECT r.run_id || '|' || p.prompt_hash || '|' || {} || '|' || {} || '|' || COALESCE({}, '') || '|' \
+                 || (to_jsonb(x) - 'id' - 'run_id' - 'prompt_id' - 'model_a_id' - 'model_b_id' - 'master_model_id')::text \
+                 || '|' || COALESCE((to_jsonb(s) - 'id' - 'candidate_id' - 'master_id' - 'import_id')::text, '') \
+                 FROM similarity_scores x JOIN evaluation_runs r ON r.id = x.run_id JOIN prompts p ON p.id = x.prompt_id \
+                 LEFT JOIN bellatrix_migrate.similarity s ON s.id = x.id",
+                model_of("x.model_a_id"),
+                model_of("x.model_b_id"),
+                model_of("x.master_model_id")
+            ),
         ),
         (
             "cloudwatch_log_entries",

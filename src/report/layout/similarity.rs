@@ -3,7 +3,6 @@
 
 use super::{Block, Table};
 use crate::model::report::{Report, SimilarityCounts};
-use crate::similarity::Method;
 
 /// The section, when the run had a similarity step.
 pub(super) fn similarity(report: &Report, out: &mut Vec<Block>) {
@@ -21,17 +20,11 @@ pub(super) fn similarity(report: &Report, out: &mut Vec<Block>) {
     )));
     out.push(Block::Bullets(bullets(s)));
     if s.scored > 0 {
-        let rows = [
-            Method::Combined,
-            Method::JsonAware,
-            Method::NoteAuditExactMatch,
-        ]
-        .iter()
-        .map(|m| {
-            let n = s.by_method.get(m.as_str()).copied().unwrap_or(0);
-            vec![m.as_str().to_owned(), n.to_string()]
-        })
-        .collect();
+        let rows = s
+            .by_method
+            .iter()
+            .map(|(method, n)| vec![method.clone(), n.to_string()])
+            .collect();
         out.push(Block::Table(Table {
             header: vec!["method", "pairs scored"],
             rows,
