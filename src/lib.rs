@@ -337,10 +337,9 @@ async fn in_transaction(
     quiet: bool,
 ) -> Result<Outcome> {
     let bulk = steps.bulk;
-    let bar = progress::steps(sql::TRANSFORM.len() as u64 + 1, progress::visible(quiet));
-    let import_id = transform::apply(&tx, report, started_at, bulk, &bar).await?;
-    bar.set_message("similarity to the master model");
-    let similarity = transform::similarity::apply(&tx, steps.similarity).await?;
+    let bar = progress::steps(transform::step_count(), progress::visible(quiet));
+    let (import_id, similarity) =
+        transform::apply(&tx, report, started_at, bulk, steps.similarity, &bar).await?;
     bar.finish_and_clear();
     account::collect(&tx, report, bulk.threshold, bulk.refusal.as_deref()).await?;
     report.set_similarity(similarity);

@@ -95,7 +95,8 @@ pub const AUDIT_RECORD: &str = include_str!("../sql/audit/record.sql");
 /// The session holding the import lock (`$1` = its key), as `pg_stat_activity` shows it.
 pub const LOCK_HOLDER: &str = include_str!("../sql/lock_holder.sql");
 
-/// The transform, in order: each a name (for progress and errors) and a batch of statements.
+/// The transform, in order: each a name (for progress and errors) and a batch of statements; then
+/// the similarity step, then `TRANSFORM_CLOSING`.
 pub const TRANSFORM: &[(&str, &str)] = &[
     (
         "linking prompts across sources",
@@ -173,6 +174,12 @@ pub const TRANSFORM: &[(&str, &str)] = &[
         "recomputing aggregates",
         include_str!("../sql/transform/80_aggregates.sql"),
     ),
+];
+
+/// The transform's steps after the similarity step (`transform::similarity`), which runs between
+/// the aggregates and the rebuilding of a bulk load's keys: on a first load its score rows are
+/// inserted without per-row foreign-key checks too.
+pub const TRANSFORM_CLOSING: &[(&str, &str)] = &[
     (
         "rebuilding indexes and keys after a bulk load",
         include_str!("../sql/transform/82_bulk_restore.sql"),

@@ -21,8 +21,8 @@ DECLARE
     threshold bigint := COALESCE(NULLIF(current_setting('bellatrix_migrate.bulk_threshold', true), ''), '100000')::bigint;
     allowed boolean := COALESCE(current_setting('bellatrix_migrate.bulk_allowed', true), '') <> 'off';
     tables regclass[] := ARRAY['evaluation_runs', 'evaluation_metrics', 'master_model_evaluations',
-                               'model_aggregated_metrics',
-                               'bellatrix_migrate.row_sources']::regclass[];
+                               'model_aggregated_metrics', 'similarity_scores',
+                               'bellatrix_migrate.similarity', 'bellatrix_migrate.row_sources']::regclass[];
     r record;
 BEGIN
     SELECT count(*) INTO new_rows FROM t_rows WHERE new_id IS NOT NULL AND NOT is_master;

@@ -4,7 +4,8 @@
 //! (`account`), checked (`verify`) and committed or rolled back (`commit`) in the same transaction.
 
 use crate::error::{Error, Result};
-use crate::model::Report;
+use crate::model::report::SimilarityCounts;
+use crate::model::{Report, SimilaritySettings};
 use crate::sql;
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
@@ -26,15 +27,17 @@ pub struct Bulk {
 /// Applies the staged rows in `tx`, the import's one transaction (opened at the start of the
 /// import, holding the import lock, READ COMMITTED so that each statement sees the staging rows the
 /// COPY streams committed): registers the import, sets the transaction's settings and runs every
-/// step of `sql::TRANSFORM`, timing each into `report`. Returns the import's id (also set in
-/// `report`). Commits nothing.
+/// step of `sql::TRANSFORM`, the similarity step and `sql::TRANSFORM_CLOSING`, timing each into
+/// `report`. Returns the import's id (also set in `report`) and what the similarity step did.
+/// Commits nothing.
 pub async fn apply(
     tx: &Transaction<'_>,
     report: &mut Report,
     started_at: DateTime<Utc>,
     bulk: &Bulk,
+    similarity: SimilaritySettings,
     bar: &ProgressBar,
-) -> Result<i64> {
+) -> Result<(i64, SimilarityCounts)> {
     // The prefix of the ids of the rows this import creates, by which `revert` finds them again;
     // and whether the images of the earlier rows it changes will all be kept (migration 0010).
     let prefix = ids::ordered_prefix(std::time::SystemTime::now(), rand::random());
@@ -92,7 +95,31 @@ pub async fn apply(
     tx.batch_execute(sql::TRANSACTION_SETTINGS)
         .await
         .map_err(Error::db("setting the transaction's work_mem"))?;
-    for (name, statements) in sql::TRANSFORM {
+    run_steps(tx, sql::TRANSFORM, report, bar).await?;
+    bar.set_message("similarity to the master model");
+    let scores = similarity::apply(tx, similarity).await?;
+    report
+        .timings
+        .transform_steps
+        .push(("similarity".to_owned(), scores.seconds));
+    bar.inc(1);
+    run_steps(tx, sql::TRANSFORM_CLOSING, report, bar).await?;
+    Ok((import_id, scores))
+}
+
+/// How many steps `apply` runs (for its progress bar).
+pub fn step_count() -> u64 {
+    u64::try_from(sql::TRANSFORM.len() + 1 + sql::TRANSFORM_CLOSING.len()).unwrap_or(u64::MAX)
+}
+
+/// Runs `steps` in order in `tx`, timing each into `report`.
+async fn run_steps(
+    tx: &Transaction<'_>,
+    steps: &[(&'static str, &'static str)],
+    report: &mut Report,
+    bar: &ProgressBar,
+) -> Result<()> {
+    for (name, statements) in steps {
         bar.set_message(*name);
         let started = std::time::Instant::now();
         tx.batch_execute(statements)
@@ -104,5 +131,5 @@ pub async fn apply(
             .push(((*name).to_owned(), started.elapsed().as_secs_f64()));
         bar.inc(1);
     }
-    Ok(import_id)
+    Ok(())
 }

@@ -142,9 +142,8 @@ pub const PRODUCTION_TABLES: [&str; 13] = [
 pub const LISTED_LIMIT: usize = 1000;
 
 impl Report {
-    /// Records what the similarity step did, its score rows among the tables' counts (they are in
-    /// the ledger: the reconciliation check counts them there) and its time among the transform's
-    /// steps.
+    /// Records what the similarity step did, and its score rows among the tables' counts (they are
+    /// in the ledger: the reconciliation check counts them there).
     pub fn set_similarity(&mut self, counts: SimilarityCounts) {
         let table = self
             .tables
@@ -152,9 +151,6 @@ impl Report {
             .or_default();
         table.inserted = counts.inserted;
         table.updated = counts.updated;
-        self.timings
-            .transform_steps
-            .push(("similarity".to_owned(), counts.seconds));
         self.similarity = Some(counts);
     }
 
