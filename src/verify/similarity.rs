@@ -313,7 +313,10 @@ mod tests {
     fn no_score_rows_skip_the_check_saying_so() {
         let check = Findings::default().into_check(Some(7), Some(1000));
         assert!(check.skipped && check.ok, "{check:?}");
-        assert_eq!(check.detail, "no score rows this import computed to recompute");
+        assert_eq!(
+            check.detail,
+            "no score rows this import computed to recompute"
+        );
     }
 
     #[test]
