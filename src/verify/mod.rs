@@ -26,7 +26,8 @@ use tokio_postgres::{Client, GenericClient, IsolationLevel};
 /// again, when no `--full` is asked for.
 pub const DEFAULT_SAMPLE: u64 = 1000;
 
-/// How thoroughly the checks that re-read source files work.
+/// How thoroughly the checks that re-read source files, and the one that scores similarity pairs
+/// again, work.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// How many imported rows to compare with their source records (and score rows to score
