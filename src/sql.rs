@@ -366,6 +366,12 @@ pub const ANALYZE_FOR_CHECKS: &str = include_str!("../sql/verify/analyze.sql");
 pub const FIDELITY_FILES: &str = include_str!("../sql/verify/fidelity_files.sql");
 /// Text fidelity: the stored rows of one file to compare, in line order.
 pub const FIDELITY_ROWS: &str = include_str!("../sql/verify/fidelity_rows.sql");
+/// Similarity recomputed: the provenance of every score row in scope (`$1` = import or NULL).
+pub const SIMILARITY_PROVENANCE: &str = include_str!("../sql/verify/similarity_provenance.sql");
+/// Similarity recomputed: the next batch of sampled score rows with their two responses.
+pub const SIMILARITY_SAMPLE: &str = include_str!("../sql/verify/similarity_sample.sql");
+/// Similarity recomputed: the rows whose stored values differ from a batch recomputed.
+pub const SIMILARITY_COMPARE: &str = include_str!("../sql/verify/similarity_compare.sql");
 
 /// Least privilege (`src/db/privileges.rs`): the one list of what `import` and `verify` need of a
 /// role that does not own the schema, and the queries over it (`$1` = task, `$2` = role or NULL).

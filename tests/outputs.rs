@@ -192,7 +192,7 @@ async fn a_report_that_cannot_be_written_after_the_commit_is_exit_3_never_2() {
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
 
-/// The counts of the text heading "checks (13): 11 passed, 0 failed, 1 skipped, 1 informational
+/// The counts of the text heading "checks (14): 12 passed, 0 failed, 1 skipped, 1 informational
 /// (...)", from `text` (the terminal report, or the Markdown one with its "## Checks" heading).
 fn heading_counts(text: &str) -> [u64; 5] {
     let line = text

@@ -195,7 +195,7 @@ async fn the_markdown_report_is_self_contained_and_holds_no_legacy_text() {
         "## Time zones",
         "## Rejected records (12)",
         "## Duplicate records (7)",
-        "## Checks (13): 12 passed, 0 failed, 0 skipped, 1 informational (all agree)",
+        "## Checks (14): 12 passed, 0 failed, 1 skipped, 1 informational (all agree)",
         "## Sign-off",
     ] {
         assert!(text.contains(heading), "{heading} missing:\n{text}");
@@ -246,7 +246,7 @@ async fn a_failed_check_is_named_in_the_markdown_sign_off() {
     assert_eq!(verify.code, 1);
     let text = std::fs::read_to_string(&md).unwrap();
     assert!(
-        text.contains("## Checks (13): 11 passed, 1 FAILED, 1 skipped, 0 informational"),
+        text.contains("## Checks (14): 11 passed, 1 FAILED, 2 skipped, 0 informational"),
         "{text}"
     );
     assert!(

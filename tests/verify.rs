@@ -10,7 +10,7 @@ const DROP: &str = "fixtures/drop";
 const BAD_ROWS: &str = "fixtures/raw_metrics/bad_rows.csv";
 
 /// Every check `verify` reports, in order.
-const CHECKS: [&str; 13] = [
+const CHECKS: [&str; 14] = [
     "reconciliation",
     "ledger_rows_exist",
     "prompt_hash_matches_postgres",
@@ -24,6 +24,7 @@ const CHECKS: [&str; 13] = [
     "legacy_aggregates_agree",
     "no_clipped_values",
     "text_fidelity",
+    "similarity_recomputed",
 ];
 
 /// A database holding the fixture drop and the bad-rows fixture (limits, an inconsistent total).

@@ -1,6 +1,7 @@
 //! ④ Verify: the integrity checks that prove nothing was lost and nothing invented. Each check is a
 //! name, a query in `sql/verify/` returning `(ok, detail)` (or, for the two that re-read source
-//! files, Rust in [`fidelity`]), and an expectation; the detail says what is wrong and where (ids,
+//! files, Rust in [`fidelity`], and for the one that scores stored similarity pairs again, Rust in
+//! [`similarity`]), and an expectation; the detail says what is wrong and where (ids,
 //! or the `file:line` of `metadata.source`), never legacy text.
 //!
 //! The same checks run in two places. At the end of every import, inside its transaction and before
@@ -10,6 +11,7 @@
 //! REPEATABLE READ snapshot so all checks see the same state.
 
 pub mod fidelity;
+pub mod similarity;
 mod views;
 
 use crate::error::{Error, Result};
@@ -20,13 +22,16 @@ use std::path::PathBuf;
 use std::time::Instant;
 use tokio_postgres::{Client, GenericClient, IsolationLevel};
 
-/// Rows whose text and numbers are compared with their source when no `--full` is asked for.
+/// Rows whose text and numbers are compared with their source, and similarity score rows scored
+/// again, when no `--full` is asked for.
 pub const DEFAULT_SAMPLE: u64 = 1000;
 
-/// How thoroughly the checks that re-read source files work.
+/// How thoroughly the checks that re-read source files, and the one that scores similarity pairs
+/// again, work.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// How many imported rows to compare with their source records; `None` compares all of them.
+    /// How many imported rows to compare with their source records (and score rows to score
+    /// again); `None` compares all of them.
     pub sample: Option<u64>,
     /// Where the relative paths of `metadata.source` are resolved (the import's working directory).
     pub source_root: PathBuf,
@@ -42,11 +47,12 @@ impl Default for Options {
 }
 
 /// How many checks a run reports, the steps of its progress bar (`progress::checks`): each
-/// SQL check, the two that re-read source files, and the informational ones of an import (or, in
-/// `verify`, the one it reports as skipped).
+/// SQL check, the two that re-read source files, the one that scores similarity pairs again, and
+/// the informational ones of an import (or, in `verify`, the one it reports as skipped).
 pub fn check_count(import: bool) -> u64 {
     let last = if import { sql::INFO_CHECKS.len() } else { 1 };
-    u64::try_from(sql::CHECKS.len() + fidelity::CHECKS + last).unwrap_or(u64::MAX)
+    u64::try_from(sql::CHECKS.len() + fidelity::CHECKS + similarity::CHECKS + last)
+        .unwrap_or(u64::MAX)
 }
 
 /// Runs every check at the end of an import, inside its transaction, scoped to what the import
@@ -215,7 +221,7 @@ async fn run_all(
     bar: &ProgressBar,
 ) -> Result<Vec<Check>> {
     let (import, skip_whole_table) = (scope.import, scope.skip_whole_table);
-    let mut checks = Vec::with_capacity(sql::CHECKS.len() + 3);
+    let mut checks = Vec::with_capacity(sql::CHECKS.len() + 4);
     for query in sql::CHECKS {
         bar.set_message(query.name);
         if skip_whole_table && !query.scoped {
@@ -272,6 +278,12 @@ async fn run_all(
     }
     bar.inc(u64::try_from(fidelity.len()).unwrap_or(0));
     checks.extend(fidelity);
+    bar.set_message("similarity_recomputed (scoring stored pairs again)");
+    let started = Instant::now();
+    let mut recomputed = similarity::check(client, import, options).await?;
+    recomputed.seconds = started.elapsed().as_secs_f64();
+    checks.push(recomputed);
+    bar.inc(1);
     Ok(checks)
 }
 
