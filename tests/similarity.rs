@@ -19,7 +19,7 @@ const SECOND: &str = "fixtures/similarity/second";
 /// The score rows both parts give (EXPECTED.md, "after both parts"), as [`stored`] spells them:
 /// candidate line, master line (`F:` the first part, `S:` the second), run, master model >
 /// candidate model, method, percent, matching/total notes.
-const AFTER_BOTH: [&str; 12] = [
+const AFTER_BOTH: [&str; 13] = [
     "F:4 F:3 dashboard_20251120_143003 gpt-4o > Claude 3.7 Sonnet combined 55.80 -",
     "F:8 F:5 dashboard_20251120_143504 gpt-4o > Claude 3.7 Sonnet json_aware 100.00 -",
     "F:14 F:11 dashboard_20251120_144002 gpt-4o > Llama 3.2 11B Instruct json_aware 64.50 -",
@@ -32,22 +32,24 @@ const AFTER_BOTH: [&str; 12] = [
     "F:41 S:2 dashboard_20251120_153030 gpt-4o > Claude 3.7 Sonnet combined 38.07 -",
     "F:45 S:3 dashboard_20251120_154030 gpt-4o-mini > Llama 3.2 11B Instruct json_aware 82.15 -",
     "S:6 F:48 dashboard_20251120_155020 gpt-4o > Claude 3.7 Sonnet combined 75.83 -",
+    "F:50 S:7 dashboard_20251120_160002 gpt-4o-mini > Claude 3.7 Sonnet combined 59.73 -",
 ];
 
-/// The first part alone: the nine rows it shares with both parts, and F:41 and F:45 with the
-/// first part's masters (both 100: identical, and keys reordered).
+/// The first part alone: the nine rows it shares with both parts, and F:41, F:45 and F:50 with
+/// the first part's masters (100: identical; 100: keys reordered; 88.80).
 fn after_first() -> Vec<&'static str> {
     let mut rows: Vec<&str> = AFTER_BOTH[..9].to_vec();
     rows.push("F:41 F:40 dashboard_20251120_153030 gpt-4o > Claude 3.7 Sonnet combined 100.00 -");
     rows.push(
         "F:45 F:42 dashboard_20251120_154030 gpt-4o > Llama 3.2 11B Instruct json_aware 100.00 -",
     );
+    rows.push("F:50 F:49 dashboard_20251120_160002 gpt-4o > Claude 3.7 Sonnet combined 88.80 -");
     rows
 }
 
 /// The parts stored in similarity_scores after both parts (EXPECTED.md, "The derivations"):
 /// candidate line, cosine, jaccard, fuzzy_ratio (`-`: NULL).
-const PARTS_AFTER_BOTH: [&str; 12] = [
+const PARTS_AFTER_BOTH: [&str; 13] = [
     "F:4 0.5369 0.4118 84.47",
     "F:8 1.0000 - -",
     "F:14 0.7071 - -",
@@ -60,6 +62,7 @@ const PARTS_AFTER_BOTH: [&str; 12] = [
     "F:41 0.3873 0.2308 65.42",
     "F:45 0.8165 - -",
     "S:6 0.8000 0.6667 92.80",
+    "F:50 0.6864 0.5000 71.11",
 ];
 
 /// Where each row came from, `F:line` / `S:line`, by target row (the ledger's live rows).
@@ -143,6 +146,19 @@ async fn scores(db: &TestDb) -> Vec<String> {
         ));
     }
     rows
+}
+
+/// Asserts that two [`scores`] are equal, printing the rows only one has.
+fn same_scores(what: &str, expected: &[String], actual: &[String]) {
+    let only = |a: &[String], b: &[String]| -> Vec<String> {
+        a.iter().filter(|r| !b.contains(r)).cloned().collect()
+    };
+    assert!(
+        expected == actual,
+        "{what}: the scores differ\n  expected only: {:#?}\n  actual only: {:#?}",
+        only(expected, actual),
+        only(actual, expected)
+    );
 }
 
 /// Runs `query` (one text column) and returns its rows sorted.
@@ -242,15 +258,15 @@ fn expected(
 
 /// Both parts' counts in one run over every prompt (both in one import, the first after the
 /// second, the `similarity` command after a zero-window import).
-fn all_twelve() -> Value {
+fn every_pair() -> Value {
     expected(
-        13,
         14,
+        15,
+        14,
+        1,
+        1,
+        json!({"combined": 8, "json_aware": 3, "noteaudit_exact_match": 2}),
         13,
-        1,
-        1,
-        json!({"combined": 7, "json_aware": 3, "noteaudit_exact_match": 2}),
-        12,
         0,
         0,
     )
@@ -318,13 +334,13 @@ async fn the_first_part_then_the_second_store_the_scores_expected_md_derives() {
     assert_eq!(
         counts(&report),
         expected(
+            14,
+            14,
             13,
-            13,
+            1,
+            1,
+            json!({"combined": 7, "json_aware": 3, "noteaudit_exact_match": 2}),
             12,
-            1,
-            1,
-            json!({"combined": 6, "json_aware": 3, "noteaudit_exact_match": 2}),
-            11,
             0,
             0
         ),
@@ -333,21 +349,22 @@ async fn the_first_part_then_the_second_store_the_scores_expected_md_derives() {
     assert_eq!(stored(&db).await, sorted_literal(&after_first()));
     assert_eq!(broken_rows(&db).await, Vec::<String>::new());
 
-    // The second part's masters re-pair F:41 (same master model: its row is rewritten) and F:45
-    // (another master model: its row goes, a new key comes); its candidate S:6 pairs with F:48.
+    // The second part's masters re-pair F:41 (same master model: its row is rewritten), F:45
+    // (another master model: its row goes, a new key comes) and F:50 (S:7 shares F:49's instant
+    // and comes after it by model name: another key again); its candidate S:6 pairs with F:48.
     let report = import(&db, &[SECOND], &[]);
     assert_eq!(
         counts(&report),
         expected(
-            3,
-            3,
-            3,
+            4,
+            4,
+            4,
             0,
             0,
-            json!({"combined": 2, "json_aware": 1}),
-            2,
+            json!({"combined": 3, "json_aware": 1}),
+            3,
             1,
-            1
+            2
         ),
         "the second part's counts"
     );
@@ -362,8 +379,8 @@ async fn the_first_part_then_the_second_store_the_scores_expected_md_derives() {
         .await;
     assert_eq!(
         removed.as_deref(),
-        Some("1"),
-        "the ledger marks F:45's gpt-4o row removed"
+        Some("2"),
+        "the ledger marks the gpt-4o rows of F:45 and F:50 removed"
     );
     assert_verifies(&db);
 }
@@ -372,17 +389,17 @@ async fn the_first_part_then_the_second_store_the_scores_expected_md_derives() {
 async fn either_order_of_the_parts_and_one_import_of_both_store_the_same_scores() {
     let (in_order, _) = imported(&[&[FIRST], &[SECOND]]).await;
     let reference = scores(&in_order).await;
-    assert_eq!(reference.len(), 12 + 3, "{reference:#?}");
+    assert_eq!(reference.len(), 13 + 3, "{reference:#?}");
 
     let (reversed, reports) = imported(&[&[SECOND], &[FIRST]]).await;
     // Alone, the second part's candidate S:6 has no master yet.
-    assert_eq!(counts(&reports[0]), nothing_to_do(3, 1, 0, 1, 0));
-    assert_eq!(counts(&reports[1]), all_twelve());
+    assert_eq!(counts(&reports[0]), nothing_to_do(4, 1, 0, 1, 0));
+    assert_eq!(counts(&reports[1]), every_pair());
     let (together, reports) = imported(&[&[FIRST, SECOND]]).await;
-    assert_eq!(counts(&reports[0]), all_twelve());
+    assert_eq!(counts(&reports[0]), every_pair());
 
     for (name, db) in [("second, then first", &reversed), ("one import", &together)] {
-        assert_eq!(scores(db).await, reference, "{name}");
+        same_scores(name, &reference, &scores(db).await);
         assert_eq!(stored(db).await, sorted_literal(&AFTER_BOTH), "{name}");
         let (a, b) = (
             content_but_prompt_file_names(&in_order).await,
@@ -426,10 +443,14 @@ async fn importing_either_part_again_changes_no_score() {
             nothing_to_do(0, 0, 0, 0, 0),
             "importing {paths:?} again"
         );
-        assert_eq!(scores(&db).await, before, "importing {paths:?} again");
+        same_scores(
+            &format!("importing {paths:?} again"),
+            &before,
+            &scores(&db).await,
+        );
     }
     let (_, again) = similarity(&db, &[]);
-    assert_eq!(counts(&again), nothing_to_do(13, 14, 13, 1, 1));
+    assert_eq!(counts(&again), nothing_to_do(14, 15, 14, 1, 1));
     assert_eq!(
         scores(&db).await,
         before,
@@ -444,7 +465,7 @@ async fn a_zero_window_import_then_the_similarity_command_give_the_default_impor
     let report = import(&db, &[FIRST, SECOND], &["--similarity-window", "0"]);
     assert_eq!(report["similarity"]["window_seconds"], 0, "{report}");
     // No master row of the drop shares its candidate's instant.
-    assert_eq!(counts(&report), nothing_to_do(13, 14, 0, 14, 0));
+    assert_eq!(counts(&report), nothing_to_do(14, 15, 0, 15, 0));
     assert_eq!(db.count("similarity_scores").await, 0);
 
     let content = content_rows(&db).await;
@@ -458,7 +479,7 @@ async fn a_zero_window_import_then_the_similarity_command_give_the_default_impor
         out.stdout,
         out.stderr
     );
-    assert_eq!(counts(&dry), all_twelve(), "the dry run's counts");
+    assert_eq!(counts(&dry), every_pair(), "the dry run's counts");
     let after = content_rows(&db).await;
     assert!(
         content == after,
@@ -479,7 +500,11 @@ async fn a_zero_window_import_then_the_similarity_command_give_the_default_impor
         counts(&dry),
         "the dry run predicted other counts"
     );
-    assert_eq!(scores(&db).await, scores(&reference).await);
+    same_scores(
+        "after `similarity`",
+        &scores(&reference).await,
+        &scores(&db).await,
+    );
     assert_eq!(stored(&db).await, sorted_literal(&AFTER_BOTH));
     assert_eq!(broken_rows(&db).await, Vec::<String>::new());
     let (a, b) = (content_rows(&reference).await, content_rows(&db).await);
@@ -487,7 +512,7 @@ async fn a_zero_window_import_then_the_similarity_command_give_the_default_impor
     assert_verifies(&db);
 
     let (_, again) = similarity(&db, &[]);
-    assert_eq!(counts(&again), nothing_to_do(13, 14, 13, 1, 1));
+    assert_eq!(counts(&again), nothing_to_do(14, 15, 14, 1, 1));
 }
 
 #[tokio::test]
@@ -501,7 +526,11 @@ async fn reverting_the_second_import_gives_back_the_first_imports_scores() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let report: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
     assert_eq!(report["outcome"], "reverted", "{report}");
-    assert_eq!(scores(&db).await, scores(&first_alone).await);
+    same_scores(
+        "after the revert",
+        &scores(&first_alone).await,
+        &scores(&db).await,
+    );
     assert_eq!(stored(&db).await, sorted_literal(&after_first()));
     let (a, b) = (content_rows(&first_alone).await, content_rows(&db).await);
     assert!(
@@ -513,7 +542,11 @@ async fn reverting_the_second_import_gives_back_the_first_imports_scores() {
 
     // Importing the second part again re-pairs as before.
     import(&db, &[SECOND], &[]);
-    assert_eq!(scores(&db).await, scores(&both).await);
+    same_scores(
+        "importing the second part again",
+        &scores(&both).await,
+        &scores(&db).await,
+    );
 }
 
 /// Every prompt and response text of the drop, and its pieces of 24 characters (a report that
@@ -556,6 +589,14 @@ fn shown_text<'a>(output: &str, texts: &'a [String]) -> Option<&'a String> {
 async fn no_report_shows_a_prompt_or_response_text() {
     let texts = fixture_texts();
     assert!(texts.len() > 100, "{}", texts.len());
+    let file = std::fs::read_to_string(support::fixture(
+        "fixtures/similarity/second/data/runs/raw_metrics_20251121_101500.csv",
+    ))
+    .expect("reading a fixture");
+    assert!(
+        shown_text(&file, &texts).is_some(),
+        "the search finds the texts where they are"
+    );
     let db = TestDb::initialised().await;
     let dir = tempfile::tempdir().expect("a temp dir");
     let mut outputs = Vec::new();

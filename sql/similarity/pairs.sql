@@ -48,10 +48,12 @@ ANALYZE t_sim_prompts;
 -- master row of its prompt at or before it, within the window. Masters and candidates of a prompt
 -- in one time line: the running count of masters numbers each candidate's latest master. At one
 -- instant a master comes before a candidate (the dashboard called the master first), and two
--- masters are ordered by their model's Bedrock id, then their id.
+-- masters are ordered by their model's name: master models are named by their OpenAI id and have
+-- no Bedrock id, and the row ids (which follow the import order) would make the pair depend on
+-- which part of a drop came first. Two rows of one model at one instant fall back to their ids.
 CREATE TEMP TABLE t_sim_candidates ON COMMIT DROP AS
 WITH events AS (
-    SELECT m.prompt_id, m.evaluated_at AS at, 0 AS side, mm.bedrock_model_id AS tie, m.id,
+    SELECT m.prompt_id, m.evaluated_at AS at, 0 AS side, mm.name::text AS tie, m.id,
            m.model_id, NULL::uuid AS run_id, NULL::numeric AS latency_ms, NULL::integer AS output_tokens,
            t.placeholder
     FROM master_model_evaluations m
