@@ -516,6 +516,37 @@ async fn a_zero_window_import_then_the_similarity_command_give_the_default_impor
 }
 
 #[tokio::test]
+async fn reverting_a_similarity_run_takes_its_scores_back() {
+    let (reference, _) = imported(&[&[FIRST, SECOND]]).await;
+    let db = TestDb::initialised().await;
+    import(&db, &[FIRST, SECOND], &["--similarity-window", "0"]);
+    let before = content_rows(&db).await;
+    let (_, run) = similarity(&db, &[]);
+    assert_eq!(counts(&run), every_pair());
+    let id = run["import_id"].as_i64().expect("the run's import id");
+
+    let out = db.run(&["revert", "--quiet", "--json", &id.to_string()]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(db.count("similarity_scores").await, 0);
+    assert_eq!(db.count("bellatrix_migrate.similarity").await, 0);
+    let after = content_rows(&db).await;
+    assert!(
+        before == after,
+        "after reverting the similarity run:\n{}",
+        differences(&before, &after)
+    );
+    assert_verifies(&db);
+
+    let (_, again) = similarity(&db, &[]);
+    assert_eq!(counts(&again), every_pair());
+    same_scores(
+        "`similarity` after its revert",
+        &scores(&reference).await,
+        &scores(&db).await,
+    );
+}
+
+#[tokio::test]
 async fn reverting_the_second_import_gives_back_the_first_imports_scores() {
     let (first_alone, _) = imported(&[&[FIRST]]).await;
     let (both, _) = imported(&[&[FIRST], &[SECOND]]).await;
