@@ -23,12 +23,15 @@ const RUN_KEYS: [&str; 5] = [
     "connection",
 ];
 
-/// `report` without `RUN_KEYS` and without the time each check took.
+/// `report` without `RUN_KEYS` and without the time each check and the similarity step took.
 fn without_run_keys(mut report: serde_json::Value) -> serde_json::Value {
     if let Some(object) = report.as_object_mut() {
         for key in RUN_KEYS {
             object.remove(key);
         }
+    }
+    if let Some(similarity) = report["similarity"].as_object_mut() {
+        similarity.remove("seconds");
     }
     if let Some(checks) = report["checks"].as_array_mut() {
         for check in checks {
