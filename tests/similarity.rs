@@ -4,8 +4,9 @@
 //! ledger naming the candidate's line), with the report's `similarity` counts; either order of the
 //! two parts, or one import of both, stores the same scores; importing again changes nothing; an
 //! import with a zero window followed by `bellatrix-migrate similarity` (and its dry run first)
-//! gives what the default import gives; reverting the second import gives back the first's scores;
-//! and no report shows a prompt or response text.
+//! gives what the default import gives; reverting the second import gives back the first's scores,
+//! and reverting a `similarity` run takes its scores back; and no report shows a prompt or
+//! response text.
 
 mod support;
 
