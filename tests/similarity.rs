@@ -353,7 +353,19 @@ async fn the_first_part_then_the_second_store_the_scores_expected_md_derives() {
     // The second part's masters re-pair F:41 (same master model: its row is rewritten), F:45
     // (another master model: its row goes, a new key comes) and F:50 (S:7 shares F:49's instant
     // and comes after it by model name: another key again); its candidate S:6 pairs with F:48.
+    // A dry run of the second part says what it would do and changes nothing.
+    let before = scores(&db).await;
+    let (out, dry) = db.import(&[SECOND], &["--dry-run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(dry["mode"], "dry-run", "{dry}");
+    same_scores("a dry run", &before, &scores(&db).await);
+
     let report = import(&db, &[SECOND], &[]);
+    assert_eq!(
+        counts(&report),
+        counts(&dry),
+        "the dry run predicted other counts"
+    );
     assert_eq!(
         counts(&report),
         expected(
@@ -480,6 +492,7 @@ async fn a_zero_window_import_then_the_similarity_command_give_the_default_impor
         out.stdout,
         out.stderr
     );
+    assert_eq!(dry["mode"], "dry-run", "{dry}");
     assert_eq!(counts(&dry), every_pair(), "the dry run's counts");
     let after = content_rows(&db).await;
     assert!(
