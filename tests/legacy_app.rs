@@ -38,7 +38,7 @@ async fn a_complete_legacy_folder_fills_every_table_with_exact_counts() {
         ("evaluation_metrics", 6),
         ("model_aggregated_metrics", 6),
         ("master_model_evaluations", 1),
-        // The dashboard row of 2025-11-14T09:00:12 and the master row of its prompt 12 s before it.
+        // The dashboard row of P1 (raw_metrics.csv:4) and the master row 12 s before it (:6).
         ("similarity_scores", 1),
         ("cloudwatch_log_entries", 4),
         // ann's login (users.json last_login); the migrator's own rows are not counted here.
@@ -131,6 +131,44 @@ async fn a_complete_legacy_folder_fills_every_table_with_exact_counts() {
         (Some("unknown"), Some(0))
     );
     assert_eq!(report["files"].as_array().map(Vec::len), Some(18));
+}
+
+#[tokio::test]
+async fn the_dashboard_row_is_scored_against_the_master_row_before_it() {
+    let (db, _dir, report) = imported().await;
+    // raw_metrics.csv:4 (Claude, 2025-11-14T09:00:12.345678Z, `{"pump": "P-7"}`) and :6 (gpt-4o,
+    // 09:00:00, `{"reference": true}`): reduced to `P-7` and `True`, plain texts with no word in
+    // common, so combined; cosine, jaccard, both bigram sets and the Indel ratio are all 0.
+    let pair = db
+        .text(
+            "SELECT rc.line || ' ' || rm.line || ' ' || r.run_id || ' ' || ma.name || ' > ' || mb.name \
+             || ' ' || s.comparison_method || ' ' || x.similarity_percent || ' ' || s.fuzzy_ratio \
+             || ' ' || (rc.file = l.file AND rc.line = l.line) \
+             FROM similarity_scores s JOIN bellatrix_migrate.similarity x ON x.id = s.id \
+             JOIN evaluation_runs r ON r.id = s.run_id \
+             JOIN models ma ON ma.id = s.model_a_id JOIN models mb ON mb.id = s.model_b_id \
+             JOIN bellatrix_migrate.row_sources rc ON rc.target_table = 'evaluation_metrics' \
+                  AND rc.target_id = x.candidate_id \
+             JOIN bellatrix_migrate.row_sources rm ON rm.target_table = 'master_model_evaluations' \
+                  AND rm.target_id = x.master_id \
+             JOIN bellatrix_migrate.row_sources l ON l.source_key = 'similarity:' || s.id \
+             WHERE rc.file LIKE '%/data/runs/raw_metrics.csv' AND rm.file LIKE '%/data/runs/raw_metrics.csv'",
+        )
+        .await;
+    assert_eq!(
+        pair.as_deref(),
+        Some("4 6 dashboard_20251114_143012 gpt-4o > Claude 3.7 Sonnet combined 0.00 0.00 true")
+    );
+    let s = &report["similarity"];
+    assert_eq!(
+        (
+            s["paired"].as_u64(),
+            s["inserted"].as_u64(),
+            s["by_method"].clone()
+        ),
+        (Some(1), Some(1), json!({"combined": 1})),
+        "{s}"
+    );
 }
 
 #[tokio::test]

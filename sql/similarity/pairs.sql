@@ -49,11 +49,13 @@ ANALYZE t_sim_prompts;
 -- in one time line: the running count of masters numbers the group each row falls in, which starts
 -- with its master (no master for the rows before a prompt's first). At one instant a master comes
 -- before a candidate (the dashboard called the master first), and two masters are ordered by their
--- model's Bedrock id, then their id. Window functions only, no join: inside an import the new rows
--- have no planner statistics yet, and a join of two estimates would be a guess.
+-- model's name (master models are named by their OpenAI id and have no Bedrock id), then by the
+-- hash of their response: never by their ids, which follow the import order and would make the
+-- pair depend on which part of a drop came first. Window functions only, no join: inside an import
+-- the new rows have no planner statistics yet, and a join of two estimates would be a guess.
 CREATE TEMP TABLE t_sim_candidates ON COMMIT DROP AS
 WITH events AS (
-    SELECT m.prompt_id, m.evaluated_at AS at, 0 AS side, mm.bedrock_model_id AS tie, m.id,
+    SELECT m.prompt_id, m.evaluated_at AS at, 0 AS side, mm.name || ' ' || md5(m.response_text) AS tie, m.id,
            m.model_id, NULL::uuid AS run_id, NULL::numeric AS latency_ms, NULL::integer AS output_tokens,
            t.placeholder
     FROM master_model_evaluations m

@@ -4,11 +4,11 @@
 //! Each row is projected to its natural content: foreign keys become the referenced row's natural
 //! key (a run's `run_id`, a model's name and provider, a prompt's hash, a user's username), and what
 //! only records how or when the rows arrived is left out: ids, `created_at`, `updated_at`,
-//! `uploaded_at`, `parsed_at`, `calculated_at`, and the provenance keys of `metadata` (which file
-//! and line first told the migrator, how many sources one import held) and the audit trail's rows
-//! of the migrator's own actions (one per run). Everything else counts:
-//! a prompt's source type, tags and expected_json, a model's tokenizer and histories, every price
-//! and parameter row with its dates, run counters, aggregates.
+//! `uploaded_at`, `parsed_at`, `calculated_at` (but a score row's, which is its candidate's time),
+//! and the provenance keys of `metadata` (which file and line first told the migrator, how many
+//! sources one import held) and the audit trail's rows of the migrator's own actions (one per run).
+//! Everything else counts: a prompt's source type, tags and expected_json, a model's tokenizer and
+//! histories, every price and parameter row with its dates, run counters, aggregates, scores.
 
 use super::TestDb;
 
@@ -101,19 +101,30 @@ fn projections() -> Vec<(&'static str, String)> {
                 model_of("x.model_id")
             ),
         ),
-        // With the migrator's own columns of the score (bellatrix_migrate.similarity). calculated_at
-        // counts: it is the candidate's time, whatever the order of the imports.
+        // A score row by its key's natural keys, its values, and (for the migrator's rows) what
+        // bellatrix_migrate.similarity adds: the headline score and the two rows scored, by
+        // their models and times. `calculated_at` is the candidate's time: content.
         (
             "similarity_scores",
             format!(
                 "SELECT r.run_id || '|' || p.prompt_hash || '|' || {} || '|' || {} || '|' || COALESCE({}, '') || '|' \
-                 || (to_jsonb(x) - 'id' - 'run_id' - 'prompt_id' - 'model_a_id' - 'model_b_id' - 'master_model_id')::text \
-                 || '|' || COALESCE((to_jsonb(s) - 'id' - 'candidate_id' - 'master_id' - 'import_id')::text, '') \
-                 FROM similarity_scores x JOIN evaluation_runs r ON r.id = x.run_id JOIN prompts p ON p.id = x.prompt_id \
-                 LEFT JOIN bellatrix_migrate.similarity s ON s.id = x.id",
+                 || (to_jsonb(x) - 'id' - 'run_id' - 'prompt_id' - 'model_a_id' - 'model_b_id' - 'master_model_id' \
+                     - 'calculated_at')::text || '|' \
+                 || COALESCE(to_char(x.calculated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '') || '|' \
+                 || COALESCE((SELECT y.score::text || '|' || y.similarity_percent || '|' \
+                                     || COALESCE(y.matching_notes::text, '') || '/' || COALESCE(y.total_notes::text, '') \
+                                     || '|' || y.lenient_scan || '|' || {} || '@' || to_char(sc.evaluated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '|' \
+                                     || {} || '@' || to_char(sm.evaluated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') \
+                              FROM bellatrix_migrate.similarity y \
+                              JOIN evaluation_metrics sc ON sc.id = y.candidate_id \
+                              JOIN master_model_evaluations sm ON sm.id = y.master_id WHERE y.id = x.id), 'application') \
+                 FROM similarity_scores x JOIN evaluation_runs r ON r.id = x.run_id \
+                 JOIN prompts p ON p.id = x.prompt_id",
                 model_of("x.model_a_id"),
                 model_of("x.model_b_id"),
-                model_of("x.master_model_id")
+                model_of("x.master_model_id"),
+                model_of("sc.model_id"),
+                model_of("sm.model_id"),
             ),
         ),
         (
