@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS bellatrix_migrate.similarity (
     CONSTRAINT similarity_candidate_once UNIQUE (candidate_id) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX IF NOT EXISTS idx_similarity_master_id ON bellatrix_migrate.similarity (master_id);
+-- The check of an import recomputes the scores that import computed.
+CREATE INDEX IF NOT EXISTS idx_similarity_import_id ON bellatrix_migrate.similarity (import_id);
 
 -- Its rows are kept for revert like those of the production tables (migration 0010): keyed by id,
 -- whose prefix is the import that created the score row.
