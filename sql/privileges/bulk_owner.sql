@@ -1,5 +1,5 @@
 -- Whether the current role may take the bulk path of a first load (transform/27_bulk_prepare.sql,
--- whose `tables` are the five listed here): dropping and recreating an index or a foreign key needs
+-- whose `tables` are the seven listed here): dropping and recreating an index or a foreign key needs
 -- the owner of its table (or a member of the owner role), and recreating a foreign key needs
 -- REFERENCES on the table it points at. One row per obstacle (`own` or `reference`, and the table);
 -- none: allowed. Asked before anything
@@ -7,6 +7,7 @@
 WITH bulk (schema_name, table_name) AS (
     VALUES ('public', 'evaluation_runs'), ('public', 'evaluation_metrics'),
            ('public', 'master_model_evaluations'), ('public', 'model_aggregated_metrics'),
+           ('public', 'similarity_scores'), ('bellatrix_migrate', 'similarity'),
            ('bellatrix_migrate', 'row_sources')
 ),
 tables AS (

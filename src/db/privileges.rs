@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn the_ownership_check_covers_every_table_the_bulk_path_alters() {
         let tables = bulk_prepare_tables();
-        assert_eq!(tables.len(), 5, "{tables:?}");
+        assert_eq!(tables.len(), 7, "{tables:?}");
         for table in tables {
             let (schema, name) = table.split_once('.').unwrap_or(("public", &table));
             assert!(

@@ -1,14 +1,14 @@
 //! Validated configuration: command-line arguments checked and resolved before any I/O happens.
 
-use crate::cli::{
-    Cli, Command, ImportArgs, InitArgs, LocalAction, ShowArgs, SimilarityArgs, VerifyArgs,
-};
+mod import;
+
+pub use import::ImportConfig;
+
+use crate::cli::{Cli, Command, InitArgs, LocalAction, ShowArgs, VerifyArgs};
 use crate::db::conninfo::{self, Origin, PasswordSource, Settings};
 use crate::db::privileges::Needs;
 use crate::error::{Result, UsageError};
-use crate::model::SimilaritySettings;
 use crate::report::output_path::{one_stdout, OutputPath};
-use chrono_tz::Tz;
 use std::path::PathBuf;
 
 /// Where the data goes.
@@ -18,35 +18,6 @@ pub enum Database {
     Server(Box<Settings>),
     /// The local throwaway cluster under this directory.
     Local(PathBuf),
-}
-
-/// A validated `import`.
-#[derive(Debug, Clone)]
-pub struct ImportConfig {
-    pub paths: Vec<PathBuf>,
-    pub dry_run: bool,
-    pub report_json: Option<OutputPath>,
-    pub report_md: Option<OutputPath>,
-    pub rejects_csv: Option<OutputPath>,
-    pub jobs: usize,
-    pub max_rejects: Option<u64>,
-    pub bulk_threshold: u64,
-    pub legacy_tz: Tz,
-    /// How long to wait for another import's lock; `None`: as long as it takes.
-    pub lock_timeout: Option<std::time::Duration>,
-    /// Version dates given to configuration files (`--config-date FILE=DATE`).
-    pub config_dates: Vec<crate::read::config_values::GivenDate>,
-    /// The similarity step (`--similarity-window`; every prompt for `similarity`, which reads no
-    /// file).
-    pub similarity: SimilaritySettings,
-}
-
-impl ImportConfig {
-    /// `bellatrix-migrate similarity`: an import of no files whose similarity step looks at every
-    /// prompt.
-    pub fn reads_no_files(&self) -> bool {
-        self.paths.is_empty() && self.similarity.all_prompts
-    }
 }
 
 /// A validated `init`.
@@ -154,14 +125,14 @@ impl Config {
         };
         let task = match cli.command {
             Command::Init(args) => Task::Init(init_config(args)?),
-            Command::Import(args) => Task::Import(import_config(args)?),
+            Command::Import(args) => Task::Import(import::import_config(args)?),
             Command::Generate(args) => Task::Generate {
                 out: args.out,
                 rows: args.rows,
                 seed: args.seed,
             },
             Command::Verify(args) => Task::Verify(verify_config(args)?),
-            Command::Similarity(args) => Task::Import(similarity_config(args)?),
+            Command::Similarity(args) => Task::Import(import::similarity_config(args)?),
             Command::History(args) => Task::History { json: args.json },
             Command::Show(args) => Task::Show(show_config(args)?),
             Command::Revert(args) => Task::Revert(crate::revert::RevertConfig {
@@ -219,66 +190,6 @@ pub fn database(flag: Option<String>, env: conninfo::Env<'_>) -> Result<(Databas
         warnings.push(format!("{reason}; it was not used"));
     }
     Ok((Database::Server(Box::new(settings)), warnings))
-}
-
-fn import_config(args: ImportArgs) -> Result<ImportConfig> {
-    let legacy_tz: Tz = args
-        .legacy_timezone
-        .parse()
-        .map_err(|_| UsageError::UnknownTimeZone(args.legacy_timezone.clone()))?;
-    // The range of --jobs is checked by clap (a usage error, exit 2).
-    let max_jobs = usize::from(crate::cli::MAX_JOBS);
-    let jobs = match args.jobs {
-        Some(n) => usize::from(n).clamp(1, max_jobs),
-        None => std::thread::available_parallelism().map_or(2, |n| n.get().min(max_jobs)),
-    };
-    one_stdout(&[
-        ("--report", args.report.as_ref()),
-        ("--report-md", args.report_md.as_ref()),
-        ("--rejects", args.rejects.as_ref()),
-    ])?;
-    Ok(ImportConfig {
-        paths: args.paths,
-        dry_run: args.dry_run,
-        report_json: args.report,
-        report_md: args.report_md,
-        rejects_csv: args.rejects,
-        jobs,
-        max_rejects: args.max_rejects,
-        bulk_threshold: args.bulk_threshold,
-        legacy_tz,
-        lock_timeout: args.lock_timeout,
-        config_dates: args.config_date,
-        similarity: SimilaritySettings {
-            window: args.similarity_window,
-            all_prompts: false,
-        },
-    })
-}
-
-/// `similarity`: an import of no files that scores the pairs of every prompt.
-fn similarity_config(args: SimilarityArgs) -> Result<ImportConfig> {
-    one_stdout(&[
-        ("--report", args.report.as_ref()),
-        ("--report-md", args.report_md.as_ref()),
-    ])?;
-    Ok(ImportConfig {
-        paths: Vec::new(),
-        dry_run: args.dry_run,
-        report_json: args.report,
-        report_md: args.report_md,
-        rejects_csv: None,
-        jobs: 1,
-        max_rejects: None,
-        bulk_threshold: crate::cli::MAX_COUNT,
-        legacy_tz: Tz::UTC,
-        lock_timeout: args.lock_timeout,
-        config_dates: Vec::new(),
-        similarity: SimilaritySettings {
-            window: args.similarity_window,
-            all_prompts: true,
-        },
-    })
 }
 
 fn init_config(args: InitArgs) -> Result<InitConfig> {
