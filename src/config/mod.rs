@@ -260,7 +260,7 @@ mod tests {
             .copied()
             .collect();
         match parse(&argv) {
-            Command::Import(args) => import_config(args),
+            Command::Import(args) => import::import_config(args),
             other => panic!("{other:?}"),
         }
     }
