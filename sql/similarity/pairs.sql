@@ -20,22 +20,19 @@ WITH settings AS (
     UNION
     SELECT m.prompt_id FROM master_model_evaluations m, settings s WHERE m.id BETWEEN s.lo AND s.hi
     UNION
-    SELECT (i.image ->> 'prompt_id')::uuid
-    FROM bellatrix_migrate.row_images i, settings s
-    WHERE i.import_id = s.import_id
-      AND i.target_table IN ('public.evaluation_metrics', 'public.master_model_evaluations')
-    UNION
-    SELECT e.prompt_id
+    SELECT changed.prompt_id
     FROM bellatrix_migrate.row_images i
     JOIN settings s ON i.import_id = s.import_id
-    JOIN evaluation_metrics e ON e.id = i.key::uuid
-    WHERE i.target_table = 'public.evaluation_metrics'
-    UNION
-    SELECT m.prompt_id
-    FROM bellatrix_migrate.row_images i
-    JOIN settings s ON i.import_id = s.import_id
-    JOIN master_model_evaluations m ON m.id = i.key::uuid
-    WHERE i.target_table = 'public.master_model_evaluations'
+    CROSS JOIN LATERAL (
+        SELECT (i.image ->> 'prompt_id')::uuid
+        UNION ALL
+        SELECT e.prompt_id FROM evaluation_metrics e
+        WHERE i.target_table = 'public.evaluation_metrics' AND e.id = (i.image ->> 'id')::uuid
+        UNION ALL
+        SELECT m.prompt_id FROM master_model_evaluations m
+        WHERE i.target_table = 'public.master_model_evaluations' AND m.id = (i.image ->> 'id')::uuid
+    ) changed (prompt_id)
+    WHERE i.target_table IN ('public.evaluation_metrics', 'public.master_model_evaluations')
     UNION
     SELECT p.id FROM prompts p, settings s WHERE s.all_prompts
 )
