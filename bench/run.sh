@@ -8,7 +8,8 @@
 #   --seed S         seed of the generated drop (default 1); the appended rows of (e2) use S+1
 #   --append M       rows appended for (e2) (default N/10: 100,000 at 1M rows)
 #   --scale K        also run (b) on K times the rows, for the scaling figures (default: off)
-#   --work DIR       where the drop, the cluster and the results go (default: a new temp dir)
+#   --work DIR       where the drop, the cluster and the results go, kept (default: a new temp
+#                    dir, removed at the end)
 #   --markdown FILE  append the results (table, ratios, timings of (b)) to FILE
 #
 # Steps: build the release binary; generate a synthetic legacy drop of N rows; then time, each with
@@ -58,8 +59,12 @@ done
 if [ -z "$APPEND" ]; then
     APPEND=$(( ROWS / 10 > 0 ? ROWS / 10 : 1 ))
 fi
+# A work directory the script made is removed at the end (a million rows leave about 12 GB: the
+# drops and the cluster); one given with --work is kept, to look at.
+OWN_WORK=""
 if [ -z "$WORK" ]; then
     WORK=$(mktemp -d /tmp/bellatrix-bench.XXXXXX)
+    OWN_WORK=1
 fi
 mkdir -p "$WORK"
 # As root the cluster runs as the postgres user, who must be able to reach the work directory
@@ -82,6 +87,9 @@ export PGPASSFILE="$WORK/.bellatrix/pgpass"
 URL="postgresql://postgres@127.0.0.1:$PORT"
 stop_cluster() {
     (cd "$WORK" && "$BIN" local stop >/dev/null 2>&1) || true
+    if [ -n "$OWN_WORK" ]; then
+        rm -rf "$WORK"
+    fi
 }
 trap stop_cluster EXIT
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
