@@ -119,6 +119,45 @@ impl Similarity {
     }
 }
 
+/// What the similarity step stores of one pair, column by column, before the server rounds the
+/// components to their numeric columns: the one mapping of a [`Similarity`] to stored values, used
+/// by the step that writes them and by the check that recomputes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    /// `similarity_scores.comparison_method`.
+    pub method: &'static str,
+    /// `bellatrix_migrate.similarity.score`, the exact double.
+    pub score: f64,
+    /// `similarity_percent`, as the text of [`Similarity::percent`] with two decimals.
+    pub percent: String,
+    /// `cosine_similarity`, `jaccard_similarity` and `fuzzy_ratio`, unrounded.
+    pub cosine: Option<f64>,
+    pub jaccard: Option<f64>,
+    pub fuzzy: Option<f64>,
+    /// `matching_notes` and `total_notes` of a note audit.
+    pub matching: Option<u32>,
+    pub total: Option<u32>,
+    pub lenient_scan: bool,
+}
+
+impl Similarity {
+    /// The values the similarity step stores for this pair.
+    pub fn stored(&self) -> Stored {
+        let notes = self.note_counts();
+        Stored {
+            method: self.method.as_str(),
+            score: self.score,
+            percent: format!("{:.2}", self.percent()),
+            cosine: self.cosine_similarity(),
+            jaccard: self.jaccard_similarity(),
+            fuzzy: self.fuzzy_ratio(),
+            matching: notes.map(|n| n.matching),
+            total: notes.map(|n| n.common),
+            lenient_scan: self.lenient_scan,
+        }
+    }
+}
+
 /// Scores a candidate's raw response against the master's raw response to the same prompt.
 pub fn score(master: &str, candidate: &str) -> Similarity {
     let parsed_master = Value::parse(master);

@@ -139,22 +139,22 @@ fn score_batch(pairs: &[Pair]) -> String {
 /// One row of `t_sim_scores` in COPY's text format. Floats are written with Rust's shortest
 /// round-trip digits, which PostgreSQL reads back to the same double.
 fn copy_line(candidate_id: Uuid, master_id: Uuid, s: &Similarity) -> String {
+    let v = s.stored();
     let optional = |x: Option<f64>| x.map_or_else(|| "\\N".to_owned(), |x| format!("{x:?}"));
-    let notes = s.note_counts();
     let count = |x: Option<u32>| x.map_or_else(|| "\\N".to_owned(), |x| x.to_string());
     let mut line = String::with_capacity(160);
     let _ = writeln!(
         line,
-        "{candidate_id}\t{master_id}\t{}\t{:?}\t{:.2}\t{}\t{}\t{}\t{}\t{}\t{}",
-        s.method.as_str(),
-        s.score,
-        s.percent(),
-        optional(s.cosine_similarity()),
-        optional(s.jaccard_similarity()),
-        optional(s.fuzzy_ratio()),
-        count(notes.map(|n| n.matching)),
-        count(notes.map(|n| n.common)),
-        s.lenient_scan,
+        "{candidate_id}\t{master_id}\t{}\t{:?}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        v.method,
+        v.score,
+        v.percent,
+        optional(v.cosine),
+        optional(v.jaccard),
+        optional(v.fuzzy),
+        count(v.matching),
+        count(v.total),
+        v.lenient_scan,
     );
     line
 }

@@ -14,7 +14,7 @@
 use super::Options;
 use crate::error::{Error, Result};
 use crate::model::Check;
-use crate::similarity::{self, Similarity};
+use crate::similarity::{self, Similarity, Stored};
 use crate::sql;
 use rayon::prelude::*;
 use tokio_postgres::types::ToSql;
@@ -33,40 +33,19 @@ const BATCH: i64 = 500;
 /// How many offending rows a detail names (all are counted).
 const NAMED: usize = 10;
 
-/// What the similarity step stores for one pair, as the step writes it: the columns of
-/// `bellatrix_migrate.similarity` and `similarity_scores` that the scoring decides, before the
-/// server rounds the components to their numeric columns.
+/// A score row's id and what the step would store for it, recomputed.
 #[derive(Debug, Clone, PartialEq)]
 struct Expected {
     id: Uuid,
-    method: &'static str,
-    score: f64,
-    /// `similarity_percent` as the step copies it in (`{:.2}`).
-    percent: String,
-    cosine: Option<f64>,
-    jaccard: Option<f64>,
-    fuzzy: Option<f64>,
-    matching: Option<i32>,
-    total: Option<i32>,
-    lenient_scan: bool,
+    values: Stored,
 }
 
 impl Expected {
     /// The stored values of score row `id`, from its recomputed similarity.
     fn of(id: Uuid, s: &Similarity) -> Self {
-        let notes = s.note_counts();
-        let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
         Self {
             id,
-            method: s.method.as_str(),
-            score: s.score,
-            percent: format!("{:.2}", s.percent()),
-            cosine: s.cosine_similarity(),
-            jaccard: s.jaccard_similarity(),
-            fuzzy: s.fuzzy_ratio(),
-            matching: notes.map(|n| count(n.matching)),
-            total: notes.map(|n| count(n.common)),
-            lenient_scan: s.lenient_scan,
+            values: s.stored(),
         }
     }
 }
@@ -239,16 +218,18 @@ async fn compare(
     if batch.is_empty() {
         return Ok(());
     }
+    let count = |n: Option<u32>| n.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
     let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
-    let methods: Vec<&str> = batch.iter().map(|e| e.method).collect();
-    let scores: Vec<f64> = batch.iter().map(|e| e.score).collect();
-    let percents: Vec<&str> = batch.iter().map(|e| e.percent.as_str()).collect();
-    let cosines: Vec<Option<f64>> = batch.iter().map(|e| e.cosine).collect();
-    let jaccards: Vec<Option<f64>> = batch.iter().map(|e| e.jaccard).collect();
-    let fuzzies: Vec<Option<f64>> = batch.iter().map(|e| e.fuzzy).collect();
-    let matching: Vec<Option<i32>> = batch.iter().map(|e| e.matching).collect();
-    let totals: Vec<Option<i32>> = batch.iter().map(|e| e.total).collect();
-    let lenient: Vec<bool> = batch.iter().map(|e| e.lenient_scan).collect();
+    let values: Vec<&Stored> = batch.iter().map(|e| &e.values).collect();
+    let methods: Vec<&str> = values.iter().map(|v| v.method).collect();
+    let scores: Vec<f64> = values.iter().map(|v| v.score).collect();
+    let percents: Vec<&str> = values.iter().map(|v| v.percent.as_str()).collect();
+    let cosines: Vec<Option<f64>> = values.iter().map(|v| v.cosine).collect();
+    let jaccards: Vec<Option<f64>> = values.iter().map(|v| v.jaccard).collect();
+    let fuzzies: Vec<Option<f64>> = values.iter().map(|v| v.fuzzy).collect();
+    let matching: Vec<Option<i32>> = values.iter().map(|v| count(v.matching)).collect();
+    let totals: Vec<Option<i32>> = values.iter().map(|v| count(v.total)).collect();
+    let lenient: Vec<bool> = values.iter().map(|v| v.lenient_scan).collect();
     let params: [&(dyn ToSql + Sync); 10] = [
         &ids, &methods, &scores, &percents, &cosines, &jaccards, &fuzzies, &matching, &totals,
         &lenient,
@@ -278,24 +259,29 @@ mod tests {
     #[test]
     fn identical_texts_store_a_full_score_and_no_components() {
         let e = Expected::of(id(1), &similarity::score("same", "same"));
-        assert_eq!(e.method, "combined");
-        assert_eq!(e.score, 1.0);
-        assert_eq!(e.percent, "100.00");
-        assert_eq!((e.cosine, e.jaccard, e.fuzzy), (None, None, None));
-        assert_eq!((e.matching, e.total), (None, None));
-        assert!(!e.lenient_scan);
+        assert_eq!(e.values.method, "combined");
+        assert_eq!(e.values.score, 1.0);
+        assert_eq!(e.values.percent, "100.00");
+        assert_eq!(
+            (e.values.cosine, e.values.jaccard, e.values.fuzzy),
+            (None, None, None)
+        );
+        assert_eq!((e.values.matching, e.values.total), (None, None));
+        assert!(!e.values.lenient_scan);
     }
 
     #[test]
     fn a_combined_score_stores_its_three_components_unrounded() {
         let s = similarity::score("the pump was checked", "the pump was replaced");
         let e = Expected::of(id(1), &s);
-        assert_eq!(e.method, "combined");
-        assert_eq!(e.score, s.score);
-        assert_eq!(e.cosine, s.cosine_similarity());
-        assert!(e.cosine.is_some() && e.jaccard.is_some() && e.fuzzy.is_some());
-        assert_eq!(e.percent, format!("{:.2}", s.score * 100.0));
-        assert_eq!(e.matching, None);
+        assert_eq!(e.values.method, "combined");
+        assert_eq!(e.values.score, s.score);
+        assert_eq!(e.values.cosine, s.cosine_similarity());
+        assert!(
+            e.values.cosine.is_some() && e.values.jaccard.is_some() && e.values.fuzzy.is_some()
+        );
+        assert_eq!(e.values.percent, format!("{:.2}", s.score * 100.0));
+        assert_eq!(e.values.matching, None);
     }
 
     #[test]
@@ -303,10 +289,13 @@ mod tests {
         let master = r#"[{"linkId": "1", "result": "Yes"}, {"linkId": "2", "result": "No"}]"#;
         let candidate = r#"[{"linkId": "1", "result": "yes"}, {"linkId": "2", "result": "Yes"}]"#;
         let e = Expected::of(id(1), &similarity::score(master, candidate));
-        assert_eq!(e.method, "noteaudit_exact_match");
-        assert_eq!((e.matching, e.total), (Some(1), Some(2)));
-        assert_eq!(e.percent, "50.00");
-        assert_eq!((e.cosine, e.jaccard, e.fuzzy), (None, None, None));
+        assert_eq!(e.values.method, "noteaudit_exact_match");
+        assert_eq!((e.values.matching, e.values.total), (Some(1), Some(2)));
+        assert_eq!(e.values.percent, "50.00");
+        assert_eq!(
+            (e.values.cosine, e.values.jaccard, e.values.fuzzy),
+            (None, None, None)
+        );
     }
 
     #[test]
